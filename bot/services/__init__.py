@@ -1,0 +1,1 @@
+"""The rules of Putokaz. Plain Python over repositories: no Telegram types here."""
