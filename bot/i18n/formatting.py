@@ -1,0 +1,41 @@
+"""Dates, times and zone names in a person's language and time zone, through Babel/CLDR."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_timezone_location
+
+
+@lru_cache(maxsize=16)
+def babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def to_zone(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))
+
+
+def fmt_date(value: date | datetime, locale: str, tz: str, skeleton: str = "yMMMd") -> str:
+    """A date with the month as a word ("3 Dec 2026", "3. дец 2026."): no day/month confusion."""
+    if isinstance(value, datetime):
+        value = to_zone(value, tz).date()
+    return str(format_skeleton(skeleton, value, locale=babel_locale(locale)))
+
+
+def fmt_time(value: datetime, locale: str, tz: str) -> str:
+    return str(format_time(to_zone(value, tz), format="short", locale=babel_locale(locale)))
+
+
+def fmt_datetime(value: datetime, locale: str, tz: str) -> str:
+    # CLDR's "medium" date-time has seconds; people need the day and the minute.
+    pattern = babel_locale(locale).datetime_formats["medium"]
+    return str(pattern).format(fmt_time(value, locale, tz), fmt_date(value, locale, tz))
+
+
+def zone_label(tz: str, locale: str) -> str:
+    """ "Belgrade", "Београд", "Белград": the place people recognise, not the IANA id."""
+    return str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(locale), return_city=True))
