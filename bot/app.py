@@ -1,0 +1,235 @@
+"""`python -m bot`: migrate, then long-poll (or serve a webhook) until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.token import TokenValidationError
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import SessionFactory, create_engine, create_session_factory, safe_url
+from bot.db.migrate import upgrade_to_head
+from bot.i18n.catalogs import compile_all
+from bot.repositories import users
+from bot.scheduler import create_scheduler
+from bot.services import helplines as helplines_file
+from bot.services.dialog_errors import DialogError
+from bot.telegram import commands
+from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
+from bot.telegram.retry import RetryPolitely
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG, EXIT_DATABASE, EXIT_TELEGRAM, EXIT_REDIS = 2, 3, 4, 5
+
+
+class StartupError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]).upper() or "settings"
+        if field == "BOT_TOKEN" and error["type"] == "missing":
+            return "BOT_TOKEN is not set: put the token from @BotFather in .env (see .env.example)"
+        problems.append(f"{field}: {error['msg']}")
+    return "bad configuration: " + "; ".join(problems)
+
+
+def create_bot(settings: Settings) -> Bot:
+    api = (
+        TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+        if settings.telegram_api_base
+        else None
+    )
+    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(RetryPolitely())
+    try:
+        return Bot(
+            settings.bot_token.get_secret_value(),
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
+    except TokenValidationError as exc:
+        raise StartupError(
+            EXIT_CONFIG, "BOT_TOKEN does not look like a token from @BotFather (digits:letters)"
+        ) from exc
+
+
+async def create_storage(settings: Settings) -> BaseStorage:
+    if not settings.redis_url:
+        return MemoryStorage()
+    from aiogram.fsm.storage.redis import RedisStorage  # only needed with Redis
+
+    storage = RedisStorage.from_url(settings.redis_url)
+    try:
+        # redis-py types ping() as sync-or-async.
+        await storage.redis.ping()  # type: ignore[misc]
+    except Exception as exc:  # redis raises its own and OS errors
+        await storage.close()
+        raise StartupError(
+            EXIT_REDIS,
+            f"cannot reach Redis at {safe_url(settings.redis_url)} ({type(exc).__name__}): "
+            "check REDIS_URL or unset it to keep dialog state in memory",
+        ) from exc
+    return storage
+
+
+async def check_token(bot: Bot, settings: Settings) -> str:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError as exc:
+        raise StartupError(
+            EXIT_CONFIG, "Telegram rejected BOT_TOKEN (401 Unauthorized): check it with @BotFather"
+        ) from exc
+    except (TelegramNetworkError, OSError) as exc:
+        where = settings.telegram_api_base or "https://api.telegram.org"
+        raise StartupError(
+            EXIT_TELEGRAM, f"cannot reach the Telegram Bot API at {where}: {exc}"
+        ) from exc
+    return me.username or str(me.id)
+
+
+async def migrate(settings: Settings, engine: AsyncEngine) -> None:
+    try:
+        await asyncio.wait_for(upgrade_to_head(engine), timeout=60)
+    except (OSError, SQLAlchemyError, TimeoutError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        detail = (str(reason).splitlines() or ["no detail"])[0]
+        raise StartupError(
+            EXIT_DATABASE,
+            f"cannot use the database at {safe_url(settings.database_url)} "
+            f"({type(reason).__name__}: {detail}): "
+            "check DATABASE_URL and that the server is running",
+        ) from exc
+
+
+def on_lifecycle(
+    dp: Dispatcher, assembled: Assembled, sessions: SessionFactory, settings: Settings, clock: Clock
+) -> None:
+    scheduler = create_scheduler(sessions, settings, clock)
+
+    async def startup() -> None:
+        scheduler.start()
+
+    async def shutdown() -> None:
+        scheduler.shutdown(wait=False)
+        # Updates already being handled finish before the database goes away.
+        if not await assembled.inflight.drain(settings.shutdown_grace_seconds):
+            log.warning("%d updates still running at shutdown", assembled.inflight.count)
+
+    dp.startup.register(startup)
+    dp.shutdown.register(shutdown)
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    path = urlsplit(settings.webhook_url).path or "/"
+    app = web.Application()
+    # aiogram answers 401 to a request without the right X-Telegram-Bot-Api-Secret-Token.
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    app.router.add_get("/healthz", _healthz)
+    setup_application(app, dp, bot=bot)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    await bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+    )
+    log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+async def run(settings: Settings, clock: Clock | None = None) -> None:
+    clock = clock or SystemClock()
+    compile_all()
+    try:
+        helplines = helplines_file.load()
+    except DialogError as exc:
+        raise StartupError(EXIT_CONFIG, f"broken data file dialogs/{exc}") from exc
+    bot = create_bot(settings)  # a malformed token fails here, before anything is touched
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(settings, engine)
+        sessions = create_session_factory(engine)
+        storage = await create_storage(settings)
+        try:
+            username = await check_token(bot, settings)
+            assembled = create_dispatcher(
+                settings=settings,
+                sessions=sessions,
+                storage=storage,
+                clock=clock,
+                helplines=helplines,
+            )
+            async with sessions.begin() as session:
+                await users.promote_to_staff(session, settings.admin_ids)
+            await commands.set_defaults(bot, assembled.i18n)
+            on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock)
+            mode = "webhook" if settings.webhook_url else "polling"
+            log.info("Putokaz is running as @%s (%s)", username, mode)
+            if settings.webhook_url:
+                await serve_webhook(assembled.dispatcher, bot, settings)
+            else:
+                await bot.delete_webhook(drop_pending_updates=False)
+                await assembled.dispatcher.start_polling(
+                    bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True
+                )
+        finally:
+            await storage.close()
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+
+def main() -> int:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"putokaz: {describe_settings_error(exc)}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(run(settings))
+    except StartupError as exc:
+        print(f"putokaz: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,45 @@
+"""Periodic jobs. Each job reads what must happen from the database, so restarts lose nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.engine import SessionFactory
+from bot.services import maintenance
+
+log = logging.getLogger(__name__)
+
+
+async def clean_up(sessions: SessionFactory, settings: Settings, clock: Clock) -> None:
+    now = clock.now()
+    async with sessions.begin() as session:
+        updates = await maintenance.forget_old_updates(
+            session, now, timedelta(hours=settings.processed_update_ttl_hours)
+        )
+        people = await maintenance.drop_unconsented(
+            session, now, timedelta(days=settings.unconsented_ttl_days)
+        )
+    if updates or people:
+        log.info("clean-up: %d update ids and %d unconsented people removed", updates, people)
+
+
+def create_scheduler(
+    sessions: SessionFactory, settings: Settings, clock: Clock
+) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        clean_up,
+        "interval",
+        minutes=30,
+        args=(sessions, settings, clock),
+        id="clean_up",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=600,
+    )
+    return scheduler

@@ -1,0 +1,1 @@
+"""Telegram layer: thin handlers that parse, call a service and render."""

@@ -1,0 +1,91 @@
+"""Assembles the dispatcher: middlewares in order, one router per feature, injected services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.engine import SessionFactory
+from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
+from bot.i18n.locales import DEFAULT_LOCALE
+from bot.services.helplines import Helplines
+from bot.telegram.handlers import (
+    fallback,
+    invites,
+    mentor,
+    menu,
+    onboarding,
+    privacy,
+    staff,
+    system,
+)
+from bot.telegram.handlers import (
+    settings as settings_handlers,
+)
+from bot.telegram.middlewares.dedup import Dedup
+from bot.telegram.middlewares.errors import ErrorBoundary
+from bot.telegram.middlewares.i18n import StoredLocale
+from bot.telegram.middlewares.inflight import InFlight
+from bot.telegram.middlewares.session import DbSession
+from bot.telegram.middlewares.user import LoadUser
+
+# Only what the handlers use: fewer updates on the wire for people with little data.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def create_i18n() -> I18n:
+    return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)
+
+
+@dataclass
+class Assembled:
+    dispatcher: Dispatcher
+    inflight: InFlight
+    i18n: I18n
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    sessions: SessionFactory,
+    storage: BaseStorage,
+    clock: Clock,
+    helplines: Helplines,
+    i18n: I18n | None = None,
+) -> Assembled:
+    i18n = i18n or create_i18n()
+    dp = Dispatcher(
+        storage=storage,
+        settings=settings,
+        sessions=sessions,
+        clock=clock,
+        helplines=helplines,
+    )
+    inflight = InFlight()
+    # Outermost first. Errors sit outside the session so a failed update is rolled back
+    # before the apology goes out, and inside dedup so a crashing update is not retried.
+    dp.update.outer_middleware(inflight)
+    dp.update.outer_middleware(Dedup(sessions, clock))
+    dp.update.outer_middleware(ErrorBoundary(sessions, i18n))
+    dp.update.outer_middleware(DbSession(sessions))
+    dp.update.outer_middleware(LoadUser(settings, clock))
+    dp.update.outer_middleware(StoredLocale(i18n))
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.include_routers(
+        system.router,
+        onboarding.router,
+        menu.router,
+        settings_handlers.router,
+        privacy.router,
+        invites.router,
+        mentor.router,
+        staff.router,
+        fallback.router,
+    )
+    return Assembled(dp, inflight, i18n)

@@ -1,0 +1,64 @@
+"""Main menu, help, help now and /cancel. Help now and /cancel work before consent too."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.db.models import User
+from bot.services import people
+from bot.services.helplines import Helplines
+from bot.telegram import keyboards as kb
+from bot.telegram import screens
+from bot.telegram.callbacks import NavCb
+from bot.telegram.filters import Consented
+from bot.telegram.render import show
+from bot.telegram.texts import _, paragraphs
+
+router = Router(name="menu")
+
+
+@router.message(Command("sos"))
+@router.callback_query(NavCb.filter(F.to == "sos"))
+async def help_now(event: Message | CallbackQuery, user: User, helplines: Helplines) -> None:
+    text, markup = screens.help_now(helplines, user.locale, not people.needs_consent(user))
+    await show(event, text, markup)
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, user: User) -> None:
+    await state.clear()
+    if people.needs_consent(user):
+        await message.answer(_("Okay. Send /start when you are ready."))
+        return
+    text, markup = screens.menu(user)
+    await message.answer(paragraphs(_("Okay, stopped."), text), reply_markup=markup)
+
+
+@router.message(Command("help"))
+@router.callback_query(NavCb.filter(F.to == "help"))
+async def help_screen(event: Message | CallbackQuery, user: User) -> None:
+    text = "\n".join(
+        [
+            _("❓ <b>How Putokaz works</b>"),
+            _("Tap the buttons: that is the easiest way. You do not need to type."),
+            "",
+            _("/menu — main menu"),
+            _("/sos — help now: emergency numbers"),
+            _("/language — change language"),
+            _("/privacy — what I keep about you"),
+            _("/cancel — stop what you are doing"),
+        ]
+    )
+    markup = kb.menu_only() if not people.needs_consent(user) else None
+    await show(event, text, markup)
+
+
+@router.message(Command("menu"), Consented())
+@router.callback_query(NavCb.filter(F.to == "menu"), Consented())
+async def main_menu(event: Message | CallbackQuery, state: FSMContext, user: User) -> None:
+    await state.clear()
+    text, markup = screens.menu(user)
+    await show(event, text, markup)

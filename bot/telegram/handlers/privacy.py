@@ -1,0 +1,97 @@
+"""/privacy, /mydata, /deleteme: open to everyone, consented or not."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.models import User
+from bot.services import people, privacy
+from bot.telegram import commands, notify, screens
+from bot.telegram import keyboards as kb
+from bot.telegram.callbacks import DeleteCb, NavCb
+from bot.telegram.render import show
+from bot.telegram.texts import _, name_or_someone, paragraphs
+
+router = Router(name="privacy")
+
+
+@router.message(Command("privacy"))
+@router.callback_query(NavCb.filter(F.to == "notice"))
+async def notice(event: Message | CallbackQuery, user: User, settings: Settings) -> None:
+    consented = not people.needs_consent(user)
+    markup = kb.only([kb.nav(_("⬅️ Back"), "privacy")]) if consented else None
+    await show(event, screens.privacy_notice(settings.unconsented_ttl_days), markup)
+
+
+@router.callback_query(NavCb.filter(F.to == "privacy"))
+async def summary(query: CallbackQuery, user: User) -> None:
+    await show(query, screens.privacy_summary(), kb.privacy(not people.needs_consent(user)))
+
+
+@router.message(Command("mydata"))
+@router.callback_query(NavCb.filter(F.to == "mydata"))
+async def my_data(
+    event: Message | CallbackQuery, session: AsyncSession, user: User, clock: Clock, bot: Bot
+) -> None:
+    data = await privacy.export(session, user, clock.now())
+    payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    document = BufferedInputFile(payload, filename="putokaz-my-data.json")
+    await bot.send_document(
+        user.telegram_id, document, caption=_("📦 Everything Putokaz keeps about you.")
+    )
+
+
+@router.message(Command("deleteme"))
+@router.callback_query(NavCb.filter(F.to == "deleteme"))
+async def ask_delete(event: Message | CallbackQuery) -> None:
+    text = _(
+        "🗑 Delete everything Putokaz keeps about you? This cannot be undone. "
+        "Your mentor will be told that you left."
+    )
+    await show(event, text, kb.confirm_delete())
+
+
+@router.callback_query(DeleteCb.filter())
+async def delete(
+    query: CallbackQuery,
+    callback_data: DeleteCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    if not callback_data.confirm:
+        if people.needs_consent(user):
+            await show(query, _("Okay, nothing was deleted."))
+        else:
+            text, markup = screens.menu(user)
+            await show(query, paragraphs(_("Okay, nothing was deleted."), text), markup)
+        return
+    goodbye = _("✅ Done. Everything about you is deleted. If you write again, you start fresh.")
+    telegram_id = user.telegram_id
+    erasure = await privacy.erase(session, user)
+    await state.clear()
+    for contact in erasure.mentors:
+        with i18n.use_locale(contact.locale):
+            text = _("👋 {name} is no longer in Putokaz; their data was deleted.").format(
+                name=name_or_someone(erasure.name)
+            )
+        await notify.tell(bot, session, contact.telegram_id, text, is_active=contact.is_active)
+    for contact in erasure.mentees:
+        with i18n.use_locale(contact.locale):
+            text = _("👋 Your mentor {name} is no longer in Putokaz.").format(
+                name=name_or_someone(erasure.name)
+            )
+        await notify.tell(bot, session, contact.telegram_id, text, is_active=contact.is_active)
+    await commands.clear_for_chat(bot, telegram_id)
+    await show(query, goodbye)

@@ -1,0 +1,117 @@
+"""Language and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.models import User
+from bot.i18n.formatting import fmt_time, zone_label
+from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
+from bot.services import people
+from bot.telegram import commands
+from bot.telegram import keyboards as kb
+from bot.telegram.callbacks import LangCb, NavCb, TzCb
+from bot.telegram.filters import Consented
+from bot.telegram.render import show
+from bot.telegram.texts import _
+
+router = Router(name="settings")
+
+
+@router.message(Command("language"))
+async def language_command(message: Message, user: User) -> None:
+    # Before consent the picker continues the onboarding.
+    onboarding = people.needs_consent(user)
+    await message.answer(
+        _("🌐 Choose your language:"), reply_markup=kb.languages(user.locale, onboarding=onboarding)
+    )
+
+
+@router.callback_query(NavCb.filter(F.to == "language"), Consented())
+async def language_screen(query: CallbackQuery, user: User) -> None:
+    await show(query, _("🌐 Choose your language:"), kb.languages(user.locale, onboarding=False))
+
+
+@router.callback_query(LangCb.filter(~F.onboarding), Consented())
+async def set_language(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: LangCb,
+    user: User,
+    i18n: I18n,
+    bot: Bot,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if callback_data.code not in LOCALES:
+        callback_answer.text = _("This button no longer works.")
+        return
+    changed = user.locale != callback_data.code
+    people.set_locale(user, callback_data.code)
+    i18n.current_locale = user.locale
+    if changed:
+        await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale)
+    await show(query, *settings_screen(user, settings, clock.now()))
+
+
+def settings_screen(
+    user: User, settings: Settings, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    tz = people.timezone_of(user, settings.timezone)
+    text = "\n".join(
+        [
+            _("⚙️ <b>Settings</b>"),
+            _("Language: {language}").format(language=LANGUAGE_NAMES[user.locale]),
+            _("Time zone: {place} (now {time})").format(
+                place=zone_label(tz, user.locale), time=fmt_time(now, user.locale, tz)
+            ),
+        ]
+    )
+    return text, kb.settings()
+
+
+@router.callback_query(NavCb.filter(F.to == "settings"), Consented())
+async def settings_view(query: CallbackQuery, user: User, settings: Settings, clock: Clock) -> None:
+    await show(query, *settings_screen(user, settings, clock.now()))
+
+
+@router.callback_query(NavCb.filter(F.to == "tz"), Consented())
+async def timezone_screen(query: CallbackQuery, user: User, clock: Clock) -> None:
+    now = clock.now()
+    builder = InlineKeyboardBuilder()
+    for index, tz in enumerate(people.TIMEZONES):
+        mark = "✓ " if tz == user.timezone else ""
+        label = f"{mark}{zone_label(tz, user.locale)} · {fmt_time(now, user.locale, tz)}"
+        builder.button(text=label, callback_data=TzCb(index=index))
+    builder.adjust(2)
+    builder.row(kb.nav(_("⬅️ Back"), "settings"))
+    await show(
+        query,
+        _("🕒 Where do you live? Pick the place whose time matches yours."),
+        builder.as_markup(),
+    )
+
+
+@router.callback_query(TzCb.filter(), Consented())
+async def set_timezone(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TzCb,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    if not 0 <= callback_data.index < len(people.TIMEZONES):
+        callback_answer.text = _("This button no longer works.")
+        return
+    people.set_timezone(user, people.TIMEZONES[callback_data.index])
+    await show(query, *settings_screen(user, settings, clock.now()))

@@ -1,0 +1,27 @@
+"""Updates that are not conversation: blocking and unblocking the bot, edited messages."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
+from aiogram.types import ChatMemberUpdated, Message
+
+from bot.db.models import User
+
+router = Router(name="system")
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
+async def blocked(event: ChatMemberUpdated, user: User) -> None:
+    # Nothing is sent to someone who blocked the bot until they come back.
+    user.is_active = False
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+async def unblocked(event: ChatMemberUpdated, user: User) -> None:
+    user.is_active = True
+
+
+@router.edited_message()
+async def edited(message: Message) -> None:
+    """An edit of something already answered changes nothing; people expect no reply."""

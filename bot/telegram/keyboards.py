@@ -1,0 +1,106 @@
+"""Inline keyboards. Texts are translated at build time, in the current locale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.db.models import Role
+from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
+from bot.telegram.callbacks import (
+    ConsentCb,
+    DeleteCb,
+    InviteCb,
+    LangCb,
+    NavCb,
+    PeopleCb,
+)
+from bot.telegram.texts import _
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def nav(text: str, to: str) -> InlineKeyboardButton:
+    return button(text, NavCb(to=to).pack())
+
+
+def back_to_menu() -> InlineKeyboardButton:
+    return nav(_("⬅️ Menu"), "menu")
+
+
+def only(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[list(r) for r in rows])
+
+
+def menu_only() -> InlineKeyboardMarkup:
+    return only([back_to_menu()])
+
+
+def languages(selected: str, *, onboarding: bool) -> InlineKeyboardMarkup:
+    rows = []
+    for code in LOCALES:
+        mark = "✓ " if code == selected else ""
+        data = LangCb(code=code, onboarding=onboarding).pack()
+        rows.append([button(mark + LANGUAGE_NAMES[code], data)])
+    if not onboarding:
+        rows.append([nav(_("⬅️ Back"), "settings")])
+    return only(*rows)
+
+
+def consent() -> InlineKeyboardMarkup:
+    return only(
+        [button(_("✅ I agree"), ConsentCb(action="yes").pack())],
+        [button(_("📄 Read more"), ConsentCb(action="more").pack())],
+        [button(_("✖️ No, thanks"), ConsentCb(action="no").pack())],
+    )
+
+
+def declined() -> InlineKeyboardMarkup:
+    return only(
+        [button(_("✅ I changed my mind"), ConsentCb(action="again").pack())],
+        [nav(_("🆘 Help now"), "sos")],
+    )
+
+
+def main_menu(role: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if role == Role.MENTOR:
+        builder.row(nav(_("👥 My young people"), "mentees"))
+        builder.row(button(_("➕ Invite a young person"), InviteCb(action="mentee").pack()))
+        builder.row(button(_("🔗 My open invites"), InviteCb(action="list").pack()))
+    elif role == Role.STAFF:
+        builder.row(button(_("👤 People"), PeopleCb().pack()))
+        builder.row(
+            button(_("➕ Invite a mentor"), InviteCb(action="mentor").pack()),
+            button(_("🔗 Open invites"), InviteCb(action="list").pack()),
+        )
+    builder.row(nav(_("🆘 Help now"), "sos"))
+    builder.row(nav(_("⚙️ Settings"), "settings"), nav(_("🔒 Privacy"), "privacy"))
+    builder.row(nav(_("❓ Help"), "help"))
+    return builder.as_markup()
+
+
+def settings() -> InlineKeyboardMarkup:
+    return only(
+        [nav(_("🌐 Language"), "language"), nav(_("🕒 Time zone"), "tz")],
+        [back_to_menu()],
+    )
+
+
+def privacy(consented: bool) -> InlineKeyboardMarkup:
+    rows = [[nav(_("📄 Privacy notice"), "notice")], [nav(_("📦 Download my data"), "mydata")]]
+    rows.append([nav(_("🗑 Delete my data"), "deleteme")])
+    if consented:
+        rows.append([back_to_menu()])
+    return only(*rows)
+
+
+def confirm_delete() -> InlineKeyboardMarkup:
+    return only(
+        [button(_("🗑 Yes, delete everything"), DeleteCb(confirm=True).pack())],
+        [button(_("↩️ No, keep it"), DeleteCb(confirm=False).pack())],
+    )

@@ -1,0 +1,42 @@
+"""Telegram's 429 asks us to wait; a reply waits a little, longer waits are left to the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+log = logging.getLogger(__name__)
+
+
+class RetryPolitely(BaseRequestMiddleware):
+    """Retries a request after a short 429 or a 5xx; a long 429 is raised for the caller."""
+
+    def __init__(self, max_wait: float = 10.0, attempts: int = 3) -> None:
+        self.max_wait = max_wait
+        self.attempts = attempts
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if exc.retry_after > self.max_wait or attempt == self.attempts:
+                    raise
+                log.warning("429 on %s: waiting %ss", type(method).__name__, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+            except TelegramServerError:
+                if attempt == self.attempts:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
