@@ -1,0 +1,79 @@
+"""Shared fixtures: compiled catalogs, databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.engine import SessionFactory, create_engine, create_session_factory
+from bot.i18n.catalogs import compile_all
+from tests.databases import (
+    copy_sqlite,
+    create_postgres_database,
+    drop_postgres_database,
+    migrated_sqlite_template,
+    postgres_available,
+    skip_or_fail,
+    truncate_all,
+)
+
+compile_all()  # aiogram refuses a .po without its .mo
+
+T = TypeVar("T")
+
+
+def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
+    """Session fixtures may be set up from inside a test's running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_in_thread(migrated_sqlite_template(tmp_path_factory.mktemp("template")))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = run_in_thread(postgres_available())
+    if reason is not None:
+        skip_or_fail(reason)
+    url = run_in_thread(create_postgres_database())
+    yield url
+    run_in_thread(drop_postgres_database(url))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        return copy_sqlite(sqlite_template, tmp_path / "putokaz.sqlite3")
+    url: str = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    try:
+        await truncate_all(engine)
+    finally:
+        await engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return copy_sqlite(sqlite_template, tmp_path / "putokaz.sqlite3")
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return create_session_factory(engine)

@@ -1,0 +1,51 @@
+"""A fake Telegram Bot API server for end-to-end tests of the bot over real HTTP.
+
+    fake = await FakeTelegram(token="123456:TEST-TOKEN").start()
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    ana = fake.user("Ana", language_code="sr")
+    ana.send("/start")                  # an update for getUpdates
+    reply = await ana.wait_message()    # what the bot sent back (a StoredMessage)
+    ana.click(reply, "Dalje")           # a callback query for that button
+    fake.fail_next("sendMessage", status=429, retry_after=3)
+    await fake.stop()
+
+It answers like Telegram, refusals included (malformed HTML, too long texts, bad buttons,
+unchanged edits, stale callback queries, unknown or blocking users), and records every request.
+Wordings and parsing follow the sources of TDLib and telegram-bot-api; where Telegram is lenient
+the fake is too (a bare "&" in HTML is kept as text; ``strict_html=True`` refuses it).
+
+Not modelled: groups and channels (private chats only), inline mode, payments, MarkdownV2 and
+Markdown parse modes (refused with "fake: ..."), editing inline messages, copy/forward, media
+groups, callback query expiry, Telegram's throttling of repeated getUpdates calls, and phone or
+bank-card entity detection; links are detected with a short list of top-level domains.
+"""
+
+from tests.fake_telegram.errors import ApiError
+from tests.fake_telegram.html import HtmlError, parse_html
+from tests.fake_telegram.models import (
+    Button,
+    CallbackQueryRecord,
+    RecordedRequest,
+    StoredFile,
+    StoredMessage,
+)
+from tests.fake_telegram.params import UploadedFile
+from tests.fake_telegram.server import FakeTelegram
+from tests.fake_telegram.text import FormattedText, format_text
+from tests.fake_telegram.users import FakeUser
+
+__all__ = [
+    "ApiError",
+    "Button",
+    "CallbackQueryRecord",
+    "FakeTelegram",
+    "FakeUser",
+    "FormattedText",
+    "HtmlError",
+    "RecordedRequest",
+    "StoredFile",
+    "StoredMessage",
+    "UploadedFile",
+    "format_text",
+    "parse_html",
+]

@@ -1,0 +1,167 @@
+"""Runs the real dispatcher in-process against the fake Bot API, over real HTTP.
+
+`await person.send("/start")` pushes an update through getUpdates and returns once the bot has
+finished handling it (every HTTP call it made is then recorded by the fake server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import Update
+from pydantic import SecretStr
+
+from bot.app import create_bot
+from bot.config import Settings
+from bot.db.engine import SessionFactory, create_engine, create_session_factory
+from bot.services import helplines
+from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
+from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
+
+TOKEN = "123456:TEST-token-for-putokaz"
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    settings: Settings
+    sessions: SessionFactory
+    clock: FakeClock
+    assembled: Assembled
+    bot: Bot
+    _processed: Counter[int] = field(default_factory=Counter)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _task: asyncio.Task[None] | None = None
+
+    async def processed(self, update_id: int, times: int = 1, within: float = 10) -> None:
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: self._processed[update_id] >= times), within
+            )
+
+    async def _mark(self, update_id: int) -> None:
+        async with self._changed:
+            self._processed[update_id] += 1
+            self._changed.notify_all()
+
+    def person(self, **kwargs: Any) -> Person:
+        return Person(self, self.fake.user(**kwargs))
+
+
+@dataclass
+class Person:
+    """A Telegram user talking to the bot; each action waits until the bot has answered."""
+
+    harness: Harness
+    tg: FakeUser
+
+    @property
+    def id(self) -> int:
+        return self.tg.id
+
+    @property
+    def messages(self) -> list[StoredMessage]:
+        return self.tg.messages
+
+    @property
+    def last(self) -> StoredMessage:
+        return self.tg.last
+
+    async def _after(self, update_id: int) -> StoredMessage:
+        await self.harness.processed(update_id)
+        return self.tg.last
+
+    async def send(self, text: str) -> StoredMessage:
+        return await self._after(self.tg.send(text))
+
+    async def click(self, label: str, message: StoredMessage | None = None) -> StoredMessage:
+        return await self._after(self.tg.click(message or self.tg.last, label))
+
+    async def click_data(self, data: str, message: StoredMessage | None = None) -> StoredMessage:
+        target = message or self.tg.last
+        return await self._after(self.tg.click_data(target.message_id, data))
+
+
+async def start_harness(
+    fake: FakeTelegram,
+    database_url: str,
+    *,
+    admin_ids: frozenset[int] = frozenset(),
+    storage: BaseStorage | None = None,
+    clock: FakeClock | None = None,
+) -> tuple[Harness, Any]:
+    settings = Settings(
+        bot_token=SecretStr(TOKEN),
+        database_url=database_url,
+        telegram_api_base=fake.base_url,
+        admin_ids=admin_ids,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = create_engine(database_url)
+    sessions = create_session_factory(engine)
+    clock = clock or FakeClock()
+    assembled = create_dispatcher(
+        settings=settings,
+        sessions=sessions,
+        storage=storage or MemoryStorage(),
+        clock=clock,
+        helplines=helplines.load(),
+    )
+    bot = create_bot(settings)
+    harness = Harness(fake, settings, sessions, clock, assembled, bot)
+    dp = assembled.dispatcher
+    feed_update = dp.feed_update
+
+    async def feed_and_mark(bot: Bot, update: Update, **kwargs: Any) -> Any:
+        try:
+            return await feed_update(bot, update, **kwargs)
+        finally:
+            await harness._mark(update.update_id)
+
+    dp.feed_update = feed_and_mark  # type: ignore[method-assign]
+    harness._task = asyncio.create_task(
+        dp.start_polling(
+            bot, allowed_updates=ALLOWED_UPDATES, handle_signals=False, close_bot_session=False
+        )
+    )
+    return harness, engine
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    database_url: str, *, admin_ids: frozenset[int] = frozenset(), **fake_options: Any
+) -> AsyncIterator[Harness]:
+    fake = FakeTelegram(token=TOKEN, **fake_options)
+    await fake.start()
+    harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids)
+    try:
+        yield harness
+        assert fake.unanswered_callback_queries() == [], "every button press is answered"
+    finally:
+        await harness.assembled.dispatcher.stop_polling()
+        if harness._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await harness._task
+        await harness.bot.session.close()
+        await engine.dispose()
+        await fake.stop()
