@@ -82,15 +82,17 @@ def derive_latin(cyrillic: Catalog) -> Catalog:
 
 
 def fill_english(catalog: Catalog) -> int:
-    """The English texts are the msgids; an empty msgstr takes the msgid."""
+    """The English texts are the msgids: every msgstr is its msgid, never a fuzzy guess."""
     filled = 0
     for message in catalog:
-        if not message.id or _translated(message):
+        if not message.id:
             continue
         forms = _forms(message.id)
-        message.string = forms if len(forms) > 1 else forms[0]
-        message.flags.discard("fuzzy")
-        filled += 1
+        wanted = forms if len(forms) > 1 else forms[0]
+        if message.string != wanted or message.fuzzy:
+            message.string = wanted
+            message.flags.discard("fuzzy")
+            filled += 1
     return filled
 
 

@@ -78,14 +78,14 @@ def create_dispatcher(
     dp.update.outer_middleware(StoredLocale(i18n))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(
-        system.router,
-        onboarding.router,
-        menu.router,
-        settings_handlers.router,
-        privacy.router,
-        invites.router,
-        mentor.router,
-        staff.router,
-        fallback.router,
+        system.create_router(),
+        onboarding.create_router(),
+        menu.create_router(),
+        settings_handlers.create_router(),
+        privacy.create_router(),
+        invites.create_router(),
+        mentor.create_router(),
+        staff.create_router(),
+        fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n)

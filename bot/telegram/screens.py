@@ -9,7 +9,7 @@ from bot.i18n.locales import BG
 from bot.services.helplines import Helplines
 from bot.services.invites import Outcome, Redemption
 from bot.telegram import keyboards as kb
-from bot.telegram.texts import _, esc, name_or_someone
+from bot.telegram.texts import _, esc, name_or_someone, ngettext
 
 
 def menu(user: User) -> tuple[str, InlineKeyboardMarkup]:
@@ -55,9 +55,12 @@ def privacy_notice(unconsented_days: int) -> str:
                 "<b>Who sees it:</b> you, your mentor if you are connected, and the programme "
                 "staff. Nobody else."
             ),
-            _(
+            ngettext(
                 "<b>How long:</b> until you delete it. If you do not agree, your ID and language "
-                "are deleted after {days} days."
+                "are deleted after {days} day.",
+                "<b>How long:</b> until you delete it. If you do not agree, your ID and language "
+                "are deleted after {days} days.",
+                unconsented_days,
             ).format(days=unconsented_days),
             _(
                 "<b>Your rights:</b> /mydata sends you everything I keep, /deleteme deletes it. "

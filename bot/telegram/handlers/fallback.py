@@ -14,10 +14,7 @@ from bot.telegram import screens
 from bot.telegram.render import show
 from bot.telegram.texts import _, paragraphs
 
-router = Router(name="fallback")
 
-
-@router.callback_query()
 async def stale_button(
     query: CallbackQuery, user: User, state: FSMContext, callback_answer: CallbackAnswer
 ) -> None:
@@ -33,7 +30,6 @@ async def stale_button(
     await show(query, text, markup)
 
 
-@router.message(F.text)
 async def free_text(message: Message, user: User) -> None:
     if people.needs_consent(user):
         await message.answer(_("👋 Hi! Tap /start to begin."))
@@ -44,7 +40,6 @@ async def free_text(message: Message, user: User) -> None:
     )
 
 
-@router.message()
 async def other_content(message: Message, user: User) -> None:
     """Photos, stickers, voice, locations, files: nothing here reads them."""
     note = _("I cannot open photos, stickers, voice messages or files. Please use the buttons.")
@@ -53,3 +48,12 @@ async def other_content(message: Message, user: User) -> None:
         return
     text, markup = screens.menu(user)
     await message.answer(paragraphs(note, text), reply_markup=markup)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="fallback")
+    router.callback_query.register(stale_button)
+    router.message.register(free_text, F.text)
+    router.message.register(other_content)
+    return router

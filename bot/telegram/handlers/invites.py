@@ -24,13 +24,7 @@ from bot.telegram.filters import HasRole
 from bot.telegram.render import show
 from bot.telegram.texts import _, esc, name_or_someone
 
-router = Router(name="invites")
-router.message.filter(HasRole(Role.MENTOR, Role.STAFF))
-router.callback_query.filter(HasRole(Role.MENTOR, Role.STAFF))
 
-
-@router.message(Command("invite"))
-@router.callback_query(InviteCb.filter(F.action.in_({"mentor", "mentee"})))
 async def new_invite(
     event: Message | CallbackQuery,
     session: AsyncSession,
@@ -39,9 +33,15 @@ async def new_invite(
     clock: Clock,
     tz: str,
     bot: Bot,
+    callback_data: InviteCb | None = None,
+    callback_answer: CallbackAnswer | None = None,
 ) -> None:
     # The kind follows from the role: staff invite mentors, mentors invite young people.
     kind = InviteKind.MENTOR if user.role == Role.STAFF else InviteKind.MENTEE
+    if callback_data is not None and callback_data.action != kind.value:
+        if callback_answer is not None:
+            callback_answer.text = _("This button no longer works.")
+        return
     created = await invites.create(
         session, user, kind, clock.now(), timedelta(hours=settings.invite_ttl_hours)
     )
@@ -62,7 +62,6 @@ async def new_invite(
     await show(event, text, kb.menu_only())
 
 
-@router.callback_query(InviteCb.filter(F.action == "list"))
 async def open_invites(
     query: CallbackQuery, session: AsyncSession, user: User, clock: Clock, tz: str
 ) -> None:
@@ -96,7 +95,6 @@ async def _show_list(
     await show(query, "\n".join(lines), builder.as_markup())
 
 
-@router.callback_query(InviteCb.filter(F.action == "revoke"))
 async def revoke(
     query: CallbackQuery,
     callback_data: InviteCb,
@@ -112,3 +110,15 @@ async def revoke(
     except NotFound:
         callback_answer.text = _("That link is no longer open.")
     await _show_list(query, session, user, clock, tz)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="invites")
+    router.message.filter(HasRole(Role.MENTOR, Role.STAFF))
+    router.callback_query.filter(HasRole(Role.MENTOR, Role.STAFF))
+    router.message.register(new_invite, Command("invite"))
+    router.callback_query.register(new_invite, InviteCb.filter(F.action.in_({"mentor", "mentee"})))
+    router.callback_query.register(open_invites, InviteCb.filter(F.action == "list"))
+    router.callback_query.register(revoke, InviteCb.filter(F.action == "revoke"))
+    return router

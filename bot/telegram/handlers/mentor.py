@@ -16,13 +16,7 @@ from bot.telegram.filters import HasRole
 from bot.telegram.render import show
 from bot.telegram.texts import _, name_or_someone, ngettext
 
-router = Router(name="mentor")
-router.message.filter(HasRole(Role.MENTOR))
-router.callback_query.filter(HasRole(Role.MENTOR))
 
-
-@router.message(Command("mentees"))
-@router.callback_query(NavCb.filter(F.to == "mentees"))
 async def mentees(
     event: Message | CallbackQuery, session: AsyncSession, user: User, tz: str
 ) -> None:
@@ -47,3 +41,13 @@ async def mentees(
         [kb.back_to_menu()],
     )
     await show(event, "\n".join(lines), markup)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="mentor")
+    router.message.filter(HasRole(Role.MENTOR))
+    router.callback_query.filter(HasRole(Role.MENTOR))
+    router.message.register(mentees, Command("mentees"))
+    router.callback_query.register(mentees, NavCb.filter(F.to == "mentees"))
+    return router

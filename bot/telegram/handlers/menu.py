@@ -17,17 +17,12 @@ from bot.telegram.filters import Consented
 from bot.telegram.render import show
 from bot.telegram.texts import _, paragraphs
 
-router = Router(name="menu")
 
-
-@router.message(Command("sos"))
-@router.callback_query(NavCb.filter(F.to == "sos"))
 async def help_now(event: Message | CallbackQuery, user: User, helplines: Helplines) -> None:
     text, markup = screens.help_now(helplines, user.locale, not people.needs_consent(user))
     await show(event, text, markup)
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
     await state.clear()
     if people.needs_consent(user):
@@ -37,8 +32,6 @@ async def cancel(message: Message, state: FSMContext, user: User) -> None:
     await message.answer(paragraphs(_("Okay, stopped."), text), reply_markup=markup)
 
 
-@router.message(Command("help"))
-@router.callback_query(NavCb.filter(F.to == "help"))
 async def help_screen(event: Message | CallbackQuery, user: User) -> None:
     text = "\n".join(
         [
@@ -56,9 +49,20 @@ async def help_screen(event: Message | CallbackQuery, user: User) -> None:
     await show(event, text, markup)
 
 
-@router.message(Command("menu"), Consented())
-@router.callback_query(NavCb.filter(F.to == "menu"), Consented())
 async def main_menu(event: Message | CallbackQuery, state: FSMContext, user: User) -> None:
     await state.clear()
     text, markup = screens.menu(user)
     await show(event, text, markup)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="menu")
+    router.message.register(help_now, Command("sos"))
+    router.callback_query.register(help_now, NavCb.filter(F.to == "sos"))
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(help_screen, Command("help"))
+    router.callback_query.register(help_screen, NavCb.filter(F.to == "help"))
+    router.message.register(main_menu, Command("menu"), Consented())
+    router.callback_query.register(main_menu, NavCb.filter(F.to == "menu"), Consented())
+    return router

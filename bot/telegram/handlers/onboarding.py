@@ -25,12 +25,11 @@ from bot.telegram.render import show
 from bot.telegram.states import Onboarding
 from bot.telegram.texts import _, paragraphs
 
-router = Router(name="onboarding")
-
 YEARS_PER_ROW = 4
+# Commands (/cancel, /help, /sos...) go on to their own handlers from inside the dialog.
+NOT_A_COMMAND = F.text & ~F.text.startswith("/")
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -59,7 +58,6 @@ async def start(
     await message.answer(paragraphs(*lines, text), reply_markup=markup)
 
 
-@router.callback_query(NavCb.filter(F.to == "start"))
 async def restart(query: CallbackQuery, state: FSMContext, user: User) -> None:
     if not people.needs_consent(user):
         text, markup = screens.menu(user)
@@ -71,7 +69,6 @@ async def restart(query: CallbackQuery, state: FSMContext, user: User) -> None:
     await show(query, _("👋 Hi! Choose your language:"), kb.languages(user.locale, onboarding=True))
 
 
-@router.callback_query(LangCb.filter(F.onboarding))
 async def pick_language(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -93,7 +90,6 @@ async def pick_language(
     await show(query, screens.intro(), kb.consent())
 
 
-@router.callback_query(ConsentCb.filter())
 async def consent(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -116,10 +112,13 @@ async def consent(
     if action == "more":
         await show(query, screens.privacy_notice(settings.unconsented_ttl_days), kb.consent())
     elif action == "no":
+        # Out of the dialog, so typing is not met with the consent question again; the data
+        # (a pending invite) stays for "I changed my mind".
+        await state.set_state(None)
         await show(
             query,
             _(
-                "Okay. I keep nothing about you except your language. "
+                "Okay. I keep only your Telegram ID and language. "
                 "You can change your mind at any time."
             ),
             kb.declined(),
@@ -164,7 +163,6 @@ def year_keyboard(this_year: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(YearCb.filter(), StateFilter(Onboarding.year))
 async def year_button(
     query: CallbackQuery,
     callback_data: YearCb,
@@ -180,7 +178,6 @@ async def year_button(
     await _finish(query, state, session, user, settings, clock, i18n, bot, birth_year=year)
 
 
-@router.message(StateFilter(Onboarding.year), F.text)
 async def year_typed(
     message: Message,
     state: FSMContext,
@@ -201,7 +198,6 @@ async def year_typed(
     await _finish(message, state, session, user, settings, clock, i18n, bot, birth_year=year)
 
 
-@router.callback_query(BirthdayCb.filter(), StateFilter(Onboarding.birthday))
 async def birthday(
     query: CallbackQuery,
     callback_data: BirthdayCb,
@@ -275,7 +271,6 @@ async def _finish(
         await show(event, paragraphs(_("✅ All set!"), *lines, text), markup)
 
 
-@router.message(StateFilter(Onboarding.language, Onboarding.consent, Onboarding.birthday))
 async def buttons_expected(
     message: Message, state: FSMContext, user: User, settings: Settings
 ) -> None:
@@ -290,3 +285,21 @@ async def buttons_expected(
         )
     else:
         await message.answer(paragraphs(nudge, screens.intro()), reply_markup=kb.consent())
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="onboarding")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(restart, NavCb.filter(F.to == "start"))
+    router.callback_query.register(pick_language, LangCb.filter(F.onboarding))
+    router.callback_query.register(consent, ConsentCb.filter())
+    router.callback_query.register(year_button, YearCb.filter(), StateFilter(Onboarding.year))
+    router.message.register(year_typed, StateFilter(Onboarding.year), NOT_A_COMMAND)
+    router.callback_query.register(birthday, BirthdayCb.filter(), StateFilter(Onboarding.birthday))
+    router.message.register(
+        buttons_expected,
+        StateFilter(Onboarding.language, Onboarding.consent, Onboarding.birthday),
+        ~F.text.startswith("/"),
+    )
+    return router

@@ -21,24 +21,17 @@ from bot.telegram.callbacks import DeleteCb, NavCb
 from bot.telegram.render import show
 from bot.telegram.texts import _, name_or_someone, paragraphs
 
-router = Router(name="privacy")
 
-
-@router.message(Command("privacy"))
-@router.callback_query(NavCb.filter(F.to == "notice"))
 async def notice(event: Message | CallbackQuery, user: User, settings: Settings) -> None:
     consented = not people.needs_consent(user)
     markup = kb.only([kb.nav(_("⬅️ Back"), "privacy")]) if consented else None
     await show(event, screens.privacy_notice(settings.unconsented_ttl_days), markup)
 
 
-@router.callback_query(NavCb.filter(F.to == "privacy"))
 async def summary(query: CallbackQuery, user: User) -> None:
     await show(query, screens.privacy_summary(), kb.privacy(not people.needs_consent(user)))
 
 
-@router.message(Command("mydata"))
-@router.callback_query(NavCb.filter(F.to == "mydata"))
 async def my_data(
     event: Message | CallbackQuery, session: AsyncSession, user: User, clock: Clock, bot: Bot
 ) -> None:
@@ -50,17 +43,14 @@ async def my_data(
     )
 
 
-@router.message(Command("deleteme"))
-@router.callback_query(NavCb.filter(F.to == "deleteme"))
 async def ask_delete(event: Message | CallbackQuery) -> None:
     text = _(
         "🗑 Delete everything Putokaz keeps about you? This cannot be undone. "
-        "Your mentor will be told that you left."
+        "People connected with you in Putokaz will be told that you left."
     )
     await show(event, text, kb.confirm_delete())
 
 
-@router.callback_query(DeleteCb.filter())
 async def delete(
     query: CallbackQuery,
     callback_data: DeleteCb,
@@ -95,3 +85,17 @@ async def delete(
         await notify.tell(bot, session, contact.telegram_id, text, is_active=contact.is_active)
     await commands.clear_for_chat(bot, telegram_id)
     await show(query, goodbye)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="privacy")
+    router.message.register(notice, Command("privacy"))
+    router.callback_query.register(notice, NavCb.filter(F.to == "notice"))
+    router.callback_query.register(summary, NavCb.filter(F.to == "privacy"))
+    router.message.register(my_data, Command("mydata"))
+    router.callback_query.register(my_data, NavCb.filter(F.to == "mydata"))
+    router.message.register(ask_delete, Command("deleteme"))
+    router.callback_query.register(ask_delete, NavCb.filter(F.to == "deleteme"))
+    router.callback_query.register(delete, DeleteCb.filter())
+    return router

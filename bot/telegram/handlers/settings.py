@@ -24,10 +24,7 @@ from bot.telegram.filters import Consented
 from bot.telegram.render import show
 from bot.telegram.texts import _
 
-router = Router(name="settings")
 
-
-@router.message(Command("language"))
 async def language_command(message: Message, user: User) -> None:
     # Before consent the picker continues the onboarding.
     onboarding = people.needs_consent(user)
@@ -36,12 +33,10 @@ async def language_command(message: Message, user: User) -> None:
     )
 
 
-@router.callback_query(NavCb.filter(F.to == "language"), Consented())
 async def language_screen(query: CallbackQuery, user: User) -> None:
     await show(query, _("🌐 Choose your language:"), kb.languages(user.locale, onboarding=False))
 
 
-@router.callback_query(LangCb.filter(~F.onboarding), Consented())
 async def set_language(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -79,12 +74,10 @@ def settings_screen(
     return text, kb.settings()
 
 
-@router.callback_query(NavCb.filter(F.to == "settings"), Consented())
 async def settings_view(query: CallbackQuery, user: User, settings: Settings, clock: Clock) -> None:
     await show(query, *settings_screen(user, settings, clock.now()))
 
 
-@router.callback_query(NavCb.filter(F.to == "tz"), Consented())
 async def timezone_screen(query: CallbackQuery, user: User, clock: Clock) -> None:
     now = clock.now()
     builder = InlineKeyboardBuilder()
@@ -101,7 +94,6 @@ async def timezone_screen(query: CallbackQuery, user: User, clock: Clock) -> Non
     )
 
 
-@router.callback_query(TzCb.filter(), Consented())
 async def set_timezone(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
@@ -115,3 +107,15 @@ async def set_timezone(
         return
     people.set_timezone(user, people.TIMEZONES[callback_data.index])
     await show(query, *settings_screen(user, settings, clock.now()))
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="settings")
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_screen, NavCb.filter(F.to == "language"), Consented())
+    router.callback_query.register(set_language, LangCb.filter(~F.onboarding), Consented())
+    router.callback_query.register(settings_view, NavCb.filter(F.to == "settings"), Consented())
+    router.callback_query.register(timezone_screen, NavCb.filter(F.to == "tz"), Consented())
+    router.callback_query.register(set_timezone, TzCb.filter(), Consented())
+    return router

@@ -22,10 +22,6 @@ from bot.telegram.filters import HasRole
 from bot.telegram.render import show
 from bot.telegram.texts import N_, _, button_name, name_or_someone, ngettext
 
-router = Router(name="staff")
-router.message.filter(HasRole(Role.STAFF))
-router.callback_query.filter(HasRole(Role.STAFF))
-
 ROLE_NAMES = {Role.YOUTH: N_("young person"), Role.MENTOR: N_("mentor"), Role.STAFF: N_("staff")}
 FILTERS = {
     "all": N_("All"),
@@ -35,17 +31,19 @@ FILTERS = {
 }
 
 
+# Unlink buttons shown on a mentor's card; the rest are counted, not listed.
+MENTEES_ON_CARD = 10
+
+
 def role_name(role: str) -> str:
     return _(ROLE_NAMES[Role(role)])
 
 
-@router.message(Command("people"))
 async def people_command(message: Message, session: AsyncSession, user: User) -> None:
     text, markup = await _people(session, user, "all", 0)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(PeopleCb.filter())
 async def people_list(
     query: CallbackQuery, callback_data: PeopleCb, session: AsyncSession, user: User
 ) -> None:
@@ -116,28 +114,30 @@ async def _card(
                 "Follows {n} young person", "Follows {n} young people", len(person.mentees)
             ).format(n=len(person.mentees))
         )
-    for mentee, _link in person.mentees[:10]:
+    shown = person.mentees[:MENTEES_ON_CARD]
+    if len(person.mentees) > len(shown):
+        hidden = len(person.mentees) - len(shown)
+        lines.append(ngettext("…and {n} more", "…and {n} more", hidden).format(n=hidden))
+    for mentee, _link in shown:
         builder.row(
             kb.button(
                 _("✖️ Unlink {name}").format(name=button_name(mentee.display_name)),
                 UnlinkCb(mentor=target.id, youth=mentee.id, back=target.id).pack(),
             )
         )
-    builder.row(
-        *[
-            kb.button(
-                _("Change role to: {role}").format(role=role_name(role)),
-                SetRoleCb(id=target.id, role=role).pack(),
+    # One per row: the labels are long in Serbian and Bulgarian and get cut on small screens.
+    for role in Role:
+        if role != target.role:
+            builder.row(
+                kb.button(
+                    _("Change role to: {role}").format(role=role_name(role)),
+                    SetRoleCb(id=target.id, role=role).pack(),
+                )
             )
-            for role in Role
-            if role != target.role
-        ]
-    )
     builder.row(kb.button(_("⬅️ Back"), PeopleCb(role=back.role, page=back.page).pack()))
     return "\n".join(lines), builder.as_markup()
 
 
-@router.callback_query(PersonCb.filter())
 async def person_card(
     query: CallbackQuery,
     callback_data: PersonCb,
@@ -154,7 +154,6 @@ async def person_card(
     await show(query, text, markup)
 
 
-@router.callback_query(SetRoleCb.filter())
 async def set_role(
     query: CallbackQuery,
     callback_data: SetRoleCb,
@@ -215,7 +214,6 @@ async def set_role(
     await show(query, *await _card(session, user, target.id, back, tz))
 
 
-@router.callback_query(UnlinkCb.filter())
 async def unlink(
     query: CallbackQuery,
     callback_data: UnlinkCb,
@@ -249,3 +247,16 @@ async def unlink(
     except NotFound:
         text, markup = await _people(session, user, "all", 0)
     await show(query, text, markup)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="staff")
+    router.message.filter(HasRole(Role.STAFF))
+    router.callback_query.filter(HasRole(Role.STAFF))
+    router.message.register(people_command, Command("people"))
+    router.callback_query.register(people_list, PeopleCb.filter())
+    router.callback_query.register(person_card, PersonCb.filter())
+    router.callback_query.register(set_role, SetRoleCb.filter())
+    router.callback_query.register(unlink, UnlinkCb.filter())
+    return router

@@ -8,20 +8,24 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from bot.db.models import User
 
-router = Router(name="system")
 
-
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
 async def blocked(event: ChatMemberUpdated, user: User) -> None:
     # Nothing is sent to someone who blocked the bot until they come back.
     user.is_active = False
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
 async def unblocked(event: ChatMemberUpdated, user: User) -> None:
     user.is_active = True
 
 
-@router.edited_message()
 async def edited(message: Message) -> None:
     """An edit of something already answered changes nothing; people expect no reply."""
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="system")
+    router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
+    router.my_chat_member.register(unblocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+    router.edited_message.register(edited)
+    return router
