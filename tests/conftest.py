@@ -22,6 +22,7 @@ from tests.databases import (
     skip_or_fail,
     truncate_all,
 )
+from tests.harness import Harness, running_bot
 
 compile_all()  # aiogram refuses a .po without its .mo
 
@@ -77,3 +78,20 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> SessionFactory:
     return create_session_factory(engine)
+
+
+ADMIN_ID = 42
+
+
+@pytest.fixture
+async def harness(sqlite_url: str) -> AsyncIterator[Harness]:
+    """The real dispatcher on SQLite against a fake Telegram that refuses unescaped HTML."""
+    async with running_bot(sqlite_url, admin_ids=frozenset({ADMIN_ID}), strict_html=True) as h:
+        yield h
+
+
+@pytest.fixture
+async def harness_any_db(db_url: str) -> AsyncIterator[Harness]:
+    """The same on SQLite and on PostgreSQL."""
+    async with running_bot(db_url, admin_ids=frozenset({ADMIN_ID}), strict_html=True) as h:
+        yield h

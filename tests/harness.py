@@ -87,6 +87,14 @@ class Person:
     def last(self) -> StoredMessage:
         return self.tg.last
 
+    @property
+    def last_answer(self) -> str | None:
+        """The text the bot answered the person's last button press with (None: no text)."""
+        assert self.tg.last_callback_query_id is not None, "no button was pressed"
+        query = self.harness.fake.callback_queries[self.tg.last_callback_query_id]
+        assert query.answered, "every button press is answered"
+        return (query.answer or {}).get("text")
+
     async def _after(self, update_id: int) -> StoredMessage:
         await self.harness.processed(update_id)
         return self.tg.last
@@ -95,11 +103,20 @@ class Person:
         return await self._after(self.tg.send(text))
 
     async def click(self, label: str, message: StoredMessage | None = None) -> StoredMessage:
-        return await self._after(self.tg.click(message or self.tg.last, label))
+        target = message or self.tg.last
+        return await self._after_click(target, self.tg.click(target, label))
 
     async def click_data(self, data: str, message: StoredMessage | None = None) -> StoredMessage:
         target = message or self.tg.last
-        return await self._after(self.tg.click_data(target.message_id, data))
+        return await self._after_click(target, self.tg.click_data(target.message_id, data))
+
+    async def _after_click(self, target: StoredMessage, update_id: int) -> StoredMessage:
+        """A new message if the bot sent one, else the clicked message as it looks now."""
+        newest = self.tg.last.message_id
+        await self.harness.processed(update_id)
+        if self.tg.last.message_id > newest:
+            return self.tg.last
+        return self.harness.fake.message(target.chat_id, target.message_id)
 
 
 async def start_harness(
@@ -115,7 +132,7 @@ async def start_harness(
         database_url=database_url,
         telegram_api_base=fake.base_url,
         admin_ids=admin_ids,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
@@ -149,11 +166,15 @@ async def start_harness(
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    database_url: str, *, admin_ids: frozenset[int] = frozenset(), **fake_options: Any
+    database_url: str,
+    *,
+    admin_ids: frozenset[int] = frozenset(),
+    storage: BaseStorage | None = None,
+    **fake_options: Any,
 ) -> AsyncIterator[Harness]:
     fake = FakeTelegram(token=TOKEN, **fake_options)
     await fake.start()
-    harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids)
+    harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids, storage=storage)
     try:
         yield harness
         assert fake.unanswered_callback_queries() == [], "every button press is answered"

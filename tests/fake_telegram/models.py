@@ -166,6 +166,11 @@ class StoredMessage:
         return self.text if self.text is not None else self.caption or ""
 
     @property
+    def html_text(self) -> str:
+        """The text or caption exactly as the bot sent it; "" for a message without one."""
+        return self.html or ""
+
+    @property
     def inline_keyboard(self) -> dict[str, Any] | None:
         markup = self.reply_markup
         return markup if markup is not None and "inline_keyboard" in markup else None

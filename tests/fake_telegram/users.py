@@ -246,14 +246,16 @@ class FakeUser:
 
     def _member_update(self, old: str, new: str) -> int:
         bot = dict(self._state.bot_user)
+        old_member: dict[str, Any] = {"user": bot, "status": old}
         new_member: dict[str, Any] = {"user": bot, "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0
+        for member in (old_member, new_member):
+            if member["status"] == "kicked":  # ChatMemberBanned always carries until_date
+                member["until_date"] = 0
         update = {
             "chat": self._chat.to_api(),
             "from": self.to_api(),
             "date": self._state.now(),
-            "old_chat_member": {"user": bot, "status": old},
+            "old_chat_member": old_member,
             "new_chat_member": new_member,
         }
         return self._push({"my_chat_member": update})
