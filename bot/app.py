@@ -105,7 +105,9 @@ async def check_token(bot: Bot, settings: Settings) -> str:
     except (TelegramNetworkError, OSError) as exc:
         where = settings.telegram_api_base or "https://api.telegram.org"
         raise StartupError(
-            EXIT_TELEGRAM, f"cannot reach the Telegram Bot API at {where}: {exc}"
+            EXIT_TELEGRAM,
+            f"cannot reach the Telegram Bot API at {where}: check TELEGRAM_API_BASE "
+            "and the network",
         ) from exc
     return me.username or str(me.id)
 
@@ -182,35 +184,36 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
         raise StartupError(EXIT_CONFIG, f"broken data file dialogs/{exc}") from exc
     bot = create_bot(settings)  # a malformed token fails here, before anything is touched
     engine = create_engine(settings.database_url)
+    storage: BaseStorage | None = None
     try:
+        # Cheapest checks first, so a wrong setting is reported before the database is touched.
+        username = await check_token(bot, settings)
+        storage = await create_storage(settings)
         await migrate(settings, engine)
         sessions = create_session_factory(engine)
-        storage = await create_storage(settings)
-        try:
-            username = await check_token(bot, settings)
-            assembled = create_dispatcher(
-                settings=settings,
-                sessions=sessions,
-                storage=storage,
-                clock=clock,
-                helplines=helplines,
+        assembled = create_dispatcher(
+            settings=settings,
+            sessions=sessions,
+            storage=storage,
+            clock=clock,
+            helplines=helplines,
+        )
+        async with sessions.begin() as session:
+            await users.promote_to_staff(session, settings.admin_ids)
+        await commands.set_defaults(bot, assembled.i18n)
+        on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock)
+        mode = "webhook" if settings.webhook_url else "polling"
+        log.info("Putokaz is running as @%s (%s)", username, mode)
+        if settings.webhook_url:
+            await serve_webhook(assembled.dispatcher, bot, settings)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            await assembled.dispatcher.start_polling(
+                bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True
             )
-            async with sessions.begin() as session:
-                await users.promote_to_staff(session, settings.admin_ids)
-            await commands.set_defaults(bot, assembled.i18n)
-            on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock)
-            mode = "webhook" if settings.webhook_url else "polling"
-            log.info("Putokaz is running as @%s (%s)", username, mode)
-            if settings.webhook_url:
-                await serve_webhook(assembled.dispatcher, bot, settings)
-            else:
-                await bot.delete_webhook(drop_pending_updates=False)
-                await assembled.dispatcher.start_polling(
-                    bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True
-                )
-        finally:
-            await storage.close()
     finally:
+        if storage is not None:
+            await storage.close()
         await bot.session.close()
         await engine.dispose()
 
@@ -225,6 +228,8 @@ def main() -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic narrates every step at INFO; a failed start should end in one line that matters.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         asyncio.run(run(settings))
     except StartupError as exc:

@@ -164,25 +164,34 @@ async def start_harness(
     return harness, engine
 
 
+async def stop_harness(harness: Harness, engine: Any) -> None:
+    await harness.assembled.dispatcher.stop_polling()
+    if harness._task is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await harness._task
+    await harness.bot.session.close()
+    await engine.dispose()
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     database_url: str,
     *,
     admin_ids: frozenset[int] = frozenset(),
     storage: BaseStorage | None = None,
+    fake: FakeTelegram | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Harness]:
-    fake = FakeTelegram(token=TOKEN, **fake_options)
-    await fake.start()
+    """The bot against ``fake`` (kept running afterwards) or a new fake of its own."""
+    own_fake = fake is None
+    if fake is None:
+        fake = FakeTelegram(token=TOKEN, **fake_options)
+        await fake.start()
     harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids, storage=storage)
     try:
         yield harness
         assert fake.unanswered_callback_queries() == [], "every button press is answered"
     finally:
-        await harness.assembled.dispatcher.stop_polling()
-        if harness._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await harness._task
-        await harness.bot.session.close()
-        await engine.dispose()
-        await fake.stop()
+        await stop_harness(harness, engine)
+        if own_fake:
+            await fake.stop()
