@@ -37,6 +37,9 @@ class Settings(DatabaseSettings):
     # Pre-consent rows (Telegram id + language) are dropped after this many days.
     unconsented_ttl_days: int = Field(default=30, ge=1)
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    # Background sending, per second; Telegram allows about 30 in all. Replies are not counted.
+    broadcast_rate: float = Field(default=25.0, gt=0)
+    reminder_rate: float = Field(default=5.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from bot.db.engine import SessionFactory
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
 from bot.services.helplines import Helplines
+from bot.services.pacing import Pacer
 from bot.telegram.handlers import (
     fallback,
     invites,
@@ -48,6 +49,11 @@ class Assembled:
     dispatcher: Dispatcher
     inflight: InFlight
     i18n: I18n
+    pacer: Pacer
+
+
+def create_pacer(settings: Settings) -> Pacer:
+    return Pacer({"broadcast": settings.broadcast_rate, "reminder": settings.reminder_rate})
 
 
 def create_dispatcher(
@@ -58,14 +64,17 @@ def create_dispatcher(
     clock: Clock,
     helplines: Helplines,
     i18n: I18n | None = None,
+    pacer: Pacer | None = None,
 ) -> Assembled:
     i18n = i18n or create_i18n()
+    pacer = pacer or create_pacer(settings)
     dp = Dispatcher(
         storage=storage,
         settings=settings,
         sessions=sessions,
         clock=clock,
         helplines=helplines,
+        pacer=pacer,
     )
     inflight = InFlight()
     # Outermost first. Errors sit outside the session so a failed update is rolled back
@@ -88,4 +97,4 @@ def create_dispatcher(
         staff.create_router(),
         fallback.create_router(),
     )
-    return Assembled(dp, inflight, i18n)
+    return Assembled(dp, inflight, i18n, pacer)
