@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -12,6 +15,20 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 log = logging.getLogger(__name__)
+
+# Background senders (reminders, broadcasts) handle 429 themselves: a pause for the whole queue
+# through the pacer, not one request sleeping while the others run into the same limit.
+_raise_retry_after: ContextVar[bool] = ContextVar("raise_retry_after", default=False)
+
+
+@contextmanager
+def background_sending() -> Iterator[None]:
+    """Inside: a 429 is raised at once (5xx are still retried)."""
+    token = _raise_retry_after.set(True)
+    try:
+        yield
+    finally:
+        _raise_retry_after.reset(token)
 
 
 class RetryPolitely(BaseRequestMiddleware):
@@ -31,7 +48,11 @@ class RetryPolitely(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if exc.retry_after > self.max_wait or attempt == self.attempts:
+                if (
+                    _raise_retry_after.get()
+                    or exc.retry_after > self.max_wait
+                    or attempt == self.attempts
+                ):
                     raise
                 log.warning("429 on %s: waiting %ss", type(method).__name__, exc.retry_after)
                 await asyncio.sleep(exc.retry_after)
