@@ -80,3 +80,7 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# Feature tables live in their own modules; importing them here lets Alembic see every table.
+from bot.db import assessment_models  # noqa: E402, F401
