@@ -30,6 +30,7 @@ from bot.i18n.catalogs import compile_all
 from bot.repositories import users
 from bot.scheduler import create_scheduler
 from bot.services import helplines as helplines_file
+from bot.services import questionnaire
 from bot.services.dialog_errors import DialogError
 from bot.telegram import commands
 from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
@@ -182,6 +183,10 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
         helplines = helplines_file.load()
     except DialogError as exc:
         raise StartupError(EXIT_CONFIG, f"broken data file dialogs/{exc}") from exc
+    try:
+        questionnaires = questionnaire.load_all()
+    except DialogError as exc:
+        raise StartupError(EXIT_CONFIG, f"broken data file dialogs/assessment/{exc}") from exc
     bot = create_bot(settings)  # a malformed token fails here, before anything is touched
     engine = create_engine(settings.database_url)
     storage: BaseStorage | None = None
@@ -197,11 +202,15 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
             storage=storage,
             clock=clock,
             helplines=helplines,
+            questionnaires=questionnaires,
         )
         async with sessions.begin() as session:
             await users.promote_to_staff(session, settings.admin_ids)
         await commands.set_defaults(bot, assembled.i18n)
         on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock)
+        if settings.data_key is None:
+            # A choice, not a failure: see DATA_KEY in .env.example.
+            log.warning("DATA_KEY is not set: the self-assessment skips its free-text questions")
         mode = "webhook" if settings.webhook_url else "polling"
         log.info("Putokaz is running as @%s (%s)", username, mode)
         if settings.webhook_url:

@@ -41,6 +41,10 @@ class Settings(DatabaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0)
     reminder_rate: float = Field(default=5.0, gt=0)
 
+    # Fernet key for free-text answers (python -c "from cryptography.fernet import Fernet;
+    # print(Fernet.generate_key().decode())"). Without it, free-text questions are not asked.
+    data_key: SecretStr | None = None
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -66,6 +70,17 @@ class Settings(DatabaseSettings):
         if not value.get_secret_value().strip():
             raise ValueError("is empty")
         return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from bot.services.sealing import is_valid_key
+
+        if not is_valid_key(value.get_secret_value().strip()):
+            raise ValueError("is not a Fernet key (32 bytes, url-safe base64; see .env.example)")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("log_level")
     @classmethod

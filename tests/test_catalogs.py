@@ -34,6 +34,12 @@ SAMPLE = {
     "page": 1,
     "pages": 2,
     "maker": "Sara",
+    "total": 28,
+    "domains": "Housing, Money",
+    "steps": "Career counselling",
+    "step": "Career counselling",
+    "average": "3.4",
+    "levels": "1 · 2 · 3 · 4 · 5",
 }
 
 

@@ -62,3 +62,26 @@ class UnlinkCb(CallbackData, prefix="ul"):
     mentor: int
     youth: int
     back: int  # whose card to show afterwards
+
+
+# Self-assessment
+
+
+class AssessCb(CallbackData, prefix="as"):
+    """A step of a self-assessment: a answer | s skip | b back | p pause | y/n mentor may read."""
+
+    act: str
+    id: int  # the assessment
+    q: int  # the question's index: a button left on another question is stale
+    o: int = 0  # the option's index
+
+
+class StepCb(CallbackData, prefix="ns"):
+    """A suggested next step of a completed assessment: tell my mentor."""
+
+    id: int
+    step: str
+
+
+class MenteeResultsCb(CallbackData, prefix="mr"):
+    youth: int

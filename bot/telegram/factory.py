@@ -16,7 +16,12 @@ from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
 from bot.services.helplines import Helplines
 from bot.services.pacing import Pacer
+from bot.services.questionnaire import Questionnaires
+from bot.services.questionnaire import load_all as load_questionnaires
+from bot.services.sealing import Sealer
 from bot.telegram.handlers import (
+    assessment,
+    assessment_view,
     fallback,
     invites,
     mentor,
@@ -56,6 +61,11 @@ def create_pacer(settings: Settings) -> Pacer:
     return Pacer({"broadcast": settings.broadcast_rate, "reminder": settings.reminder_rate})
 
 
+def create_sealer(settings: Settings) -> Sealer | None:
+    """None without DATA_KEY: then free-text questions are not asked (see .env.example)."""
+    return Sealer(settings.data_key.get_secret_value()) if settings.data_key else None
+
+
 def create_dispatcher(
     *,
     settings: Settings,
@@ -65,6 +75,7 @@ def create_dispatcher(
     helplines: Helplines,
     i18n: I18n | None = None,
     pacer: Pacer | None = None,
+    questionnaires: Questionnaires | None = None,
 ) -> Assembled:
     i18n = i18n or create_i18n()
     pacer = pacer or create_pacer(settings)
@@ -75,6 +86,8 @@ def create_dispatcher(
         clock=clock,
         helplines=helplines,
         pacer=pacer,
+        questionnaires=questionnaires or load_questionnaires(),
+        sealer=create_sealer(settings),
     )
     inflight = InFlight()
     # Outermost first. Errors sit outside the session so a failed update is rolled back
@@ -95,6 +108,8 @@ def create_dispatcher(
         invites.create_router(),
         mentor.create_router(),
         staff.create_router(),
+        assessment.create_router(),
+        assessment_view.create_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)

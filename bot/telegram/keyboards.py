@@ -72,12 +72,16 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
         builder.row(nav(_("👥 My young people"), "mentees"))
         builder.row(button(_("➕ Invite a young person"), InviteCb(action="mentee").pack()))
         builder.row(button(_("🔗 My open invites"), InviteCb(action="list").pack()))
+        builder.row(nav(_("📝 Self-assessments"), "m_assess"))
     elif role == Role.STAFF:
         builder.row(button(_("👤 People"), PeopleCb().pack()))
         builder.row(
             button(_("➕ Invite a mentor"), InviteCb(action="mentor").pack()),
             button(_("🔗 Open invites"), InviteCb(action="list").pack()),
         )
+        builder.row(nav(_("📊 Self-assessments"), "as_stats"))
+    else:
+        builder.row(nav(_("📝 Self-assessment"), "assess"), nav(_("📈 My progress"), "progress"))
     builder.row(nav(_("🆘 Help now"), "sos"))
     builder.row(nav(_("⚙️ Settings"), "settings"), nav(_("🔒 Privacy"), "privacy"))
     builder.row(nav(_("❓ Help"), "help"))

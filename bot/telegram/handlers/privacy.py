@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.models import User
-from bot.services import people, privacy
+from bot.services import assessment, people, privacy
+from bot.services.questionnaire import Questionnaires
+from bot.services.sealing import Sealer
 from bot.telegram import commands, notify, screens
 from bot.telegram import keyboards as kb
 from bot.telegram.callbacks import DeleteCb, NavCb
@@ -33,9 +35,17 @@ async def summary(query: CallbackQuery, user: User) -> None:
 
 
 async def my_data(
-    event: Message | CallbackQuery, session: AsyncSession, user: User, clock: Clock, bot: Bot
+    event: Message | CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    clock: Clock,
+    bot: Bot,
+    questionnaires: Questionnaires,
+    sealer: Sealer | None,
 ) -> None:
     data = await privacy.export(session, user, clock.now())
+    # The person's own free-text answers are decrypted here: it is their data.
+    data["self_assessments"] = await assessment.export(session, user, questionnaires, sealer)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     document = BufferedInputFile(payload, filename="putokaz-my-data.json")
     await bot.send_document(
