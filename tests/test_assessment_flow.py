@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select
 
 from bot import app
@@ -380,4 +380,16 @@ async def test_the_bot_does_not_start_on_a_broken_questionnaire(
     assert caught.value.code == app.EXIT_CONFIG
     assert str(caught.value) == (
         "broken data file dialogs/assessment/v1.yaml, line 12: option 'no' has no score"
+    )
+
+
+def test_a_data_key_that_is_not_a_fernet_key_is_one_clear_line() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(bot_token=SecretStr("123:abc"), data_key=SecretStr("not-a-key"), _env_file=None)
+    line = app.describe_settings_error(caught.value)
+    assert line.startswith("bad configuration: DATA_KEY: ") and "Fernet key" in line
+    assert "not-a-key" not in line
+    assert (
+        Settings(bot_token=SecretStr("123:abc"), data_key=SecretStr(" "), _env_file=None).data_key
+        is None
     )

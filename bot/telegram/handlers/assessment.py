@@ -16,7 +16,7 @@ from bot.db.models import Role, User
 from bot.services import assessment, chart
 from bot.services.assessment import NotExpectingText, Outcome, Results, Screen, Stale
 from bot.services.errors import NotFound
-from bot.services.questionnaire import Questionnaires
+from bot.services.questionnaire import Kind, Questionnaires
 from bot.services.sealing import Sealer
 from bot.telegram import assessment_screens as screens
 from bot.telegram import notify
@@ -53,7 +53,7 @@ async def overview(
         await show(event, *screens.resume(found.in_progress))
         return
     count = sum(
-        1 for q in questionnaires.current.questions if sealer is not None or q.kind != "text"
+        1 for q in questionnaires.current.questions if sealer is not None or q.kind != Kind.TEXT
     )
     await show(event, *screens.intro(count, found.completed))
 
