@@ -46,3 +46,21 @@ async def test_a_shorter_pause_does_not_shorten_a_longer_one() -> None:
     pacer.pause(60)
     pacer.pause(5)
     assert pacer.paused_for == 60
+
+
+async def test_no_burst_after_a_quiet_spell_or_a_pause() -> None:
+    """A sliding one-second window at the limit sees at most `rate` messages, even after idling."""
+    time = VirtualTime()
+    pacer = Pacer({"broadcast": 30}, clock=time.clock, sleep=time.sleep)
+    time.now += 60  # idle for a minute
+    sent = []
+    for _ in range(40):
+        await pacer.slot("broadcast")
+        sent.append(time.now)
+    assert sum(1 for t in sent if t < sent[0] + 1 - 1e-9) <= 30
+    pacer.pause(5)
+    await pacer.slot("broadcast")
+    resumed = time.now
+    for _ in range(30):
+        await pacer.slot("broadcast")
+    assert time.now - resumed >= 30 / 30 - 1e-6

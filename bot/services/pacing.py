@@ -37,9 +37,10 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         now = clock()
-        # A one-second burst at most: Telegram measures over short windows.
+        # No bursts: Telegram counts over a sliding second, so a full second's worth sent at
+        # once after a quiet spell (or after a 429 pause) would run straight into the limit.
         self._buckets = {
-            kind: _Bucket(rate=rate, capacity=max(1.0, rate), tokens=1.0, updated=now)
+            kind: _Bucket(rate=rate, capacity=1.0, tokens=1.0, updated=now)
             for kind, rate in rates.items()
         }
         self._paused_until = 0.0

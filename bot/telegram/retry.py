@@ -19,15 +19,20 @@ log = logging.getLogger(__name__)
 # Background senders (reminders, broadcasts) handle 429 themselves: a pause for the whole queue
 # through the pacer, not one request sleeping while the others run into the same limit.
 _raise_retry_after: ContextVar[bool] = ContextVar("raise_retry_after", default=False)
+# The broadcast sender retries 5xx itself, later and through the pacer, so that a retry is
+# counted against the rate and does not hold a sending slot while it sleeps.
+_raise_server_errors: ContextVar[bool] = ContextVar("raise_server_errors", default=False)
 
 
 @contextmanager
-def background_sending() -> Iterator[None]:
-    """Inside: a 429 is raised at once (5xx are still retried)."""
+def background_sending(*, retry_server_errors: bool = True) -> Iterator[None]:
+    """Inside: a 429 is raised at once; 5xx too unless `retry_server_errors`."""
     token = _raise_retry_after.set(True)
+    server_token = _raise_server_errors.set(not retry_server_errors)
     try:
         yield
     finally:
+        _raise_server_errors.reset(server_token)
         _raise_retry_after.reset(token)
 
 
@@ -57,7 +62,7 @@ class RetryPolitely(BaseRequestMiddleware):
                 log.warning("429 on %s: waiting %ss", type(method).__name__, exc.retry_after)
                 await asyncio.sleep(exc.retry_after)
             except TelegramServerError:
-                if attempt == self.attempts:
+                if _raise_server_errors.get() or attempt == self.attempts:
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
