@@ -28,12 +28,13 @@ from bot.db.engine import SessionFactory, create_engine, create_session_factory,
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
 from bot.repositories import users
-from bot.scheduler import create_scheduler
+from bot.scheduler import add_reminder_jobs, create_scheduler
 from bot.services import helplines as helplines_file
 from bot.services import questionnaire
 from bot.services.dialog_errors import DialogError
 from bot.telegram import commands
 from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
+from bot.telegram.reminder_sender import ReminderSender
 from bot.telegram.retry import RetryPolitely
 
 log = logging.getLogger("bot")
@@ -128,9 +129,16 @@ async def migrate(settings: Settings, engine: AsyncEngine) -> None:
 
 
 def on_lifecycle(
-    dp: Dispatcher, assembled: Assembled, sessions: SessionFactory, settings: Settings, clock: Clock
+    dp: Dispatcher,
+    assembled: Assembled,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
 ) -> None:
     scheduler = create_scheduler(sessions, settings, clock)
+    reminders = ReminderSender(bot, sessions, assembled.i18n, assembled.pacer, clock, settings)
+    add_reminder_jobs(scheduler, reminders, settings)
 
     async def startup() -> None:
         scheduler.start()
@@ -207,7 +215,7 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
         async with sessions.begin() as session:
             await users.promote_to_staff(session, settings.admin_ids)
         await commands.set_defaults(bot, assembled.i18n)
-        on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock)
+        on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock, bot)
         if settings.data_key is None:
             # A choice, not a failure: see DATA_KEY in .env.example.
             log.warning("DATA_KEY is not set: the self-assessment skips its free-text questions")

@@ -17,6 +17,32 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Europe/Belgrade"
+
+    # Deadline reminders: days before the due date (0 = on the day), the hour they go out,
+    # and the quiet hours (local time) that push a reminder to the next morning.
+    reminder_offsets_days: Annotated[tuple[int, ...], NoDecode] = (3, 1, 0)
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+    quiet_hours_start: int = Field(default=22, ge=0, le=23)
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)
+
+    @field_validator("reminder_offsets_days", mode="before")
+    @classmethod
+    def _split_offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                sorted({int(p) for p in value.replace(" ", "").split(",") if p}, reverse=True)
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
 
 class Settings(DatabaseSettings):
@@ -28,7 +54,6 @@ class Settings(DatabaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
-    timezone: str = "Europe/Belgrade"
     log_level: str = "INFO"
 
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 60)
@@ -40,6 +65,9 @@ class Settings(DatabaseSettings):
     # Background sending, per second; Telegram allows about 30 in all. Replies are not counted.
     broadcast_rate: float = Field(default=25.0, gt=0)
     reminder_rate: float = Field(default=5.0, gt=0)
+    # A claimed reminder not marked sent within this time is sent again (crash between the two).
+    reminder_lease_seconds: int = Field(default=120, ge=5)
+    reminder_tick_seconds: float = Field(default=5.0, gt=0)
 
     # Fernet key for free-text answers (python -c "from cryptography.fernet import Fernet;
     # print(Fernet.generate_key().decode())"). Without it, free-text questions are not asked.
@@ -53,15 +81,6 @@ class Settings(DatabaseSettings):
             return frozenset(int(p) for p in parts if p.strip())
         if isinstance(value, int):
             return frozenset({value})
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("bot_token")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -11,6 +12,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
 from bot.services import maintenance
+
+if TYPE_CHECKING:
+    from bot.telegram.reminder_sender import ReminderSender
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +47,27 @@ def create_scheduler(
         misfire_grace_time=600,
     )
     return scheduler
+
+
+def add_reminder_jobs(
+    scheduler: AsyncIOScheduler, sender: ReminderSender, settings: Settings
+) -> None:
+    """Deadline reminders every few seconds; mentors' digests every few minutes."""
+    scheduler.add_job(
+        sender.tick,
+        "interval",
+        seconds=settings.reminder_tick_seconds,
+        id="reminders",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=60,
+    )
+    scheduler.add_job(
+        sender.digests,
+        "interval",
+        minutes=5,
+        id="digests",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=600,
+    )

@@ -83,4 +83,4 @@ class ProcessedUpdate(Base):
 
 
 # Feature tables live in their own modules; importing them here lets Alembic see every table.
-from bot.db import assessment_models  # noqa: E402, F401
+from bot.db import assessment_models, plan_models  # noqa: E402, F401

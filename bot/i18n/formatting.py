@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -39,3 +39,23 @@ def fmt_datetime(value: datetime, locale: str, tz: str) -> str:
 def zone_label(tz: str, locale: str) -> str:
     """ "Belgrade", "Београд", "Белград": the place people recognise, not the IANA id."""
     return str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(locale), return_city=True))
+
+
+def fmt_day(value: date, locale: str) -> str:
+    """A calendar day that has no time zone (a deadline's date)."""
+    return str(format_skeleton("yMMMd", value, locale=babel_locale(locale)))
+
+
+def fmt_clock(value: time, locale: str) -> str:
+    """A wall-clock time that has no time zone (a deadline's time)."""
+    return str(format_time(value, format="short", locale=babel_locale(locale)))
+
+
+def fmt_month(value: date, locale: str) -> str:
+    return str(format_skeleton("yMMMM", value, locale=babel_locale(locale)))
+
+
+def weekday_names(locale: str) -> list[str]:
+    """Short weekday names, Monday first (as calendars in Serbia and Bulgaria are)."""
+    days = babel_locale(locale).days["stand-alone"]["short"]
+    return [str(days[i]) for i in range(7)]

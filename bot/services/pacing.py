@@ -54,6 +54,10 @@ class Pacer:
         """After a 429: nobody sends until retry_after has passed."""
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
+    def resume(self) -> None:
+        """Ends a pause early (an operator's decision, or a test that cannot wait)."""
+        self._paused_until = 0.0
+
     async def slot(self, kind: str) -> None:
         """Waits until one message of this kind may be sent."""
         bucket = self._buckets[kind]

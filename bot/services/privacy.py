@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Invite, User
 from bot.repositories import invites, mentoring
+from bot.services import plans
 
 
 def _when(value: datetime | None) -> str | None:
@@ -53,6 +54,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
             }
             for i in created
         ],
+        "plan": await plans.export(session, user),
     }
 
 

@@ -85,3 +85,53 @@ class StepCb(CallbackData, prefix="ns"):
 
 class MenteeResultsCb(CallbackData, prefix="mr"):
     youth: int
+
+
+# Plans and reminders
+
+
+class PlanCb(CallbackData, prefix="pl"):
+    youth: int = 0  # 0: my own plan; else a mentee's
+    page: int = 0
+    done: bool = False  # the done tasks unfolded
+
+
+class TaskCb(CallbackData, prefix="tk"):
+    id: int
+    action: str  # open | done | more | skip | cancel | move
+
+
+class MoreTimeCb(CallbackData, prefix="mt"):
+    id: int  # the request
+    days: int  # 0: no; -1: pick a date
+
+
+class CalendarCb(CallbackData, prefix="ca"):
+    action: str  # m: show month | d: day picked | x: nothing (a label)
+    day: str  # yyyymmdd
+
+
+class MenteeCb(CallbackData, prefix="me"):
+    id: int
+    action: str  # plan | goal | task | nudge
+
+
+class DomainCb(CallbackData, prefix="gd"):
+    index: int
+
+
+class GoalPickCb(CallbackData, prefix="gp"):
+    id: int
+
+
+class OwnerCb(CallbackData, prefix="ow"):
+    owner: str
+
+
+class TimeCb(CallbackData, prefix="tm"):
+    hhmm: str  # "-": no time
+
+
+class NudgeCb(CallbackData, prefix="nu"):
+    youth: int  # 0: all my young people
+    preset: int  # -1: my own words

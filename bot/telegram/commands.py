@@ -25,7 +25,11 @@ def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
         ("sos", N_("Help now: emergency numbers")),
     ]
     if role == Role.YOUTH:
-        items += [("assess", N_("Self-assessment")), ("progress", N_("My progress"))]
+        items += [
+            ("plan", N_("My plan")),
+            ("assess", N_("Self-assessment")),
+            ("progress", N_("My progress")),
+        ]
     if role == Role.MENTOR:
         items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]
     elif role == Role.STAFF:

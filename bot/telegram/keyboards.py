@@ -16,6 +16,7 @@ from bot.telegram.callbacks import (
     LangCb,
     NavCb,
     PeopleCb,
+    PlanCb,
 )
 from bot.telegram.texts import _
 
@@ -81,6 +82,7 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
         )
         builder.row(nav(_("📊 Self-assessments"), "as_stats"))
     else:
+        builder.row(button(_("📋 My plan"), PlanCb().pack()))
         builder.row(nav(_("📝 Self-assessment"), "assess"), nav(_("📈 My progress"), "progress"))
     builder.row(nav(_("🆘 Help now"), "sos"))
     builder.row(nav(_("⚙️ Settings"), "settings"), nav(_("🔒 Privacy"), "privacy"))

@@ -4,43 +4,69 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
+from bot.config import Settings
 from bot.db.models import Role, User
 from bot.i18n.formatting import fmt_date
-from bot.services import staff
+from bot.services import plans
 from bot.telegram import keyboards as kb
-from bot.telegram.callbacks import InviteCb, NavCb
+from bot.telegram.callbacks import InviteCb, MenteeCb, NavCb
 from bot.telegram.filters import HasRole
+from bot.telegram.handlers.plans import plan_context
+from bot.telegram.plan_screens import mentee_button
 from bot.telegram.render import show
 from bot.telegram.texts import _, name_or_someone, ngettext
 
+# Past this many, the list shows buttons for the first ones and counts the rest.
+MENTEE_BUTTONS = 30
+
 
 async def mentees(
-    event: Message | CallbackQuery, session: AsyncSession, user: User, tz: str
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
-    rows = await staff.mentees_of(session, user)
+    await state.clear()
+    summaries = await plans.mentees(session, user, plan_context(settings, clock))
     lines = [
         _("👥 <b>My young people</b>"),
-        ngettext("You follow {n} young person.", "You follow {n} young people.", len(rows)).format(
-            n=len(rows)
-        ),
+        ngettext(
+            "You follow {n} young person.", "You follow {n} young people.", len(summaries)
+        ).format(n=len(summaries)),
     ]
-    for mentee, link in rows:
-        since = fmt_date(link.created_at, user.locale, tz)
+    rows = []
+    for summary in summaries[:MENTEE_BUTTONS]:
         lines.append(
-            _("• {name}, since {date}").format(
-                name=name_or_someone(mentee.display_name), date=since
+            _("• {name}: {done} of {total} tasks done, {late} late, last seen {date}").format(
+                name=name_or_someone(summary.youth.display_name),
+                done=summary.done,
+                total=summary.total,
+                late=summary.overdue,
+                date=fmt_date(summary.youth.last_seen_at, user.locale, tz),
             )
         )
-    if not rows:
+        rows.append([mentee_button(summary.youth, summary.done, summary.total, summary.overdue)])
+    if len(summaries) > MENTEE_BUTTONS:
+        hidden = len(summaries) - MENTEE_BUTTONS
+        lines.append(ngettext("…and {n} more", "…and {n} more", hidden).format(n=hidden))
+    if not summaries:
         lines.append(_("Invite a young person with a link: they open it and you are connected."))
-    markup = kb.only(
-        [kb.button(_("➕ Invite a young person"), InviteCb(action="mentee").pack())],
-        [kb.back_to_menu()],
-    )
-    await show(event, "\n".join(lines), markup)
+    else:
+        lines.append(_("Tap a name to open their plan."))
+        rows.append(
+            [kb.button(_("📣 Remind all of them"), MenteeCb(id=0, action="nudgeall").pack())]
+        )
+    rows.append([kb.button(_("➕ Invite a young person"), InviteCb(action="mentee").pack())])
+    rows.append([kb.back_to_menu()])
+    await show(event, "\n".join(lines), kb.only(*rows))
 
 
 def create_router() -> Router:

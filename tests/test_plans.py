@@ -1,0 +1,253 @@
+"""Plan rules and the reminder queue, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.engine import SessionFactory
+from bot.db.models import Role, User
+from bot.db.plan_models import PlanChange, Reminder, ReminderStatus
+from bot.repositories import mentoring
+from bot.repositories import reminders as reminder_rows
+from bot.services import people, plans
+from bot.services.errors import NotAllowed, NotFound
+from bot.services.plans import Context
+from bot.services.reminders import ReminderRules
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+RULES = ReminderRules()
+LEASE = timedelta(minutes=2)
+
+
+def ctx(now: datetime = NOW) -> Context:
+    return Context(now, RULES, "Europe/Belgrade")
+
+
+async def person(
+    sessions: SessionFactory, telegram_id: int, role: Role, locale: str = "sr"
+) -> User:
+    async with sessions.begin() as session:
+        user = await people.touch(
+            session, telegram_id=telegram_id, language_code=locale, now=NOW, admin_ids=set()
+        )
+        user.role = role
+        people.give_consent(
+            user, now=NOW, display_name=f"P{telegram_id}", birth_year=2004,
+            default_tz="Europe/Belgrade",
+        )  # fmt: skip
+        return user
+
+
+async def pair(sessions: SessionFactory) -> tuple[User, User]:
+    mentor = await person(sessions, 1, Role.MENTOR)
+    youth = await person(sessions, 2, Role.YOUTH)
+    async with sessions.begin() as session:
+        await mentoring.add(session, mentor.id, youth.id, NOW)
+    return mentor, youth
+
+
+async def new_task(
+    sessions: SessionFactory, mentor: User, youth: User, due: date | None, at: time | None = None
+) -> int:
+    async with sessions.begin() as session:
+        goal = await plans.add_goal(session, mentor, youth.id, "Find a job", "work", ctx())
+        task = await plans.add_task(
+            session, mentor, goal.id, title="Write a CV", owner="me", due_date=due,
+            due_time=at, details=None, ctx=ctx(),
+        )  # fmt: skip
+        return task.id
+
+
+async def reminder_kinds(sessions: SessionFactory, task_id: int) -> dict[str, str]:
+    async with sessions() as session:
+        rows = (await session.scalars(select(Reminder).where(Reminder.task_id == task_id))).all()
+        return {r.kind: r.status for r in rows}
+
+
+async def test_a_task_gets_its_reminders_and_done_cancels_them(sessions: SessionFactory) -> None:
+    mentor, youth = await pair(sessions)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    assert await reminder_kinds(sessions, task_id) == {
+        "before_3": "pending", "before_1": "pending", "due": "pending", "overdue": "pending",
+    }  # fmt: skip
+    async with sessions.begin() as session:
+        await plans.complete(session, youth, task_id, None, ctx())
+    assert set((await reminder_kinds(sessions, task_id)).values()) == {"cancelled"}
+    async with sessions() as session:
+        actions = (await session.scalars(select(PlanChange.action).order_by(PlanChange.id))).all()
+    assert actions == ["goal_added", "task_added", "task_done"]
+
+
+async def test_moving_a_task_moves_its_reminders_and_past_ones_are_not_planned(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 3))  # 3 days ahead
+    # The "3 days before" moment (30 Nov) has passed already.
+    assert set(await reminder_kinds(sessions, task_id)) == {"before_1", "due", "overdue"}
+    async with sessions.begin() as session:
+        await plans.move_task(session, mentor, task_id, date(2026, 12, 20), time(15, 0), ctx())
+    async with sessions() as session:
+        rows = (await session.scalars(select(Reminder).where(Reminder.task_id == task_id))).all()
+    moments = {r.kind: r.scheduled_at for r in rows if r.status == ReminderStatus.PENDING}
+    assert moments["before_3"] == datetime(2026, 12, 17, 8, tzinfo=UTC)
+    assert moments["overdue"] == datetime(2026, 12, 20, 14, tzinfo=UTC)
+    async with sessions.begin() as session:
+        await plans.cancel_task(session, mentor, task_id, ctx())
+    assert set((await reminder_kinds(sessions, task_id)).values()) == {"cancelled"}
+
+
+async def test_tasks_the_mentor_owns_do_not_remind_the_young_person(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    async with sessions.begin() as session:
+        goal = await plans.add_goal(session, mentor, youth.id, "Housing", "housing", ctx())
+        task = await plans.add_task(
+            session, mentor, goal.id, title="Call the centre", owner="mentor",
+            due_date=date(2026, 12, 10), due_time=None, details=None, ctx=ctx(),
+        )  # fmt: skip
+    assert await reminder_kinds(sessions, task.id) == {}
+
+
+async def test_only_their_mentor_changes_a_plan_and_only_they_complete_it(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    other_mentor = await person(sessions, 3, Role.MENTOR)
+    stranger = await person(sessions, 4, Role.YOUTH)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    async with sessions.begin() as session:
+        with pytest.raises(NotAllowed):
+            await plans.add_goal(session, other_mentor, youth.id, "x", "work", ctx())
+        with pytest.raises(NotAllowed):
+            await plans.move_task(session, other_mentor, task_id, date(2026, 12, 24), None, ctx())
+        with pytest.raises(NotFound):
+            await plans.complete(session, stranger, task_id, None, ctx())
+        with pytest.raises(NotFound):
+            await plans.task_for(session, other_mentor, task_id, ctx())
+        with pytest.raises(NotAllowed):
+            await plans.plan(session, stranger, youth.id, ctx())
+        view = await plans.plan(session, mentor, youth.id, ctx())
+        assert [line.task.id for line in view.open] == [task_id]
+
+
+async def test_more_time_is_asked_once_and_answered_once(sessions: SessionFactory) -> None:
+    mentor, youth = await pair(sessions)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    async with sessions.begin() as session:
+        asked = await plans.ask_more_time(session, youth, task_id, ctx())
+        again = await plans.ask_more_time(session, youth, task_id, ctx())
+    assert not asked.already_asked and again.already_asked
+    assert [m.id for m in asked.mentors] == [mentor.id]
+    async with sessions.begin() as session:
+        first = await plans.answer_more_time(
+            session, mentor, asked.request.id, date(2026, 12, 17), ctx()
+        )
+        second = await plans.answer_more_time(session, mentor, asked.request.id, None, ctx())
+    assert first.changed and not second.changed
+    assert first.task.due_date == date(2026, 12, 17)
+
+
+async def _due_reminders(sessions: SessionFactory, count: int, when: datetime) -> None:
+    mentor, youth = await pair(sessions)
+    async with sessions.begin() as session:
+        goal = await plans.add_goal(session, mentor, youth.id, "Work", "work", ctx())
+        for number in range(count):
+            await plans.add_task(
+                session, mentor, goal.id, title=f"Task {number}", owner="me",
+                due_date=date(2026, 12, 5), due_time=None, details=None, ctx=ctx(),
+            )  # fmt: skip
+
+
+async def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_passes(
+    sessions: SessionFactory,
+) -> None:
+    await _due_reminders(sessions, 3, NOW)
+    moment = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # the "3 days before" ones are due
+    async with sessions.begin() as session:
+        first = await reminder_rows.claim(session, moment, 100, LEASE)
+    assert len(first) == 3 and {c.reminder.kind for c in first} == {"before_3"}
+    async with sessions.begin() as session:
+        assert await reminder_rows.claim(session, moment + timedelta(seconds=30), 100, LEASE) == []
+    # The sender died before sending: after the lease the same reminders are due again.
+    async with sessions.begin() as session:
+        again = await reminder_rows.claim(
+            session, moment + LEASE + timedelta(seconds=1), 100, LEASE
+        )
+    assert sorted(c.reminder.id for c in again) == sorted(c.reminder.id for c in first)
+    async with sessions.begin() as session:
+        marked = await reminder_rows.finish(
+            session, [c.reminder.id for c in again], ReminderStatus.SENT, moment,
+            again[0].lease_until,
+        )  # fmt: skip
+    assert marked == 3
+    # A late "sent" from the first, dead claim changes nothing.
+    async with sessions.begin() as session:
+        stale = await reminder_rows.finish(
+            session, [c.reminder.id for c in first], ReminderStatus.SENT, moment,
+            first[0].lease_until,
+        )  # fmt: skip
+    assert stale == 0
+
+
+async def test_a_task_moved_while_its_reminder_is_being_sent_keeps_the_new_time(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 5))
+    moment = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # "3 days before"
+    async with sessions.begin() as session:
+        claimed = await reminder_rows.claim(session, moment, 100, LEASE)
+    async with sessions.begin() as session:
+        await plans.move_task(session, mentor, task_id, date(2026, 12, 12), None, ctx(moment))
+    async with sessions.begin() as session:
+        await reminder_rows.finish(
+            session, [c.reminder.id for c in claimed], ReminderStatus.SENT, moment,
+            claimed[0].lease_until,
+        )  # fmt: skip
+    async with sessions() as session:
+        row = await session.get(Reminder, claimed[0].reminder.id)
+    assert row is not None and row.status == ReminderStatus.PENDING
+    assert row.scheduled_at == datetime(2026, 12, 9, 8, tzinfo=UTC)  # 3 days before the 12th
+
+
+async def test_concurrent_claimers_never_take_the_same_reminder(
+    sessions: SessionFactory,
+) -> None:
+    await _due_reminders(sessions, 60, NOW)
+    moment = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+    async def claimer() -> list[int]:
+        taken: list[int] = []
+        while True:
+            async with sessions.begin() as session:
+                batch = await reminder_rows.claim(session, moment, 7, LEASE)
+            if not batch:
+                return taken
+            taken += [c.reminder.id for c in batch]
+
+    results = await asyncio.gather(*(claimer() for _ in range(6)))
+    everything = [rid for result in results for rid in result]
+    assert len(everything) == len(set(everything)) == 60
+
+
+async def test_the_overdue_digest_lists_only_late_tasks_of_the_mentors_young_people(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    other_mentor = await person(sessions, 3, Role.MENTOR)
+    late = await new_task(sessions, mentor, youth, date(2026, 12, 2))
+    await new_task(sessions, mentor, youth, date(2026, 12, 20))
+    later = ctx(datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
+    async with sessions() as session:
+        found = await plans.overdue_for_mentor(session, mentor.id, later)
+        nothing = await plans.overdue_for_mentor(session, other_mentor.id, later)
+        total = await session.scalar(select(func.count()).select_from(Reminder))
+    assert [task.id for _, task in found] == [late]
+    assert nothing == []
+    assert total and total > 0
