@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, UTCDateTime
@@ -36,6 +45,13 @@ class User(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_version: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Optional, for announcements to one town or one programme: a key from bot.services.profile.
+    city: Mapped[str | None] = mapped_column(String(32))
+    programme: Mapped[str | None] = mapped_column(String(32))
+    # Staff announcements only: reminders and a mentor's own messages still come.
+    announcements_muted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
@@ -83,4 +99,8 @@ class ProcessedUpdate(Base):
 
 
 # Feature tables live in their own modules; importing them here lets Alembic see every table.
-from bot.db import assessment_models, plan_models  # noqa: E402, F401
+from bot.db import (  # noqa: E402, F401
+    assessment_models,
+    broadcast_models,
+    plan_models,
+)
