@@ -28,11 +28,12 @@ from bot.db.engine import SessionFactory, create_engine, create_session_factory,
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
 from bot.repositories import users
-from bot.scheduler import add_reminder_jobs, create_scheduler
+from bot.scheduler import add_broadcast_job, add_reminder_jobs, create_scheduler
 from bot.services import helplines as helplines_file
 from bot.services import questionnaire
 from bot.services.dialog_errors import DialogError
 from bot.telegram import commands
+from bot.telegram.broadcast_sender import BroadcastSender
 from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
 from bot.telegram.reminder_sender import ReminderSender
 from bot.telegram.retry import RetryPolitely
@@ -139,12 +140,16 @@ def on_lifecycle(
     scheduler = create_scheduler(sessions, settings, clock)
     reminders = ReminderSender(bot, sessions, assembled.i18n, assembled.pacer, clock, settings)
     add_reminder_jobs(scheduler, reminders, settings)
+    broadcasts = BroadcastSender(bot, sessions, assembled.pacer, assembled.i18n, clock, settings)
+    add_broadcast_job(scheduler, broadcasts, settings)
 
     async def startup() -> None:
         scheduler.start()
 
     async def shutdown() -> None:
         scheduler.shutdown(wait=False)
+        # Messages in flight are recorded; the rest is handed back for the next start.
+        await broadcasts.stop(settings.shutdown_grace_seconds / 2)
         # Updates already being handled finish before the database goes away.
         if not await assembled.inflight.drain(settings.shutdown_grace_seconds):
             log.warning("%d updates still running at shutdown", assembled.inflight.count)
@@ -247,6 +252,10 @@ def main() -> int:
     )
     # Alembic narrates every step at INFO; a failed start should end in one line that matters.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Background jobs run every second or few: two INFO lines per run would drown everything else.
+    logging.getLogger("apscheduler.executors").setLevel(
+        max(logging.WARNING, logging.getLogger().level)
+    )
     try:
         asyncio.run(run(settings))
     except StartupError as exc:

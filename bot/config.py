@@ -65,6 +65,11 @@ class Settings(DatabaseSettings):
     # Background sending, per second; Telegram allows about 30 in all. Replies are not counted.
     broadcast_rate: float = Field(default=25.0, gt=0)
     reminder_rate: float = Field(default=5.0, gt=0)
+    # A recipient claimed by a sender that died is sent again after this lease (at most the
+    # messages in flight at the crash can arrive twice); the sender wakes up this often.
+    broadcast_lease_seconds: int = Field(default=60, ge=4)
+    broadcast_tick_seconds: float = Field(default=1.0, gt=0)
+
     # A claimed reminder not marked sent within this time is sent again (crash between the two).
     reminder_lease_seconds: int = Field(default=120, ge=5)
     reminder_tick_seconds: float = Field(default=5.0, gt=0)

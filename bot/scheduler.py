@@ -14,6 +14,7 @@ from bot.db.engine import SessionFactory
 from bot.services import maintenance
 
 if TYPE_CHECKING:
+    from bot.telegram.broadcast_sender import BroadcastSender
     from bot.telegram.reminder_sender import ReminderSender
 
 log = logging.getLogger(__name__)
@@ -70,4 +71,19 @@ def add_reminder_jobs(
         coalesce=True,
         max_instances=1,
         misfire_grace_time=600,
+    )
+
+
+def add_broadcast_job(
+    scheduler: AsyncIOScheduler, sender: BroadcastSender, settings: Settings
+) -> None:
+    """A wake-up every second: the sender starts a round unless one is running."""
+    scheduler.add_job(
+        sender.tick,
+        "interval",
+        seconds=settings.broadcast_tick_seconds,
+        id="broadcasts",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=30,
     )

@@ -11,8 +11,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Invite, User
+from bot.repositories import broadcasts as broadcast_rows
 from bot.repositories import invites, mentoring
-from bot.services import plans
+from bot.services import broadcasts, plans
 
 
 def _when(value: datetime | None) -> str | None:
@@ -37,6 +38,9 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
             "receives_messages": user.is_active,
             "first_contact_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
+            "town": user.city,
+            "programme": user.programme,
+            "announcements_muted": user.announcements_muted,
         },
         "mentors": [
             {"name": m.display_name, "since": _when(link.created_at)} for m, link in mentors
@@ -54,6 +58,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
             }
             for i in created
         ],
+        **await broadcasts.export(session, user),
         "plan": await plans.export(session, user),
     }
 
@@ -89,6 +94,8 @@ async def erase(session: AsyncSession, user: User) -> Erasure:
     await session.execute(
         delete(Invite).where(Invite.created_by_id == user.id, Invite.used_at.is_(None))
     )
+    # Nothing goes out later in the name of someone who left; what went out stays, unsigned.
+    await broadcast_rows.delete_unsent_by(session, user.id)
     await session.execute(delete(User).where(User.id == user.id))
     session.expunge(user)
     return result

@@ -135,3 +135,43 @@ class TimeCb(CallbackData, prefix="tm"):
 class NudgeCb(CallbackData, prefix="nu"):
     youth: int  # 0: all my young people
     preset: int  # -1: my own words
+
+
+# Announcements and mentors' messages
+
+
+class BcCb(CallbackData, prefix="bc"):
+    """An announcement: `a` the action, `id` the broadcast (0: none yet), `v` an argument."""
+
+    a: str  # home | new | open | aud | txt | photo | btn | prev | now | when | list | sent
+    # | show | cancel | stop | csv | drop | rm  (rm: remove the text v, "photo" or "btn")
+    id: int = 0
+    v: str = ""
+
+
+class AudienceCb(CallbackData, prefix="ba"):
+    id: int
+    k: str  # an Audience, or "menu"
+    v: str = ""  # "": show the choices
+    p: int = 0  # page of the mentor list
+
+
+class WhenCb(CallbackData, prefix="bw"):
+    """Scheduling: a day (days from today, -1: pick one), then a time (minutes, -1: pick)."""
+
+    id: int
+    d: int = -1
+    m: int = -1
+
+
+class CityCb(CallbackData, prefix="ct"):
+    key: str  # "-": none
+
+
+class MuteCb(CallbackData, prefix="mu"):
+    muted: bool
+
+
+class ProgrammeCb(CallbackData, prefix="pg"):
+    id: int  # the person
+    key: str = ""  # "": show the choices; "-": none

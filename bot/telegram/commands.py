@@ -32,8 +32,10 @@ def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
         ]
     if role == Role.MENTOR:
         items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]
+        items += [("announce", N_("Message my young people"))]
     elif role == Role.STAFF:
         items += [("people", N_("People")), ("invite", N_("Invite a mentor"))]
+        items += [("announce", N_("Announcements"))]
     items += [
         ("language", N_("Change language")),
         ("privacy", N_("Privacy notice")),

@@ -22,6 +22,7 @@ from bot.services.sealing import Sealer
 from bot.telegram.handlers import (
     assessment,
     assessment_view,
+    broadcasts,
     fallback,
     invites,
     mentor,
@@ -114,6 +115,7 @@ def create_dispatcher(
         plan_edit.create_router(),
         assessment.create_router(),
         assessment_view.create_router(),
+        broadcasts.create_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)

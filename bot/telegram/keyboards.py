@@ -10,10 +10,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.db.models import Role
 from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
 from bot.telegram.callbacks import (
+    BcCb,
     ConsentCb,
     DeleteCb,
     InviteCb,
     LangCb,
+    MuteCb,
     NavCb,
     PeopleCb,
     PlanCb,
@@ -73,6 +75,7 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
         builder.row(nav(_("👥 My young people"), "mentees"))
         builder.row(button(_("➕ Invite a young person"), InviteCb(action="mentee").pack()))
         builder.row(button(_("🔗 My open invites"), InviteCb(action="list").pack()))
+        builder.row(button(_("📣 Message my young people"), BcCb(a="home").pack()))
         builder.row(nav(_("📝 Self-assessments"), "m_assess"))
     elif role == Role.STAFF:
         builder.row(button(_("👤 People"), PeopleCb().pack()))
@@ -80,6 +83,7 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
             button(_("➕ Invite a mentor"), InviteCb(action="mentor").pack()),
             button(_("🔗 Open invites"), InviteCb(action="list").pack()),
         )
+        builder.row(button(_("📣 Announcements"), BcCb(a="home").pack()))
         builder.row(nav(_("📊 Self-assessments"), "as_stats"))
     else:
         builder.row(button(_("📋 My plan"), PlanCb().pack()))
@@ -90,9 +94,16 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def settings() -> InlineKeyboardMarkup:
+def settings(muted: bool = False) -> InlineKeyboardMarkup:
+    mute = (
+        button(_("🔔 Turn announcements on"), MuteCb(muted=False).pack())
+        if muted
+        else button(_("🔕 Turn announcements off"), MuteCb(muted=True).pack())
+    )
     return only(
         [nav(_("🌐 Language"), "language"), nav(_("🕒 Time zone"), "tz")],
+        [nav(_("🏙 My town"), "city")],
+        [mute],
         [back_to_menu()],
     )
 

@@ -24,3 +24,11 @@ class PlanDialog(StatesGroup):
     rename = State()
     done_note = State()
     nudge_text = State()
+
+
+class BroadcastDialog(StatesGroup):
+    """Data: "bc" the broadcast id, "lang" the language of the text asked for."""
+
+    text = State()
+    photo = State()
+    url = State()

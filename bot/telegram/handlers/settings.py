@@ -1,4 +1,4 @@
-"""Language and time zone."""
+"""Language, time zone, town, and whether announcements come."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from bot.config import Settings
 from bot.db.models import User
 from bot.i18n.formatting import fmt_time, zone_label
 from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
-from bot.services import people
+from bot.services import people, profile
 from bot.telegram import commands
 from bot.telegram import keyboards as kb
-from bot.telegram.callbacks import LangCb, NavCb, TzCb
+from bot.telegram.callbacks import CityCb, LangCb, MuteCb, NavCb, TzCb
 from bot.telegram.filters import Consented
+from bot.telegram.profile_names import city_name
 from bot.telegram.render import show
 from bot.telegram.texts import _
 
@@ -69,9 +70,11 @@ def settings_screen(
             _("Time zone: {place} (now {time})").format(
                 place=zone_label(tz, user.locale), time=fmt_time(now, user.locale, tz)
             ),
+            _("Town: {place}").format(place=city_name(user.city)),
+            _("Announcements: off") if user.announcements_muted else _("Announcements: on"),
         ]
     )
-    return text, kb.settings()
+    return text, kb.settings(user.announcements_muted)
 
 
 async def settings_view(query: CallbackQuery, user: User, settings: Settings, clock: Clock) -> None:
@@ -109,6 +112,52 @@ async def set_timezone(
     await show(query, *settings_screen(user, settings, clock.now()))
 
 
+async def city_screen(query: CallbackQuery, user: User) -> None:
+    builder = InlineKeyboardBuilder()
+    for key in profile.CITIES:
+        mark = "✓ " if key == user.city else ""
+        builder.button(text=mark + city_name(key), callback_data=CityCb(key=key))
+    builder.adjust(2)
+    if user.city is not None:
+        builder.row(kb.button(_("✖️ Do not say"), CityCb(key="-").pack()))
+    builder.row(kb.nav(_("⬅️ Back"), "settings"))
+    text = _("🏙 Where do you live? Staff can then tell you about things near you.")
+    await show(query, text, builder.as_markup())
+
+
+async def set_city(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: CityCb,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    key = None if callback_data.key == "-" else callback_data.key
+    if key is not None and key not in profile.CITIES:
+        callback_answer.text = _("This button no longer works.")
+        return
+    profile.set_city(user, key)
+    await show(query, *settings_screen(user, settings, clock.now()))
+
+
+async def set_muted(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: MuteCb,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    profile.set_muted(user, callback_data.muted)
+    callback_answer.text = (
+        _("Announcements are off. Reminders and messages from your mentor still come.")
+        if callback_data.muted
+        else _("Announcements are on.")
+    )
+    await show(query, *settings_screen(user, settings, clock.now()))
+
+
 def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="settings")
@@ -118,4 +167,7 @@ def create_router() -> Router:
     router.callback_query.register(settings_view, NavCb.filter(F.to == "settings"), Consented())
     router.callback_query.register(timezone_screen, NavCb.filter(F.to == "tz"), Consented())
     router.callback_query.register(set_timezone, TzCb.filter(), Consented())
+    router.callback_query.register(city_screen, NavCb.filter(F.to == "city"), Consented())
+    router.callback_query.register(set_city, CityCb.filter(), Consented())
+    router.callback_query.register(set_muted, MuteCb.filter(), Consented())
     return router

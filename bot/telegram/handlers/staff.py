@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Role, User
 from bot.i18n.formatting import fmt_date
 from bot.i18n.locales import LANGUAGE_NAMES
-from bot.services import staff
+from bot.services import profile, staff
 from bot.services.errors import NotAllowed, NotFound
 from bot.telegram import commands, notify
 from bot.telegram import keyboards as kb
-from bot.telegram.callbacks import PeopleCb, PersonCb, SetRoleCb, UnlinkCb
+from bot.telegram.callbacks import PeopleCb, PersonCb, ProgrammeCb, SetRoleCb, UnlinkCb
 from bot.telegram.filters import HasRole
+from bot.telegram.profile_names import programme_name
 from bot.telegram.render import show
-from bot.telegram.texts import N_, _, button_name, name_or_someone, ngettext
+from bot.telegram.texts import N_, _, button_name, esc, name_or_someone, ngettext
 
 ROLE_NAMES = {Role.YOUTH: N_("young person"), Role.MENTOR: N_("mentor"), Role.STAFF: N_("staff")}
 FILTERS = {
@@ -97,6 +98,7 @@ async def _card(
         _("Language: {language}").format(language=LANGUAGE_NAMES.get(target.locale, target.locale)),
         _("Joined: {date}").format(date=fmt_date(target.created_at, user.locale, tz)),
     ]
+    lines.append(_("Programme: {name}").format(name=esc(programme_name(target.programme))))
     if not target.is_active:
         lines.append(_("⚠️ Has blocked the bot: messages do not reach them."))
     builder = InlineKeyboardBuilder()
@@ -125,6 +127,7 @@ async def _card(
                 UnlinkCb(mentor=target.id, youth=mentee.id, back=target.id).pack(),
             )
         )
+    builder.row(kb.button(_("🏷 Programme"), ProgrammeCb(id=target.id).pack()))
     # One per row: the labels are long in Serbian and Bulgarian and get cut on small screens.
     for role in Role:
         if role != target.role:
@@ -249,6 +252,39 @@ async def unlink(
     await show(query, text, markup)
 
 
+async def programme(
+    query: CallbackQuery,
+    callback_data: ProgrammeCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The programme a person belongs to, for announcements to one programme."""
+    try:
+        if not callback_data.key:
+            target = (await staff.person(session, user, callback_data.id)).user
+            builder = InlineKeyboardBuilder()
+            for key in profile.PROGRAMMES:
+                mark = "✓ " if key == target.programme else ""
+                data = ProgrammeCb(id=target.id, key=key).pack()
+                builder.row(kb.button(mark + programme_name(key), data))
+            builder.row(kb.button(_("✖️ None"), ProgrammeCb(id=target.id, key="-").pack()))
+            builder.row(kb.button(_("⬅️ Back"), PersonCb(id=target.id).pack()))
+            await show(query, _("🏷 Which programme?"), builder.as_markup())
+            return
+        chosen = None if callback_data.key == "-" else callback_data.key
+        await profile.set_programme(session, user, callback_data.id, chosen)
+    except (NotFound, ValueError):
+        callback_answer.text = _("This button no longer works.")
+        text, markup = await _people(session, user, "all", 0)
+    else:
+        text, markup = await _card(
+            session, user, callback_data.id, PersonCb(id=callback_data.id), tz
+        )
+    await show(query, text, markup)
+
+
 def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="staff")
@@ -259,4 +295,5 @@ def create_router() -> Router:
     router.callback_query.register(person_card, PersonCb.filter())
     router.callback_query.register(set_role, SetRoleCb.filter())
     router.callback_query.register(unlink, UnlinkCb.filter())
+    router.callback_query.register(programme, ProgrammeCb.filter())
     return router
