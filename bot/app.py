@@ -28,7 +28,12 @@ from bot.db.engine import SessionFactory, create_engine, create_session_factory,
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
 from bot.repositories import users
-from bot.scheduler import add_broadcast_job, add_reminder_jobs, create_scheduler
+from bot.scheduler import (
+    add_booking_jobs,
+    add_broadcast_job,
+    add_reminder_jobs,
+    create_scheduler,
+)
 from bot.services import helplines as helplines_file
 from bot.services import questionnaire
 from bot.services.dialog_errors import DialogError
@@ -142,6 +147,7 @@ def on_lifecycle(
     add_reminder_jobs(scheduler, reminders, settings)
     broadcasts = BroadcastSender(bot, sessions, assembled.pacer, assembled.i18n, clock, settings)
     add_broadcast_job(scheduler, broadcasts, settings)
+    add_booking_jobs(scheduler, sessions, settings, clock)
 
     async def startup() -> None:
         scheduler.start()

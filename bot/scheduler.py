@@ -11,7 +11,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
-from bot.services import maintenance
+from bot.services import booking, counselling, maintenance
+from bot.services.reminders import ReminderRules
 
 if TYPE_CHECKING:
     from bot.telegram.broadcast_sender import BroadcastSender
@@ -72,6 +73,31 @@ def add_reminder_jobs(
         max_instances=1,
         misfire_grace_time=600,
     )
+
+
+async def booking_upkeep(sessions: SessionFactory, settings: Settings, clock: Clock) -> int:
+    """Waitlist offers nobody took pass on; free seats go to whoever waits."""
+    ctx = booking.Context(clock.now(), ReminderRules.from_settings(settings), settings.timezone)
+    async with sessions.begin() as session:
+        return await booking.expire_offers(session, ctx)
+
+
+async def roll_slots(sessions: SessionFactory, settings: Settings, clock: Clock) -> int:
+    """Counselling slots for the coming weeks, a day further each day."""
+    ctx = booking.Context(clock.now(), ReminderRules.from_settings(settings), settings.timezone)
+    async with sessions.begin() as session:
+        return await counselling.sync_all(session, ctx)
+
+
+def add_booking_jobs(
+    scheduler: AsyncIOScheduler, sessions: SessionFactory, settings: Settings, clock: Clock
+) -> None:
+    """Offers expire within a minute; the slot rows move forward every hour."""
+    common = {"args": (sessions, settings, clock), "coalesce": True, "max_instances": 1}
+    scheduler.add_job(
+        booking_upkeep, "interval", seconds=60, id="bookings", misfire_grace_time=60, **common
+    )
+    scheduler.add_job(roll_slots, "interval", hours=1, id="slots", misfire_grace_time=600, **common)
 
 
 def add_broadcast_job(

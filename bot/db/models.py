@@ -101,6 +101,7 @@ class ProcessedUpdate(Base):
 # Feature tables live in their own modules; importing them here lets Alembic see every table.
 from bot.db import (  # noqa: E402, F401
     assessment_models,
+    booking_models,
     broadcast_models,
     plan_models,
 )

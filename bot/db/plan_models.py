@@ -123,12 +123,15 @@ class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("task_id", "kind"),
+        UniqueConstraint("booking_id", "kind"),
         Index("ix_reminders_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    # A workshop seat or counselling slot (bot/db/booking_models.py); then task_id is None.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # "before_3", "before_1", "due", "overdue"
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the planned moment
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

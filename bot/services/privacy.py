@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Invite, User
 from bot.repositories import broadcasts as broadcast_rows
 from bot.repositories import invites, mentoring
-from bot.services import broadcasts, plans
+from bot.services import booking, broadcasts, plans
+from bot.services.reminders import ReminderRules
 
 
 def _when(value: datetime | None) -> str | None:
@@ -60,6 +61,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
         ],
         **await broadcasts.export(session, user),
         "plan": await plans.export(session, user),
+        "bookings": await booking.export(session, user),
     }
 
 
@@ -83,7 +85,9 @@ def _contact(user: User) -> Contact:
     return Contact(user.telegram_id, user.locale, user.is_active)
 
 
-async def erase(session: AsyncSession, user: User) -> Erasure:
+async def erase(
+    session: AsyncSession, user: User, bookings: booking.Context | None = None
+) -> Erasure:
     """Deletes the person; links go with them, invites they made lose their maker."""
     result = Erasure(
         name=user.display_name,
@@ -96,6 +100,10 @@ async def erase(session: AsyncSession, user: User) -> Erasure:
     )
     # Nothing goes out later in the name of someone who left; what went out stays, unsigned.
     await broadcast_rows.delete_unsent_by(session, user.id)
+    # Their seats and slots are freed first, so the waitlist moves (`bookings`: when, and how).
+    await booking.release_all(
+        session, user, bookings or booking.Context(datetime.now(UTC), ReminderRules(), "UTC")
+    )
     await session.execute(delete(User).where(User.id == user.id))
     session.expunge(user)
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -129,7 +129,11 @@ def _names(domains: Sequence[Domain]) -> str:
     return ", ".join(esc(_(d.name)) for d in domains)
 
 
-def summary(results: Results) -> tuple[str, InlineKeyboardMarkup]:
+def summary(
+    results: Results, links: Mapping[str, str] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """`links`: next steps that can be booked here, step id -> the button's callback data."""
+    links = links or {}
     parts = []
     if results.strengths:
         parts.append(_("💪 <b>Going well:</b> {domains}").format(domains=_names(results.strengths)))
@@ -140,10 +144,16 @@ def summary(results: Results) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     if results.steps:
         lines = [_("👉 <b>Next steps.</b> Tap one and I will tell your mentor.")]
+        if links:
+            lines = [
+                _("👉 <b>Next steps.</b> Tap one: 🗓 you can book it here, 🙋 I tell your mentor.")
+            ]
         for step in results.steps:
             lines.append(f"• <b>{esc(_(step.title))}</b>: {esc(_(step.description))}")
             mark = "✓ " if step.id in results.requested else "🙋 "
             data = StepCb(id=results.assessment.id, step=step.id).pack()
+            if step.id in links:
+                mark, data = "🗓 ", links[step.id]
             builder.row(kb.button(mark + _(step.title), data))
         parts.append("\n".join(lines))
     else:

@@ -64,29 +64,6 @@ class UnlinkCb(CallbackData, prefix="ul"):
     back: int  # whose card to show afterwards
 
 
-# Self-assessment
-
-
-class AssessCb(CallbackData, prefix="as"):
-    """A step of a self-assessment: a answer | s skip | b back | p pause | y/n mentor may read."""
-
-    act: str
-    id: int  # the assessment
-    q: int  # the question's index: a button left on another question is stale
-    o: int = 0  # the option's index
-
-
-class StepCb(CallbackData, prefix="ns"):
-    """A suggested next step of a completed assessment: tell my mentor."""
-
-    id: int
-    step: str
-
-
-class MenteeResultsCb(CallbackData, prefix="mr"):
-    youth: int
-
-
 # Plans and reminders
 
 
@@ -137,6 +114,29 @@ class NudgeCb(CallbackData, prefix="nu"):
     preset: int  # -1: my own words
 
 
+# Self-assessment
+
+
+class AssessCb(CallbackData, prefix="as"):
+    """A step of a self-assessment: a answer | s skip | b back | p pause | y/n mentor may read."""
+
+    act: str
+    id: int  # the assessment
+    q: int  # the question's index: a button left on another question is stale
+    o: int = 0  # the option's index
+
+
+class StepCb(CallbackData, prefix="ns"):
+    """A suggested next step of a completed assessment: tell my mentor."""
+
+    id: int
+    step: str
+
+
+class MenteeResultsCb(CallbackData, prefix="mr"):
+    youth: int
+
+
 # Announcements and mentors' messages
 
 
@@ -175,3 +175,57 @@ class MuteCb(CallbackData, prefix="mu"):
 class ProgrammeCb(CallbackData, prefix="pg"):
     id: int  # the person
     key: str = ""  # "": show the choices; "-": none
+
+
+# Workshops, counselling and bookings
+
+
+class WorkshopsCb(CallbackData, prefix="wy"):
+    """A young person's workshops: a list | open | book | wait; c the town filter, k the type."""
+
+    a: str
+    id: int = 0
+    p: int = 0
+    c: str = ""
+    k: str = ""
+
+
+class CounselCb(CallbackData, prefix="cn"):
+    """Counselling: a svc | month | day | slot | x (a label); s the service; b the booking being
+    moved (0: a new booking); d a day yyyymmdd; id a slot."""
+
+    a: str
+    s: str = ""
+    b: int = 0
+    d: str = ""
+    id: int = 0
+
+
+class BookingCb(CallbackData, prefix="bk"):
+    """My bookings: a list | open | cancel | cancelok | ics | take (an offered seat) | move."""
+
+    a: str
+    id: int = 0
+
+
+class StaffWsCb(CallbackData, prefix="sw"):
+    """Staff workshops: a the action, id the workshop, v an argument (a page, a field, a key)."""
+
+    a: str
+    id: int = 0
+    v: str = ""
+
+
+class StaffCoCb(CallbackData, prefix="sq"):
+    """Staff counselling: a the action, id a counsellor (or hours, time off), v an argument."""
+
+    a: str
+    id: int = 0
+    v: str = ""
+
+
+class AttendCb(CallbackData, prefix="at"):
+    """Attendance of one booking: v a (attended) | n (no-show) | - (unknown)."""
+
+    id: int
+    v: str

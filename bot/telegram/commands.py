@@ -29,13 +29,18 @@ def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
             ("plan", N_("My plan")),
             ("assess", N_("Self-assessment")),
             ("progress", N_("My progress")),
+            ("workshops", N_("Workshops")),
+            ("counselling", N_("Counselling")),
+            ("bookings", N_("My bookings")),
         ]
     if role == Role.MENTOR:
         items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]
         items += [("announce", N_("Message my young people"))]
+        items += [("today", N_("My counselling day"))]
     elif role == Role.STAFF:
         items += [("people", N_("People")), ("invite", N_("Invite a mentor"))]
         items += [("announce", N_("Announcements"))]
+        items += [("workshops", N_("Workshops")), ("today", N_("My counselling day"))]
     items += [
         ("language", N_("Change language")),
         ("privacy", N_("Privacy notice")),

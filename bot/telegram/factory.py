@@ -22,7 +22,9 @@ from bot.services.sealing import Sealer
 from bot.telegram.handlers import (
     assessment,
     assessment_view,
+    bookings,
     broadcasts,
+    counselling,
     fallback,
     invites,
     mentor,
@@ -32,7 +34,10 @@ from bot.telegram.handlers import (
     plans,
     privacy,
     staff,
+    staff_counselling,
+    staff_workshops,
     system,
+    workshops,
 )
 from bot.telegram.handlers import (
     settings as settings_handlers,
@@ -116,6 +121,12 @@ def create_dispatcher(
         assessment.create_router(),
         assessment_view.create_router(),
         broadcasts.create_router(),
+        # Staff first: their "Workshops" is the management screen.
+        staff_workshops.create_router(),
+        staff_counselling.create_router(),
+        workshops.create_router(),
+        counselling.create_router(),
+        bookings.create_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)

@@ -85,9 +85,12 @@ def main_menu(role: str) -> InlineKeyboardMarkup:
         )
         builder.row(button(_("📣 Announcements"), BcCb(a="home").pack()))
         builder.row(nav(_("📊 Self-assessments"), "as_stats"))
+        builder.row(nav(_("🗓 Workshops"), "workshops"))
     else:
         builder.row(button(_("📋 My plan"), PlanCb().pack()))
         builder.row(nav(_("📝 Self-assessment"), "assess"), nav(_("📈 My progress"), "progress"))
+        builder.row(nav(_("🗓 Workshops"), "workshops"), nav(_("💬 Counselling"), "counsel"))
+        builder.row(nav(_("🎫 My bookings"), "bookings"))
     builder.row(nav(_("🆘 Help now"), "sos"))
     builder.row(nav(_("⚙️ Settings"), "settings"), nav(_("🔒 Privacy"), "privacy"))
     builder.row(nav(_("❓ Help"), "help"))

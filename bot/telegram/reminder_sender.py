@@ -37,9 +37,10 @@ from bot.db.upsert import insert_ignoring_conflicts
 from bot.repositories import reminders as reminder_rows
 from bot.repositories import users
 from bot.repositories.reminders import Claimed
-from bot.services import people, plans
+from bot.services import booking, people, plans
 from bot.services.pacing import Pacer
 from bot.services.reminders import ReminderRules, is_stale
+from bot.telegram import booking_screens
 from bot.telegram import keyboards as kb
 from bot.telegram.plan_screens import due_text, reminder_keyboard, reminder_text
 from bot.telegram.retry import background_sending
@@ -101,6 +102,8 @@ class ReminderSender:
 
     async def _deliver(self, item: Claimed) -> Result:
         user, task, reminder = item.user, item.task, item.reminder
+        if reminder.booking_id is not None:
+            return await self._deliver_booking(item, reminder.booking_id)
         if task is None or task.status != TaskStatus.TODO:
             return Result(item, Outcome.CANCELLED)
         if is_stale(reminder.kind, reminder.scheduled_at, self.clock.now()):
@@ -112,6 +115,23 @@ class ReminderSender:
         with self.i18n.context(), self.i18n.use_locale(user.locale):
             text = reminder_text(reminder.kind, task, user.locale, today)
             markup = reminder_keyboard(task)
+        return await self._send(item, text, markup)
+
+    async def _deliver_booking(self, item: Claimed, booking_id: int) -> Result:
+        """A workshop or counselling reminder, offer or notice (bot/services/booking.py)."""
+        user, reminder = item.user, item.reminder
+        async with self.sessions() as session:
+            found = await booking.message_item(session, booking_id)
+        now = self.clock.now()
+        if found is None or not booking.still_relevant(reminder.kind, found[0].booking, now):
+            return Result(item, Outcome.CANCELLED)
+        if not user.is_active or user.consent_at is None:
+            return Result(item, Outcome.BLOCKED)
+        view, texts = found
+        tz = people.timezone_of(user, self.settings.timezone)
+        with self.i18n.context(), self.i18n.use_locale(user.locale):
+            text = booking_screens.message_text(reminder.kind, view, texts, user.locale, tz)
+            markup = booking_screens.message_keyboard(reminder.kind, view)
         return await self._send(item, text, markup)
 
     async def _send(self, item: Claimed, text: str, markup: InlineKeyboardMarkup) -> Result:

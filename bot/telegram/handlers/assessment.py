@@ -22,6 +22,7 @@ from bot.telegram import assessment_screens as screens
 from bot.telegram import notify
 from bot.telegram.callbacks import AssessCb, NavCb, StepCb
 from bot.telegram.filters import HasRole
+from bot.telegram.handlers.workshops import next_step_links
 from bot.telegram.render import show
 from bot.telegram.texts import _, esc, name_or_someone
 
@@ -78,7 +79,7 @@ async def go(
         now=clock.now(),
         fresh=callback_data.to == "as_new",
     )
-    await _show_outcome(query, outcome, state, session, user, tz, bot)
+    await _show_outcome(query, outcome, state, session, user, tz, bot, clock)
 
 
 async def _show_outcome(
@@ -89,13 +90,14 @@ async def _show_outcome(
     user: User,
     tz: str,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     if isinstance(outcome, Screen):
         await state.set_state(SelfAssessment.answering)
         await show(event, *screens.question(outcome))
         return
     await state.clear()
-    await _finish(event, outcome, session, user, tz, bot)
+    await _finish(event, outcome, session, user, tz, bot, clock)
 
 
 async def _finish(
@@ -105,6 +107,7 @@ async def _finish(
     user: User,
     tz: str,
     bot: Bot,
+    clock: Clock,
 ) -> None:
     """Scores in the message that held the questions, then the chart, then what next."""
     # Committed before drawing and sending: the finished assessment is safe even if a send
@@ -112,7 +115,8 @@ async def _finish(
     await session.commit()
     await show(event, screens.done(results))
     await send_chart(bot, user, results, tz)
-    text, markup = screens.summary(results)
+    links = await next_step_links(session, user, clock.now(), [s.id for s in results.steps])
+    text, markup = screens.summary(results, links)
     await bot.send_message(user.telegram_id, text, reply_markup=markup)
 
 
@@ -182,7 +186,7 @@ async def step(
             refuse(callback_answer)
             return
         outcome = current
-    await _show_outcome(query, outcome, state, session, user, tz, bot)
+    await _show_outcome(query, outcome, state, session, user, tz, bot, clock)
 
 
 async def typed(
@@ -216,7 +220,7 @@ async def typed(
         await state.clear()
         await message.answer(_("I understand buttons best 🙂 Tap /menu."))
         return
-    await _show_outcome(message, outcome, state, session, user, tz, bot)
+    await _show_outcome(message, outcome, state, session, user, tz, bot, clock)
 
 
 async def my_progress(
@@ -236,12 +240,14 @@ async def next_steps(
     session: AsyncSession,
     user: User,
     questionnaires: Questionnaires,
+    clock: Clock,
 ) -> None:
     results = await assessment.latest(session, user, questionnaires)
     if results is None:
         refuse(callback_answer)
         return
-    await show(query, *screens.summary(results))
+    links = await next_step_links(session, user, clock.now(), [s.id for s in results.steps])
+    await show(query, *screens.summary(results, links))
 
 
 async def chart_again(
@@ -269,8 +275,9 @@ async def tell_mentor(
     i18n: I18n,
     bot: Bot,
     questionnaires: Questionnaires,
+    clock: Clock,
 ) -> None:
-    """Booking does not exist yet: the step goes to the mentor, in the mentor's language."""
+    """Steps that cannot be booked here go to the mentor, in the mentor's language."""
     try:
         request = await assessment.ask_mentor(
             session,
@@ -301,7 +308,8 @@ async def tell_mentor(
     callback_answer.text = _("✅ I told your mentor.")
     results = await assessment.latest(session, user, questionnaires)
     if results is not None and results.assessment.id == callback_data.id:
-        await show(query, *screens.summary(results))
+        links = await next_step_links(session, user, clock.now(), [s.id for s in results.steps])
+        await show(query, *screens.summary(results, links))
 
 
 def create_router() -> Router:

@@ -20,6 +20,7 @@ from bot.services.sealing import Sealer
 from bot.telegram import commands, notify, screens
 from bot.telegram import keyboards as kb
 from bot.telegram.callbacks import DeleteCb, NavCb
+from bot.telegram.handlers.bookings import booking_context
 from bot.telegram.render import show
 from bot.telegram.texts import _, name_or_someone, paragraphs
 
@@ -69,6 +70,8 @@ async def delete(
     user: User,
     i18n: I18n,
     bot: Bot,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     if not callback_data.confirm:
         if people.needs_consent(user):
@@ -79,7 +82,7 @@ async def delete(
         return
     goodbye = _("✅ Done. Everything about you is deleted. If you write again, you start fresh.")
     telegram_id = user.telegram_id
-    erasure = await privacy.erase(session, user)
+    erasure = await privacy.erase(session, user, booking_context(settings, clock))
     await state.clear()
     for contact in erasure.mentors:
         with i18n.use_locale(contact.locale):
