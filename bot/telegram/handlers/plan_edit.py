@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
@@ -70,16 +71,31 @@ async def _mentee(session: AsyncSession, mentor: User, youth_id: object) -> User
 
 
 async def _tell_youth(
-    bot: Bot, session: AsyncSession, i18n: I18n, youth: User, text_for: object
+    bot: Bot, session: AsyncSession, i18n: I18n, youth: User, text_for: Callable[[], str]
 ) -> None:
     """`text_for` builds the message in the young person's locale."""
-    assert callable(text_for)
     with i18n.use_locale(youth.locale):
         text = text_for()
         markup = kb.only([kb.button(_("📋 Open my plan"), PlanCb().pack())])
     await notify.tell(
         bot, session, youth.telegram_id, text, is_active=youth.is_active, markup=markup
     )
+
+
+async def _changed(
+    event: CallbackQuery | Message,
+    session: AsyncSession,
+    mentor: User,
+    i18n: I18n,
+    bot: Bot,
+    youth: User,
+    ctx: plans.Context,
+    text_for: Callable[[], str],
+) -> None:
+    """After a mentor's change: the young person is told, the mentor sees the plan again."""
+    await _tell_youth(bot, session, i18n, youth, text_for)
+    view = await plans.plan(session, mentor, youth.id, ctx)
+    await show(event, *plan_screen(view, mentor, mentor.locale, 0, False))
 
 
 # A mentee's plan
@@ -437,14 +453,12 @@ async def _finish_task(
         return
     await state.clear()
     callback_answer.text = _("Task added.")
-    await _tell_youth(
-        bot, session, i18n, youth,
+    await _changed(
+        query, session, user, i18n, bot, youth, ctx,
         lambda: _("📋 New task in your plan: {task}\nDeadline: {due}").format(
             task=f"<b>{esc(task.title)}</b>", due=esc(due_text(task, youth.locale))
         ),
     )  # fmt: skip
-    view = await plans.plan(session, user, youth.id, ctx)
-    await show(query, *plan_screen(view, user, user.locale, 0, False))
 
 
 # New date, cancel
@@ -505,14 +519,12 @@ async def moved_day(
         callback_answer.text = _(STALE)
         return
     callback_answer.text = _("New date saved.")
-    await _tell_youth(
-        bot, session, i18n, youth,
+    await _changed(
+        query, session, user, i18n, bot, youth, ctx,
         lambda: _("📅 New deadline for {task}: {due}").format(
             task=f"<b>{esc(task.title)}</b>", due=esc(due_text(task, youth.locale))
         ),
     )  # fmt: skip
-    view = await plans.plan(session, user, youth.id, ctx)
-    await show(query, *plan_screen(view, user, user.locale, 0, False))
 
 
 async def tell_more_time_decision(
@@ -592,15 +604,12 @@ async def renamed(
     except (NotAllowed, NotFound, ValueError):
         await message.answer(_(STALE))
         return
-    await _tell_youth(
-        bot, session, i18n, youth,
+    await _changed(
+        message, session, user, i18n, bot, youth, ctx,
         lambda: _("✏️ A task in your plan has a new name: {task}").format(
             task=f"<b>{esc(task.title)}</b>"
         ),
     )  # fmt: skip
-    view = await plans.plan(session, user, youth.id, ctx)
-    text, markup = plan_screen(view, user, user.locale, 0, False)
-    await message.answer(text, reply_markup=markup)
 
 
 async def cancel(
@@ -642,12 +651,10 @@ async def cancel_confirmed(
         callback_answer.text = _(STALE)
         return
     callback_answer.text = _("Task cancelled.")
-    await _tell_youth(
-        bot, session, i18n, youth,
+    await _changed(
+        query, session, user, i18n, bot, youth, ctx,
         lambda: _("✖️ Taken off your plan: {task}").format(task=f"<b>{esc(task.title)}</b>"),
     )  # fmt: skip
-    view = await plans.plan(session, user, youth.id, ctx)
-    await show(query, *plan_screen(view, user, user.locale, 0, False))
 
 
 # Nudges
@@ -753,10 +760,14 @@ async def nudge_typed(
 
 
 async def _send_nudge(
-    session: AsyncSession, mentor: User, i18n: I18n, bot: Bot, youth_id: int, body: object
+    session: AsyncSession,
+    mentor: User,
+    i18n: I18n,
+    bot: Bot,
+    youth_id: int,
+    body: Callable[[], str],
 ) -> int | None:
     """How many got it; None when the young person is not the mentor's."""
-    assert callable(body)
     if youth_id:
         try:
             targets = [await _mentee(session, mentor, youth_id)]
@@ -770,7 +781,7 @@ async def _send_nudge(
         def text_for(youth: User = youth) -> str:
             return paragraphs(
                 _("📣 From your mentor {name}:").format(name=name_or_someone(mentor.display_name)),
-                str(body()),
+                body(),
             )
 
         with i18n.use_locale(youth.locale):
