@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import MentorLink, Role, User
@@ -490,17 +490,6 @@ async def overdue_for_mentor(
         for youth, task in rows
         if is_overdue(task, people.timezone_of(youth, ctx.default_tz), ctx.now)
     ]
-
-
-async def count_open(session: AsyncSession, youth_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Task)
-            .where(Task.youth_id == youth_id, Task.status == TaskStatus.TODO)
-        )
-        or 0
-    )
 
 
 def _iso(value: object) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -171,7 +169,7 @@ def task_screen(line: TaskLine, viewer: User, locale: str) -> tuple[str, InlineK
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def reminder_text(kind: str, task: Task, locale: str, today: date) -> str:
+def reminder_text(kind: str, task: Task, locale: str) -> str:
     title = f"<b>{esc(task.title)}</b>"
     when = esc(due_text(task, locale))
     if kind == OVERDUE:

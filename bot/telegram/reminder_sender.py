@@ -110,10 +110,8 @@ class ReminderSender:
             return Result(item, Outcome.CANCELLED)
         if not user.is_active or user.consent_at is None:
             return Result(item, Outcome.BLOCKED)
-        tz = people.timezone_of(user, self.settings.timezone)
-        today = self.clock.now().astimezone(ZoneInfo(tz)).date()
         with self.i18n.context(), self.i18n.use_locale(user.locale):
-            text = reminder_text(reminder.kind, task, user.locale, today)
+            text = reminder_text(reminder.kind, task, user.locale)
             markup = reminder_keyboard(task)
         return await self._send(item, text, markup)
 
