@@ -40,6 +40,7 @@ from bot.services.dialog_errors import DialogError
 from bot.telegram import commands
 from bot.telegram.broadcast_sender import BroadcastSender
 from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
+from bot.telegram.middlewares.session import CommitBeforeTelegram
 from bot.telegram.reminder_sender import ReminderSender
 from bot.telegram.retry import RetryPolitely
 
@@ -71,6 +72,8 @@ def create_bot(settings: Settings) -> Bot:
         else None
     )
     session = AiohttpSession(api=api) if api else AiohttpSession()
+    # Outermost: the update's transaction ends before the request (and before any 429 wait).
+    session.middleware(CommitBeforeTelegram())
     session.middleware(RetryPolitely())
     try:
         return Bot(

@@ -28,6 +28,7 @@ from bot.services import broadcasts
 from bot.telegram.broadcast_sender import BroadcastSender
 from bot.telegram.factory import create_i18n, create_pacer
 from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"
 STAFF_TELEGRAM_ID = 42
@@ -51,10 +52,12 @@ class Node:
     engine: AsyncEngine
     sessions: SessionFactory
     sender: BroadcastSender
+    held: ConnectionsHeld
 
     async def close(self) -> None:
         await self.bot.session.close()
         await self.engine.dispose()
+        assert self.held.violations == [], "no connection is held across a Bot API call"
 
 
 def start_node(fake: FakeTelegram, database_url: str, clock: Clock, **values: Any) -> Node:
@@ -62,8 +65,11 @@ def start_node(fake: FakeTelegram, database_url: str, clock: Clock, **values: An
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     bot = create_bot(settings)
+    held = ConnectionsHeld()
+    held.watch(engine)
+    bot.session.middleware(held.guard())
     sender = BroadcastSender(bot, sessions, create_pacer(settings), create_i18n(), clock, settings)
-    return Node(bot, engine, sessions, sender)
+    return Node(bot, engine, sessions, sender, held)
 
 
 async def seed(

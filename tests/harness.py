@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.services import helplines
 from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
+from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"
 
@@ -49,6 +51,7 @@ class Harness:
     clock: FakeClock
     assembled: Assembled
     bot: Bot
+    held: ConnectionsHeld = field(default_factory=ConnectionsHeld)
     _processed: Counter[int] = field(default_factory=Counter)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
@@ -119,6 +122,17 @@ class Person:
         return self.harness.fake.message(target.chat_id, target.message_id)
 
 
+class _Recorder(logging.Handler):
+    """Keeps the warnings of a button answered before its handler decided its text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(f"{record.getMessage()} at {record.pathname}:{record.lineno}")
+
+
 async def start_harness(
     fake: FakeTelegram,
     database_url: str,
@@ -146,6 +160,8 @@ async def start_harness(
     )
     bot = create_bot(settings)
     harness = Harness(fake, settings, sessions, clock, assembled, bot)
+    harness.held.watch(engine)
+    bot.session.middleware(harness.held.guard())  # innermost: sees what reaches the wire
     dp = assembled.dispatcher
     feed_update = dp.feed_update
 
@@ -188,10 +204,15 @@ async def running_bot(
         fake = FakeTelegram(token=TOKEN, **fake_options)
         await fake.start()
     harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids, storage=storage)
+    late = _Recorder()
+    logging.getLogger("bot.telegram.middlewares.callbacks").addHandler(late)
     try:
         yield harness
         assert fake.unanswered_callback_queries() == [], "every button press is answered"
+        assert harness.held.violations == [], "no connection is held across a Bot API call"
+        assert late.records == [], "a button's answer text is set before the first reply"
     finally:
+        logging.getLogger("bot.telegram.middlewares.callbacks").removeHandler(late)
         await stop_harness(harness, engine)
         if own_fake:
             await fake.stop()

@@ -227,6 +227,8 @@ class Claimed:
     locale: str
     attempts: int
     reachable: bool  # still consented, active and (for announcements) not muted
+    # Blocked the bot after the audience was chosen: reported as blocked, not as "left".
+    blocked: bool = False
 
 
 async def sending_ids(session: AsyncSession) -> list[int]:
@@ -308,7 +310,7 @@ async def claim(
         claimed.append(
             Claimed(
                 row.id, broadcast_id, row.user_id, row.telegram_id, row.locale, row.attempts,
-                reachable,
+                reachable, blocked=not row.is_active and row.consent_at is not None,
             )
         )  # fmt: skip
     return claimed

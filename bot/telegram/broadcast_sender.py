@@ -288,6 +288,8 @@ class BroadcastSender:
 
     async def _deliver(self, job: _Job) -> Outcome:
         claimed = job.claimed
+        if claimed.blocked:
+            return self._outcome(job, RecipientStatus.BLOCKED, error="blocked the bot")
         if not claimed.reachable:
             return self._outcome(job, RecipientStatus.SKIPPED)
         rendered = self._render(claimed.broadcast_id, claimed.locale)

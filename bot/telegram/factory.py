@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -42,11 +41,11 @@ from bot.telegram.handlers import (
 from bot.telegram.handlers import (
     settings as settings_handlers,
 )
-from bot.telegram.middlewares.dedup import Dedup
+from bot.telegram.middlewares.callbacks import AnswerFirst
 from bot.telegram.middlewares.errors import ErrorBoundary
 from bot.telegram.middlewares.i18n import StoredLocale
 from bot.telegram.middlewares.inflight import InFlight
-from bot.telegram.middlewares.session import DbSession
+from bot.telegram.middlewares.session import UnitOfWork
 from bot.telegram.middlewares.user import LoadUser
 
 # Only what the handlers use: fewer updates on the wire for people with little data.
@@ -89,6 +88,9 @@ def create_dispatcher(
     pacer = pacer or create_pacer(settings)
     dp = Dispatcher(
         storage=storage,
+        # aiogram would put its FSM storage middleware outermost, outside the error boundary;
+        # it is registered below, inside it, so that Redis being away is answered too.
+        disable_fsm=True,
         settings=settings,
         sessions=sessions,
         clock=clock,
@@ -97,16 +99,17 @@ def create_dispatcher(
         questionnaires=questionnaires or load_questionnaires(),
         sealer=create_sealer(settings),
     )
-    inflight = InFlight()
-    # Outermost first. Errors sit outside the session so a failed update is rolled back
-    # before the apology goes out, and inside dedup so a crashing update is not retried.
+    inflight = InFlight(settings.max_concurrent_updates)
+    # Outermost first. A cap on updates handled at once, so a rush queues instead of failing;
+    # the error boundary outside everything that touches Redis or the database, so a failed
+    # update is rolled back before the apology (or the outage notice) goes out.
     dp.update.outer_middleware(inflight)
-    dp.update.outer_middleware(Dedup(sessions, clock))
     dp.update.outer_middleware(ErrorBoundary(sessions, i18n))
-    dp.update.outer_middleware(DbSession(sessions))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(UnitOfWork(sessions, clock))
     dp.update.outer_middleware(LoadUser(settings, clock))
     dp.update.outer_middleware(StoredLocale(i18n))
-    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.callback_query.middleware(AnswerFirst())
     dp.include_routers(
         system.create_router(),
         onboarding.create_router(),

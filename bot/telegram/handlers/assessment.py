@@ -298,6 +298,7 @@ async def tell_mentor(
     if request.already:
         callback_answer.text = _("Your mentor already knows. 🙂")
         return
+    callback_answer.text = _("✅ I told your mentor.")
     for mentor in request.mentors:
         with i18n.use_locale(mentor.locale):
             text = _(
@@ -305,7 +306,6 @@ async def tell_mentor(
                 "It came up in their self-assessment. See it under /menu → 📝 Self-assessments."
             ).format(name=name_or_someone(user.display_name), step=esc(_(request.step.title)))
         await notify.tell(bot, session, mentor.telegram_id, text, is_active=mentor.is_active)
-    callback_answer.text = _("✅ I told your mentor.")
     results = await assessment.latest(session, user, questionnaires)
     if results is not None and results.assessment.id == callback_data.id:
         links = await next_step_links(session, user, clock.now(), [s.id for s in results.steps])

@@ -296,8 +296,8 @@ async def _csv(ctx: Ctx, data: BcCb) -> None:
     caption = ngettext(
         "📄 {n} person did not get it.", "📄 {n} people did not get it.", len(missed)
     ).format(n=len(missed))
-    await ctx.bot.send_document(ctx.user.telegram_id, document, caption=caption)
     ctx.answer.text = _("Sent as a file.")
+    await ctx.bot.send_document(ctx.user.telegram_id, document, caption=caption)
 
 
 def _cell(value: str) -> str:

@@ -193,11 +193,11 @@ async def goal_domain(
         await state.clear()
         return
     await state.clear()
+    callback_answer.text = _("Goal added.")
     await _tell_youth(
         bot, session, i18n, youth,
         lambda: _("🎯 New goal in your plan: {goal}").format(goal=f"<b>{esc(goal.title)}</b>"),
     )  # fmt: skip
-    callback_answer.text = _("Goal added.")
     await _ask_task_title(query, state, youth, goal)
 
 

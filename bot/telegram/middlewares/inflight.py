@@ -1,4 +1,10 @@
-"""Counts updates being handled, so that shutdown can wait for them before closing the DB."""
+"""Caps and counts the updates being handled.
+
+The cap keeps a rush (everyone tapping right after an announcement) from asking the database
+pool for more connections than it has: updates beyond it wait their turn here, before they hold
+anything, instead of failing with "QueuePool limit reached". The count lets shutdown wait for
+the updates in progress before the database goes away.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from aiogram.types import TelegramObject
 
 
 class InFlight(BaseMiddleware):
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -29,7 +36,8 @@ class InFlight(BaseMiddleware):
         self._count += 1
         self._idle.clear()
         try:
-            return await handler(event, data)
+            async with self._slots:
+                return await handler(event, data)
         finally:
             self._count -= 1
             if self._count == 0:
