@@ -65,7 +65,7 @@ class Settings(DatabaseSettings):
     # Updates handled at once; more wait their turn. Each holds a database connection only
     # while it works on the database (never while it waits on Telegram), so this may exceed
     # the pool (PostgreSQL: 10 + 20 overflow) without anyone failing.
-    max_concurrent_updates: int = Field(default=32, ge=1, le=1000)
+    max_concurrent_updates: int = Field(default=24, ge=1, le=1000)
     # Background sending, per second; Telegram allows about 30 in all. Replies are not counted.
     broadcast_rate: float = Field(default=25.0, gt=0)
     reminder_rate: float = Field(default=5.0, gt=0)
