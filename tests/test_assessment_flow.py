@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from bot import app
 from bot.config import Settings
 from bot.db.assessment_models import Assessment, AssessmentAnswer
-from bot.services import questionnaire
+from bot.services import chart, questionnaire
 from bot.services.dialog_errors import DialogError
 from bot.services.sealing import new_key
 from bot.telegram.callbacks import AssessCb, MenteeResultsCb, NavCb, StepCb
@@ -393,3 +394,34 @@ def test_a_data_key_that_is_not_a_fernet_key_is_one_clear_line() -> None:
         Settings(bot_token=SecretStr("123:abc"), data_key=SecretStr(" "), _env_file=None).data_key
         is None
     )
+
+
+async def test_a_chart_tapped_again_while_drawn_adds_nothing_and_holds_nobody_up(
+    keyed: Harness,
+) -> None:
+    youth = await onboard(keyed, "sr", first_name="Nina")
+    await answer_until_done(youth, await open_assessment(youth, "sr"), "sr")
+    progress = await youth.click(tr("sr", "📈 My progress"), await youth.send("/menu"))
+    photos = sum(1 for m in youth.messages if m.photo is not None)
+    other = await onboard(keyed, "bg", first_name="Iva")
+    # Hold the drawing lock: the first tap waits on it in its thread.
+    assert chart._LOCK.acquire(timeout=5)
+    try:
+        taps = [youth.tg.click(progress, tr("sr", "📊 Chart")) for _ in range(3)]
+        queries = [q for q in keyed.fake.callback_queries.values() if q.user_id == youth.id][-3:]
+        # All three buttons stop spinning while the first chart is still being drawn.
+        for _ in range(200):
+            if all(q.answered for q in queries):
+                break
+            await asyncio.sleep(0.05)
+        assert all(q.answered for q in queries)
+        # Everyone else is answered while a chart is being drawn.
+        menu = await other.send("/menu")
+        assert tr("bg", "What would you like to do?") in menu.html_text
+    finally:
+        chart._LOCK.release()
+    for tap in taps:
+        await keyed.processed(tap)
+    answers = [(q.answer or {}).get("text") for q in queries]
+    assert answers.count(tr("sr", "📊 Your chart is on its way.")) == 2
+    assert sum(1 for m in youth.messages if m.photo is not None) == photos + 1

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db.engine import SessionFactory
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
+from bot.services.chart import OneAtATime
 from bot.services.helplines import Helplines
 from bot.services.pacing import Pacer
 from bot.services.questionnaire import Questionnaires
@@ -98,6 +99,7 @@ def create_dispatcher(
         pacer=pacer,
         questionnaires=questionnaires or load_questionnaires(),
         sealer=create_sealer(settings),
+        charts=OneAtATime(),
     )
     inflight = InFlight(settings.max_concurrent_updates)
     # Outermost first. A cap on updates handled at once, so a rush queues instead of failing;

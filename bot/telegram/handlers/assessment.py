@@ -23,6 +23,8 @@ from bot.telegram import notify
 from bot.telegram.callbacks import AssessCb, NavCb, StepCb
 from bot.telegram.filters import HasRole
 from bot.telegram.handlers.workshops import next_step_links
+from bot.telegram.middlewares.callbacks import answer_now
+from bot.telegram.middlewares.session import release
 from bot.telegram.render import show
 from bot.telegram.texts import _, esc, name_or_someone
 
@@ -110,9 +112,8 @@ async def _finish(
     clock: Clock,
 ) -> None:
     """Scores in the message that held the questions, then the chart, then what next."""
-    # Committed before drawing and sending: the finished assessment is safe even if a send
-    # fails, and SQLite's single write lock is not held while the chart renders (~150 ms).
-    await session.commit()
+    # The unit of work commits before `show` reaches Telegram: the finished assessment is safe
+    # even if a send fails, and no transaction is open while the chart renders (~150 ms).
     await show(event, screens.done(results))
     await send_chart(bot, user, results, tz)
     links = await next_step_links(session, user, clock.now(), [s.id for s in results.steps])
@@ -258,12 +259,22 @@ async def chart_again(
     tz: str,
     bot: Bot,
     questionnaires: Questionnaires,
+    charts: chart.OneAtATime,
 ) -> None:
     results = await assessment.latest(session, user, questionnaires)
     if results is None:
         refuse(callback_answer)
         return
-    await send_chart(bot, user, results, tz)
+    if not charts.begin(user.id):
+        callback_answer.text = _("📊 Your chart is on its way.")
+        return
+    try:
+        # Neither the spinner nor a database transaction waits while the chart is drawn.
+        await release(session)
+        await answer_now(callback_answer, bot)
+        await send_chart(bot, user, results, tz)
+    finally:
+        charts.end(user.id)
 
 
 async def tell_mentor(

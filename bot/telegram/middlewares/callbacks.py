@@ -99,6 +99,12 @@ class PendingAnswer(CallbackAnswer):
             self.outgoing = None
 
 
+async def answer_now(callback_answer: CallbackAnswer, bot: Bot) -> None:
+    """Before slow work that makes no request (drawing a chart): stop the spinner now."""
+    if isinstance(callback_answer, PendingAnswer):
+        await callback_answer.send(bot)
+
+
 class AnswerFirst(BaseMiddleware):
     """Inner middleware of callback queries: puts a PendingAnswer where handlers expect one."""
 
