@@ -4,6 +4,7 @@ Usage, from the repository root with the venv active:
 
     python bench/throughput.py [--users 200] [--rounds 5] [--warmup 1]
     python bench/throughput.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python bench/throughput.py --profile /tmp/menu.prof   # then: python -m pstats /tmp/menu.prof
 
 Both bots poll a fake Bot API (tests/fake_telegram: real HTTP on 127.0.0.1, no rate limits) in
 this process, on the same event loop. Putokaz runs its real dispatcher and middlewares on a fresh
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import logging
 import secrets
 import statistics
@@ -133,6 +135,7 @@ async def measure(
     users: list[FakeUser],
     args: argparse.Namespace,
     check: Callable[[StoredMessage], bool],
+    profile: str | None = None,
 ) -> Result:
     polling = asyncio.create_task(
         dp.start_polling(
@@ -144,9 +147,15 @@ async def measure(
         warm = await rounds(fake, users, args.warmup)
         if not check(warm.sample):
             raise RuntimeError(f"unexpected reply to /menu: {warm.sample.body!r}")
+        profiler = cProfile.Profile() if profile else None
+        if profiler is not None:
+            profiler.enable()
         cpu = time.process_time()
         result = await rounds(fake, users, args.rounds)
         result.cpu = time.process_time() - cpu
+        if profiler is not None and profile:
+            profiler.disable()
+            profiler.dump_stats(profile)
         result.refused = sum(1 for r in fake.requests if not r.ok)
         return result
     finally:
@@ -197,7 +206,9 @@ async def run_putokaz(database_url: str, args: argparse.Namespace) -> Result:
             bot = create_bot(settings)
             dp = assembled.dispatcher
             # A young person's main menu has 3 rows: help now, settings and privacy, help.
-            return await measure(dp, bot, fake, users, args, lambda m: len(m.buttons) >= 3)
+            return await measure(
+                dp, bot, fake, users, args, lambda m: len(m.buttons) >= 3, args.profile
+            )
     finally:
         await engine.dispose()
 
@@ -241,6 +252,9 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     parser.add_argument("--database-url", help="a PostgreSQL server to create a database on")
+    parser.add_argument(
+        "--profile", help="write a cProfile of Putokaz's timed rounds (main thread) to this file"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     counter = Counter(logging.WARNING)

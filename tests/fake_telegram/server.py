@@ -6,6 +6,7 @@ Point aiogram at it with ``TelegramAPIServer.from_base(fake.base_url)``; it serv
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -56,10 +57,14 @@ class FakeTelegram:
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
         if not re.fullmatch(r"[1-9]\d*:[\w-]+", token):
             raise ValueError(f"not a bot token: {token!r}")
         self.token = token
+        # A network between the bot and Telegram: each call takes this long in all (half on
+        # the way there, half on the way back), as 50-300 ms do over a mobile uplink.
+        self.latency = latency
         self.state = BotState(
             token,
             bot_username=bot_username,
@@ -330,7 +335,11 @@ class FakeTelegram:
             error = ApiError(401, "Unauthorized")
             self._executor.record(name, raw, files, 401, error.body())
             return web.json_response(error.body(), status=401)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         status, body, literal = await self._executor.execute(name, raw, files)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         if literal is not None:
             return web.Response(status=status, text=literal, content_type="text/html")
         dumps = partial(json.dumps, ensure_ascii=False)

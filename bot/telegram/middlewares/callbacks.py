@@ -3,21 +3,24 @@
 aiogram's CallbackAnswerMiddleware answers after the handler has finished, so the spinner on the
 person's phone turns while the handler edits messages, sends photos or waits on Telegram. Here
 the answer waits only for the handler's own decisions (a stale button's text, an alert): the
-request gate in `session.py` sends it just before the handler's first other Bot API call, and
-this middleware sends it when the handler returns without one. Handlers flagged
-`flags={"callback_answer": {"pre": True}}` (slow work, such as drawing a chart) are answered
-before they start. Handlers keep using aiogram's `CallbackAnswer` (`callback_answer.text = …`).
+request gate in `session.py` sends it together with the handler's first other Bot API call
+(started first, without waiting for it: over a slow network a round trip of its own would
+delay the new screen), and this middleware sends it when the handler returns without one.
+Handlers flagged `flags={"callback_answer": {"pre": True}}` are answered before they start;
+slow work that makes no request (drawing a chart) calls `answer_now` first. Handlers keep
+using aiogram's `CallbackAnswer` (`callback_answer.text = …`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.flags import get_flag
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -39,6 +42,7 @@ class PendingAnswer(CallbackAnswer):
         super().__init__(answered=False, disabled=disabled)
         self.query = query
         self.outgoing: AnswerCallbackQuery | None = None  # the answer this object is sending
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def answered(self) -> bool:
@@ -95,8 +99,18 @@ class PendingAnswer(CallbackAnswer):
             await bot(self.outgoing)
         except TelegramBadRequest as exc:
             log.info("callback query could not be answered: %s", exc.message)
-        finally:
-            self.outgoing = None
+        except TelegramAPIError as exc:  # the spinner stops by itself; the update goes on
+            log.warning("callback query not answered: %s", type(exc).__name__)
+
+    def start(self, bot: Bot) -> None:
+        """Answers beside the request about to go out: first on the wire, no round trip lost."""
+        if not self._answered and not self._disabled:
+            self._task = asyncio.create_task(self.send(bot))
+
+    async def settle(self) -> None:
+        """Waits for an answer started with `start`, so the update ends with its button answered."""
+        if self._task is not None:
+            await self._task
 
 
 async def answer_now(callback_answer: CallbackAnswer, bot: Bot) -> None:
@@ -126,7 +140,10 @@ class AnswerFirst(BaseMiddleware):
         bot: Bot = data["bot"]
         if pre:
             await pending.send(bot)
-        result = await handler(event, data)
+        try:
+            result = await handler(event, data)
+        finally:
+            await pending.settle()
         # Only on success: a failing update is rolled back and answered by the error boundary.
         await pending.send(bot)
         return result

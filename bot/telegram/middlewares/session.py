@@ -136,5 +136,5 @@ class CommitBeforeTelegram(BaseRequestMiddleware):
                     return Response[TelegramType](ok=True, result=True)
                 pending.answered = True
             elif not pending.answered and not pending.disabled:
-                await pending.send(bot)
+                pending.start(bot)
         return await make_request(bot, method)
