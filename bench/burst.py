@@ -10,7 +10,8 @@ default kind) or a new PostgreSQL database created beside the one named in --dat
 talks to the fake Bot API of tests/fake_telegram, served by this process over real HTTP, which
 holds every call for --latency seconds in all (half before, half after handling it), as a
 mobile network and Telegram's data centre do. Then --people people, all at the same moment,
-each: /start, pick a language, agree, give a year of birth, open "My plan", go back to the
+each looking at every screen for about --think seconds (0.5x-1.5x, at random) before the next
+tap: /start, pick a language, agree, give a year of birth, open "My plan", go back to the
 menu, start the self-assessment and answer three questions, type /menu, open the workshops,
 open the one workshop and book a seat.
 
@@ -25,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -67,7 +69,10 @@ class Tally:
 
 
 class Journey:
-    def __init__(self, fake: FakeTelegram, user: FakeUser, locale: str, tally: Tally) -> None:
+    def __init__(
+        self, fake: FakeTelegram, user: FakeUser, locale: str, tally: Tally, think: float
+    ) -> None:
+        self.think = think
         self.fake = fake
         self.user = user
         self.locale = locale
@@ -77,6 +82,8 @@ class Journey:
         return len(self.user.messages) + sum(m.edits for m in self.user.messages)
 
     async def _react(self, push: Callable[[], int], query: bool) -> None:
+        if self.think:
+            await asyncio.sleep(random.uniform(0.5, 1.5) * self.think)  # reading the screen
         before = self._events()
         started = time.monotonic()
         push()
@@ -213,6 +220,7 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
             try:
                 await fake.wait_until_polling(timeout=120)
                 await seed_workshop(database_url, seats=args.people)
+                cpu_at_start = _cpu_seconds(process.pid)
                 tally = Tally()
                 journeys = [
                     Journey(
@@ -220,6 +228,7 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
                         fake.user(f"Mladen{i}", language_code=TELEGRAM_CODE[locale]),
                         locale,
                         tally,
+                        args.think,
                     )
                     for i, locale in zip(range(args.people), _cycle(LOCALES), strict=False)
                 ]
@@ -231,6 +240,7 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
                     1 for q in tally.query_ids if not fake.callback_queries[q].answered
                 )
                 seats = await booked(database_url)
+                cpu = _cpu_seconds(process.pid) - cpu_at_start
             finally:
                 process.terminate()
                 with contextlib.suppress(TimeoutError):
@@ -245,7 +255,7 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
     p95 = ms[min(len(ms) - 1, round(0.95 * len(ms)) - 1)]
     print(
         f"\n{backend}: {args.people} people at once, {args.latency * 1000:.0f} ms per Bot API "
-        f"call, {elapsed:.1f} s for every journey"
+        f"call, {args.think:.1f} s to read each screen, {elapsed:.1f} s for every journey"
     )
     print(f"  actions                       {tally.actions}")
     print(f"  reactions missing after {REACTION_LIMIT:.0f} s  {tally.missing}")
@@ -254,9 +264,17 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
     print(f"  journeys stuck                {tally.stuck}")
     print(f"  reaction ms p50 / p95 / max   {statistics.median(ms):.0f} / {p95:.0f} / {ms[-1]:.0f}")
     print(f"  seats booked                  {seats} of {args.people}")
+    per_action = cpu * 1000 / max(1, tally.actions)
+    print(f"  bot CPU per action            {per_action:.1f} ms (bot process, start-up excluded)")
     print(f"  log lines at WARNING or above {len(logged)}")
     for line in logged[:5]:
         print(f"    {line[:160]}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the bot process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cycle(items: tuple[str, ...]) -> list[str]:
@@ -268,7 +286,15 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.15, help="seconds per Bot API call")
     parser.add_argument("--database-url", help="a PostgreSQL server to create a database on")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a person looks at a screen before the next tap (0: as fast as the "
+        "bot answers, which measures saturation rather than people)",
+    )
     args = parser.parse_args()
+    random.seed(7)
     compile_all()
     with tempfile.TemporaryDirectory(prefix="putokaz-burst-") as tmp:
         workdir = Path(tmp)

@@ -35,6 +35,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
+        # One connection, handed out in turn: SQLite runs one writer at a time anyway, and
+        # writers on separate connections wait for each other in SQLite's busy handler, which
+        # sleeps in growing steps and lets newcomers overtake (seconds-long tails in a rush,
+        # bench/burst.py). Transactions are short (none is open during a network wait), so the
+        # queue for the connection is short too.
+        kwargs.update(pool_size=1, max_overflow=0)
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
