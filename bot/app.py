@@ -169,14 +169,17 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
+
+    from bot.telegram.webhook import MAX_BODY, CheckedRequestHandler
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
     path = urlsplit(settings.webhook_url).path or "/"
-    app = web.Application()
-    # aiogram answers 401 to a request without the right X-Telegram-Bot-Api-Secret-Token.
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    app = web.Application(client_max_size=MAX_BODY)
+    # 401 to a request without the right X-Telegram-Bot-Api-Secret-Token, 400 (and one log
+    # line) to a body that is not an update.
+    CheckedRequestHandler(dp, bot, secret).register(app, path=path)
     app.router.add_get("/healthz", _healthz)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app, handle_signals=False)
