@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory, safe_url
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
+from bot.logs import setup_logging
 from bot.repositories import users
 from bot.scheduler import (
     add_booking_jobs,
@@ -255,16 +256,10 @@ def main() -> int:
     except ValidationError as exc:
         print(f"putokaz: {describe_settings_error(exc)}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every step at INFO; a failed start should end in one line that matters.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # Background jobs run every second or few: two INFO lines per run would drown everything else.
-    logging.getLogger("apscheduler.executors").setLevel(
-        max(logging.WARNING, logging.getLogger().level)
-    )
+    # LOG_LEVEL is for our own lines; libraries (Alembic narrating each step, APScheduler two
+    # lines per background run, drivers printing SQL parameters) stay at WARNING unless named
+    # in LOG_DEBUG.
+    setup_logging(settings.log_level, settings.log_debug)
     try:
         asyncio.run(run(settings))
     except StartupError as exc:

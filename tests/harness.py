@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.fsm.storage.base import BaseStorage
@@ -39,6 +39,18 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class Chats(Protocol):
+    """What people talk to: the fake Bot API and a bot that says when it has handled an update
+    (the in-process Harness, or a `python -m bot` subprocess)."""
+
+    @property
+    def fake(self) -> FakeTelegram: ...
+
+    async def processed(self, update_id: int, times: int = 1, within: float = 10) -> None: ...
+
+    def person(self, **kwargs: Any) -> Person: ...
 
 
 @dataclass
@@ -72,7 +84,7 @@ class Harness:
 class Person:
     """A Telegram user talking to the bot; each action waits until the bot has answered."""
 
-    harness: Harness
+    harness: Chats
     tg: FakeUser
 
     @property
