@@ -28,6 +28,7 @@ from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:TEST-token-for-putokaz"
+NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
 class FakeClock:
@@ -203,6 +204,8 @@ async def running_bot(
     try:
         yield harness
         assert fake.unanswered_callback_queries() == [], "every button press is answered"
+        unchanged = [str(r) for r in fake.refused(NOT_MODIFIED)]
+        assert unchanged == [], "no edit that changes nothing"
     finally:
         await stop_harness(harness, engine)
         if own_fake:
