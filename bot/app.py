@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory, safe_url
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
+from bot.logs import setup_logging
 from bot.repositories import users
 from bot.scheduler import (
     add_booking_jobs,
@@ -172,14 +173,17 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiogram.webhook.aiohttp_server import setup_application
+
+    from bot.telegram.webhook import MAX_BODY, CheckedRequestHandler
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
     path = urlsplit(settings.webhook_url).path or "/"
-    app = web.Application()
-    # aiogram answers 401 to a request without the right X-Telegram-Bot-Api-Secret-Token.
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    app = web.Application(client_max_size=MAX_BODY)
+    # 401 to a request without the right X-Telegram-Bot-Api-Secret-Token, 400 (and one log
+    # line) to a body that is not an update.
+    CheckedRequestHandler(dp, bot, secret).register(app, path=path)
     app.router.add_get("/healthz", _healthz)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app, handle_signals=False)
@@ -255,16 +259,10 @@ def main() -> int:
     except ValidationError as exc:
         print(f"putokaz: {describe_settings_error(exc)}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic narrates every step at INFO; a failed start should end in one line that matters.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # Background jobs run every second or few: two INFO lines per run would drown everything else.
-    logging.getLogger("apscheduler.executors").setLevel(
-        max(logging.WARNING, logging.getLogger().level)
-    )
+    # LOG_LEVEL is for our own lines; libraries (Alembic narrating each step, APScheduler two
+    # lines per background run, drivers printing SQL parameters) stay at WARNING unless named
+    # in LOG_DEBUG.
+    setup_logging(settings.log_level, settings.log_debug)
     try:
         asyncio.run(run(settings))
     except StartupError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,6 +56,8 @@ class Settings(DatabaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
     log_level: str = "INFO"
+    # Library loggers to show at DEBUG ("aiogram.event,sqlalchemy.engine"); see bot/logs.py.
+    log_debug: Annotated[tuple[str, ...], NoDecode] = ()
 
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 60)
     # Update ids are kept only as long as Telegram may redeliver them.
@@ -113,7 +116,20 @@ class Settings(DatabaseSettings):
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
+        if not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
         return value.upper()
+
+    @field_validator("log_debug", mode="before")
+    @classmethod
+    def _logger_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = tuple(p for p in value.replace(";", ",").replace(" ", ",").split(",") if p)
+            for name in names:
+                if not all(part.isidentifier() for part in name.split(".")):
+                    raise ValueError(f"{name!r} is not a logger name (like aiogram.event)")
+            return names
+        return value
 
     @model_validator(mode="after")
     def _webhook_pair(self) -> Settings:

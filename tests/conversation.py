@@ -16,7 +16,7 @@ from bot.db.models import User
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import EN, LANGUAGE_NAMES, LOCALES
 from tests.fake_telegram import StoredMessage, parse_html
-from tests.harness import Harness, Person
+from tests.harness import Chats, Harness, Person
 
 ALL_LOCALES = list(LOCALES)
 # Telegram reports only a language, never a script: what each of our locales arrives as.
@@ -55,7 +55,7 @@ def language_button(locale: str, message: StoredMessage) -> str:
 
 
 async def onboard(
-    harness: Harness,
+    harness: Chats,
     locale: str = "sr",
     *,
     first_name: str = "Ana",

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.fsm.storage.base import BaseStorage
@@ -30,6 +30,7 @@ from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"
+NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
 class FakeClock:
@@ -41,6 +42,18 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class Chats(Protocol):
+    """What people talk to: the fake Bot API and a bot that says when it has handled an update
+    (the in-process Harness, or a `python -m bot` subprocess)."""
+
+    @property
+    def fake(self) -> FakeTelegram: ...
+
+    async def processed(self, update_id: int, times: int = 1, within: float = 10) -> None: ...
+
+    def person(self, **kwargs: Any) -> Person: ...
 
 
 @dataclass
@@ -75,7 +88,7 @@ class Harness:
 class Person:
     """A Telegram user talking to the bot; each action waits until the bot has answered."""
 
-    harness: Harness
+    harness: Chats
     tg: FakeUser
 
     @property
@@ -211,6 +224,8 @@ async def running_bot(
         assert fake.unanswered_callback_queries() == [], "every button press is answered"
         assert harness.held.violations == [], "no connection is held across a Bot API call"
         assert late.records == [], "a button's answer text is set before the first reply"
+        unchanged = [str(r) for r in fake.refused(NOT_MODIFIED)]
+        assert unchanged == [], "no edit that changes nothing"
     finally:
         logging.getLogger("bot.telegram.middlewares.callbacks").removeHandler(late)
         await stop_harness(harness, engine)

@@ -206,3 +206,67 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
             code, stderr = await _stop(process)
             assert code == 0, stderr
         assert not any(m for m in fake.requests if m.chat_id == 5)
+
+
+async def test_webhook_answers_400_to_a_body_that_is_not_an_update(tmp_path: Path) -> None:
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    secret = {"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
+    refused: dict[str, bytes] = {
+        "malformed JSON": b'{"update_id": 1, "message": {',
+        "empty body": b"",
+        "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+        "deep nesting in an object": b'{"update_id": 3, "x": ' + b"[" * 100_000 + b"]" * 100_000
+        + b"}",
+        "a list": b"[1, 2, 3]",
+        "a string": b'"update"',
+        "no update_id": b'{"message": {"text": "hi"}}',
+        "a wrong type": b'{"update_id": "not a number"}',
+        "not UTF-8": b'{"update_id": 4, "x": "\xff\xfe"}',
+        "too big": b'{"update_id": 5, "x": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+    }  # fmt: skip
+    fake = FakeTelegram(token=TOKEN, allow_http_webhooks=True)
+    async with (
+        fake,
+        _bot(
+            tmp_path,
+            BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE=fake.base_url,
+            WEBHOOK_URL=url,
+            WEBHOOK_SECRET="right-secret",
+            WEBHOOK_HOST="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        ) as process,
+    ):
+        await fake.wait_for(method="setWebhook", ok=True, timeout=STARTUP_SECONDS)
+        yana = fake.user("Yana", language_code="bg", has_started=True)
+        valid = {
+            "update_id": 990002,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": yana.id, "type": "private", "first_name": "Yana"},
+                "from": yana.to_api(),
+                "text": "/start",
+            },
+        }
+        async with aiohttp.ClientSession() as http:
+            for case, body in refused.items():
+                async with http.post(url, data=body, headers=secret) as response:
+                    assert response.status == 400, case
+                    answer = await response.text()
+                    assert len(answer) < 100 and "Traceback" not in answer, case
+            # Without the secret nothing is even read: still 401.
+            async with http.post(url, data=b"[", headers={}) as response:
+                assert response.status == 401
+            async with http.post(url, json=valid, headers=secret) as response:
+                assert response.status == 200
+        reply = await fake.wait_for(method="sendMessage", chat_id=yana.id, timeout=10)
+        assert reply.ok and reply.params["text"] == tr("bg", "👋 Hi! Choose your language:")
+        code, stderr = await _stop(process)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    refusals = [line for line in stderr.splitlines() if "webhook" in line and "400" in line]
+    assert len(refusals) == len(refused), stderr
+    # The log says what was wrong, never what was sent.
+    assert "aaaa" not in stderr and "not a number" not in stderr and '"hi"' not in stderr

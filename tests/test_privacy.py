@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from bot.db.base import Base
+from bot.db.broadcast_models import BroadcastText
+from bot.db.engine import is_sqlite
 from bot.db.models import MentorLink, User
+from bot.telegram.broadcast_sender import BroadcastSender
 from tests.conversation import ALL_LOCALES, onboard, stored_user, tr
-from tests.harness import Harness
-from tests.test_roles import invite_youth, new_mentor, staff_member
+from tests.harness import Harness, Person, running_bot
+from tests.test_plan_conversation import add_task
+from tests.test_roles import invite_token, invite_youth, new_mentor, staff_member
 
 
 @pytest.mark.parametrize("locale", ALL_LOCALES)
@@ -114,3 +121,111 @@ async def test_privacy_notice_is_open_before_consent(harness: Harness) -> None:
     assert tr("sr", "🔒 <b>Privacy notice</b>") in notice.html_text
     assert "30" in notice.body
     assert notice.buttons == []
+
+
+# Distinctive enough that finding one in the database files means it was left behind.
+STAFF_NAME = "Dragoslava Ćirković-Stanojev"
+MENTOR_NAME = "Živorad Mentorović"
+YOUTH_NAME = "Vesna Brankovanović"  # add_task finds the young person by "Vesna"
+TASK_TITLE = "Zakazati pregled kod doktorke Jelisavete"
+NOTE = "Bila sam u Domu zdravlja Ribnikar-Zapad"
+LEFT_BEHIND = (STAFF_NAME, MENTOR_NAME, YOUTH_NAME, TASK_TITLE, NOTE, "Find a job")
+STAFF_TELEGRAM_ID = 7_770_001  # no counter or message id comes near it
+
+
+async def _references(
+    harness: Harness, user_ids: set[int], telegram_ids: set[int], texts: tuple[str, ...]
+) -> list[str]:
+    """Every value in every table that still points at one of these people."""
+    found = []
+    async with harness.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(select(table))).mappings().all()
+            for column in table.columns:
+                to_users = any(fk.column.table.name == "users" for fk in column.foreign_keys)
+                for row in rows:
+                    value = row[column.name]
+                    if isinstance(value, str):
+                        points = (
+                            any(t in value for t in texts)
+                            or any(str(i) in value for i in telegram_ids)
+                            # a mentor's own young people: their users.id as text
+                            or (column.name == "audience_value" and value in map(str, user_ids))
+                        )
+                    else:
+                        points = (to_users and value in user_ids) or value in telegram_ids
+                    if points:
+                        found.append(f"{table.name}.{column.name}={value!r}")
+    return found
+
+
+async def new_mentor_named(harness: Harness, staff: Person, name: str) -> Person:
+    await staff.send("/menu")
+    link = await staff.click("➕ Invite a mentor")
+    return await onboard(harness, "en", first_name=name, start=f"/start {invite_token(link.body)}")
+
+
+async def test_erasure_leaves_no_reference_and_no_bytes_behind(db_url: str) -> None:
+    async with running_bot(
+        db_url, admin_ids=frozenset({STAFF_TELEGRAM_ID}), strict_html=True
+    ) as harness:
+        staff = await onboard(harness, "en", first_name=STAFF_NAME, user_id=STAFF_TELEGRAM_ID)
+        mentor = await new_mentor_named(harness, staff, MENTOR_NAME)
+        token = await invite_youth(mentor)
+        youth = await onboard(harness, "sr", first_name=YOUTH_NAME, start=f"/start {token}")
+        bystander = await onboard(harness, "bg", first_name="Bystander")
+        await add_task(mentor, TASK_TITLE)
+        plan = await youth.click(tr("sr", "📋 Open my plan"), youth.last)
+        card = await youth.click(f"1. {TASK_TITLE}", plan)
+        await youth.click(tr("sr", "✅ Done"), card)
+        await youth.send(NOTE)
+
+        # Staff announce to everyone; the mentor writes to their young people.
+        await staff.send("/menu")
+        await staff.click("📣 Announcements")
+        await staff.click("➕ New announcement")
+        await staff.click("✏️ Text for everyone")
+        await staff.send("Workshop on Friday")
+        await staff.click("👁 Preview")
+        await staff.click("📤 Send now")
+        await mentor.send("/menu")
+        await mentor.click("📣 Message my young people")
+        await mentor.click("➕ New message")
+        await mentor.click("✏️ Text for everyone")
+        await mentor.send("See you on Friday")
+        await mentor.click("👁 Preview")
+        await mentor.click("📤 Send now")
+        await BroadcastSender(
+            harness.bot, harness.sessions, harness.assembled.pacer, harness.assembled.i18n,
+            harness.clock, harness.settings,
+        ).run_round()  # fmt: skip
+        assert bystander.last.body == "Workshop on Friday"
+        assert youth.last.body == "See you on Friday"
+
+        leaving = (youth, mentor, staff)
+        user_ids = set()
+        for person in leaving:
+            stored = await stored_user(harness, person.id)
+            assert stored is not None
+            user_ids.add(stored.id)
+        telegram_ids = {person.id for person in leaving}
+        assert await _references(harness, user_ids, telegram_ids, LEFT_BEHIND)  # the test sees
+
+        for person in leaving:
+            ask = await person.send("/deleteme")
+            locale = "sr" if person is youth else "en"
+            await person.click(tr(locale, "🗑 Yes, delete everything"), ask)
+            assert await stored_user(harness, person.id) is None
+
+        assert await _references(harness, user_ids, telegram_ids, LEFT_BEHIND) == []
+        async with harness.sessions() as session:
+            # What went out stays, unsigned: the team's record of announcements.
+            texts = (await session.scalars(select(BroadcastText.body))).all()
+            assert sorted(texts) == ["See you on Friday", "Workshop on Friday"]
+        if is_sqlite(db_url):
+            database = Path(make_url(db_url).database or "")
+            files = [database, database.with_name(database.name + "-wal")]
+            for file in files:
+                data = file.read_bytes() if file.exists() else b""
+                for text in LEFT_BEHIND:
+                    assert text.encode() not in data, f"{text!r} is still in {file.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -56,7 +60,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left readable in free space of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """On SQLite, once `session` has committed, copies the WAL into the main file and cuts it
+    to zero bytes: what was deleted (zeroed under secure_delete) is then gone from both files,
+    instead of staying readable in old WAL frames until some later checkpoint.
+
+    Runs inside the commit, on a connection of its own; it waits (busy_timeout) for other
+    connections' transactions to end, and says so in the log if one did not.
+    """
+    engine = session.get_bind().engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    def checkpoint(_session: Session) -> None:
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if row[0]:
+            log.warning("WAL checkpoint after an erasure was blocked by a reader: incomplete")
+
+    event.listen(session.sync_session, "after_commit", checkpoint, once=True)
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

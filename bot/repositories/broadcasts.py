@@ -119,6 +119,22 @@ async def delete_unsent_by(session: AsyncSession, author_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def forget_person(session: AsyncSession, user_id: int, telegram_id: int) -> None:
+    """Someone who leaves: no broadcast keeps their chat (for the progress report) or names
+    them as the mentor whose young people it went to. The rows stay, as the record of what went
+    out; author_id is cleared by its foreign key when the person's row goes."""
+    await session.execute(
+        update(Broadcast)
+        .where(or_(Broadcast.author_id == user_id, Broadcast.report_chat_id == telegram_id))
+        .values(report_chat_id=None, report_message_id=None)
+    )
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.audience == Audience.MENTEES, Broadcast.audience_value == str(user_id))
+        .values(audience_value=None)
+    )
+
+
 async def set_status(
     session: AsyncSession,
     broadcast_id: int,

@@ -1,4 +1,39 @@
-"""A person's right to see and to erase everything Putokaz holds about them."""
+"""A person's right to see and to erase everything Putokaz holds about them.
+
+Erasure, column by column: every column that holds a users.id or a Telegram id (bot/db/*models.py)
+and what happens to it when that person goes.
+
+Deleted with the person (ON DELETE CASCADE from users, or here):
+- users: the row itself (Telegram id, name, year of birth, language, town, programme...).
+- mentor_links.mentor_id, .youth_id: the link.
+- goals/tasks/plan_changes.youth_id: their plan and its audit trail; extension_requests and
+  reminders of those tasks go with the tasks.
+- reminders.user_id, digests_sent.mentor_id, bookings.user_id (seats and slots are released
+  first, so the waitlist moves), broadcast_recipients.user_id (deliveries to them).
+- assessments.user_id with answers and scores (assessments.open_for is that row's own copy).
+- invites.created_by_id of links never used, and broadcasts they wrote that have not gone out
+  (drafts, scheduled): deleted here, since nothing should open or go out in their name.
+
+Cleared, the row stays without them (ON DELETE SET NULL, or here where there is no key):
+- invites.created_by_id (used links), invites.used_by_id.
+- broadcasts.author_id; broadcasts.report_chat_id and .report_message_id (their Telegram chat,
+  for the progress report) and audience_value of a "my young people" audience (their users.id as
+  text): cleared here. What went out stays as the team's record (broadcast_texts), unsigned.
+- plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
+  in someone else's plan stays in that plan's history, done by nobody.
+- workshops.created_by_id.
+- counsellors.user_id: the counselling service and its bookings stay as staff listed them
+  (its name is the staff's listing; staff edit or remove it), no longer linked to the account.
+
+Kept, pointing at nobody: processed_updates (update ids only; gone after
+PROCESSED_UPDATE_TTL_HOURS). Dialog state (FSM) is cleared by the handler.
+
+On SQLite deleted rows are overwritten with zeros (PRAGMA secure_delete) and, once the erasure
+commits, the WAL is checkpointed and truncated, so nothing of them stays readable in the files.
+On PostgreSQL deleted rows stay in table pages until (auto)vacuum reuses them, and in WAL
+segments until they are recycled: the database server's disks must be treated as holding
+personal data.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +45,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import checkpoint_after_commit
 from bot.db.models import Invite, User
 from bot.repositories import broadcasts as broadcast_rows
 from bot.repositories import invites, mentoring
@@ -88,7 +124,7 @@ def _contact(user: User) -> Contact:
 async def erase(
     session: AsyncSession, user: User, bookings: booking.Context | None = None
 ) -> Erasure:
-    """Deletes the person; links go with them, invites they made lose their maker."""
+    """Deletes the person and every reference to them (see the module docstring)."""
     result = Erasure(
         name=user.display_name,
         mentors=[_contact(m) for m, _ in await mentoring.mentors(session, user.id)],
@@ -100,10 +136,12 @@ async def erase(
     )
     # Nothing goes out later in the name of someone who left; what went out stays, unsigned.
     await broadcast_rows.delete_unsent_by(session, user.id)
+    await broadcast_rows.forget_person(session, user.id, user.telegram_id)
     # Their seats and slots are freed first, so the waitlist moves (`bookings`: when, and how).
     await booking.release_all(
         session, user, bookings or booking.Context(datetime.now(UTC), ReminderRules(), "UTC")
     )
     await session.execute(delete(User).where(User.id == user.id))
     session.expunge(user)
+    checkpoint_after_commit(session)
     return result

@@ -36,6 +36,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,7 @@ from bot.telegram import announcement
 from bot.telegram import broadcast_screens as screens
 from bot.telegram.announcement import Content, Rendered
 from bot.telegram.middlewares.errors import describe
+from bot.telegram.render import as_shown, edit
 from bot.telegram.retry import background_sending
 from bot.telegram.texts import _
 
@@ -136,6 +138,7 @@ class BroadcastSender:
         self._contents: dict[int, Content] = {}
         self._rendered: dict[tuple[int, str], Rendered] = {}
         self._progress_at: dict[int, float] = {}
+        self._shown: dict[int, Message] = {}  # report messages as this sender last left them
         self._started_at = 0.0  # when scheduled broadcasts were last looked for
         self._idle = asyncio.Event()  # no round running
         self._idle.set()
@@ -211,6 +214,7 @@ class BroadcastSender:
                 if found is not None:
                     found.report_chat_id = author.telegram_id
                     found.report_message_id = message.message_id
+            self._shown[broadcast.id] = message
             self._progress_at[broadcast.id] = time.monotonic()
 
     # 2. Sending
@@ -396,7 +400,7 @@ class BroadcastSender:
             with self.i18n.context(), self.i18n.use_locale(author.locale):
                 text = screens.progress_text(counts)
                 markup = screens.progress_markup(broadcast_id)
-            await self._edit(broadcast, text, markup)
+            await self._edit(broadcast, author, text, markup)
 
     async def _finish(self) -> None:
         async with self.sessions.begin() as session:
@@ -412,26 +416,34 @@ class BroadcastSender:
             with self.i18n.context(), self.i18n.use_locale(author.locale):
                 text = screens.report_text(counts[broadcast.id])
                 markup = screens.report_markup(broadcast.id, counts[broadcast.id])
-            if broadcast.report_message_id is None or not await self._edit(broadcast, text, markup):
+            if not await self._edit(broadcast, author, text, markup):
                 with contextlib.suppress(TelegramAPIError), background_sending():
                     await self.bot.send_message(author.telegram_id, text, reply_markup=markup)
+        for broadcast in finished:
+            self._shown.pop(broadcast.id, None)
 
-    async def _edit(self, broadcast: Broadcast, text: str, markup: object) -> bool:
+    async def _edit(
+        self, broadcast: Broadcast, author: User, text: str, markup: InlineKeyboardMarkup
+    ) -> bool:
         if broadcast.report_chat_id is None or broadcast.report_message_id is None:
             return False
+        shown = self._shown.get(broadcast.id)
+        if shown is None or shown.message_id != broadcast.report_message_id:
+            # Not edited by this sender yet: it shows what "Send now" left there.
+            with self.i18n.context(), self.i18n.use_locale(author.locale):
+                before = screens.progress_text({"pending": broadcast.total})
+                before_markup = screens.progress_markup(broadcast.id)
+            chat_id, message_id = broadcast.report_chat_id, int(broadcast.report_message_id)
+            shown = as_shown(self.bot, chat_id, message_id, before, before_markup)
         try:
             with background_sending():
-                await self.bot.edit_message_text(
-                    text=text,
-                    chat_id=broadcast.report_chat_id,
-                    message_id=int(broadcast.report_message_id),
-                    reply_markup=markup,  # type: ignore[arg-type]
-                )
-        except TelegramBadRequest as exc:
-            return "not modified" in exc.message
+                edited = await edit(shown, text, markup)
         except TelegramAPIError as exc:
             log.info("progress of broadcast %s not shown: %s", broadcast.id, exc)
             return False
+        if edited is None:
+            return False
+        self._shown[broadcast.id] = edited
         return True
 
     async def _authors(self, session: AsyncSession, found: Sequence[Broadcast]) -> dict[int, User]:

@@ -243,6 +243,13 @@ class FakeTelegram:
                 f"({self.mark() - since} recorded since #{since}):\n{recent or '  (none)'}"
             ) from None
 
+    def refused(self, description: str = "", *, since: int = 0) -> list[RecordedRequest]:
+        """Requests answered with an error whose description contains ``description``
+        (e.g. "message is not modified"), from index ``since`` on."""
+        return [
+            r for r in self.calls(ok=False, since=since) if description in (r.description or "")
+        ]
+
     def count_status(self, status: int) -> int:
         return sum(1 for r in self.state.requests if r.status == status)
 

@@ -39,7 +39,7 @@ from bot.telegram.callbacks import (
 from bot.telegram.filters import HasRole
 from bot.telegram.handlers.plans import STALE, plan_context
 from bot.telegram.plan_screens import domain_name, due_text, plan_screen
-from bot.telegram.render import show
+from bot.telegram.render import edit, show
 from bot.telegram.states import PlanDialog
 from bot.telegram.texts import N_, _, button_name, esc, name_or_someone, ngettext, paragraphs
 
@@ -355,9 +355,7 @@ async def calendar_month(
         for row in extra
         if not any(b.callback_data and b.callback_data.startswith("ca:d") for b in row)
     ]
-    await query.message.edit_reply_markup(
-        reply_markup=calendar.month(shown, today, user.locale, extra)
-    )
+    await edit(query.message, None, calendar.month(shown, today, user.locale, extra))
 
 
 async def calendar_label(query: CallbackQuery) -> None:
