@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pool = engine.sync_engine.pool
+        event.listen(pool, "checkin", _checkpoint_on_checkin(pool))
     return engine
 
 
@@ -70,20 +75,39 @@ def checkpoint_after_commit(session: AsyncSession) -> None:
     to zero bytes: what was deleted (zeroed under secure_delete) is then gone from both files,
     instead of staying readable in old WAL frames until some later checkpoint.
 
-    Runs inside the commit, on a connection of its own; it waits (busy_timeout) for other
-    connections' transactions to end, and says so in the log if one did not.
+    The commit marks the engine; the checkpoint runs on the same connection as it goes back to
+    the pool (the pool holds one connection on SQLite, so a connection of its own would wait
+    for this one). It waits (busy_timeout) for other processes' readers, and says so in the
+    log if one kept it from finishing.
     """
     engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
         return
 
-    def checkpoint(_session: Session) -> None:
-        with engine.connect() as connection:
-            row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-        if row[0]:
+    def mark(_session: Session) -> None:
+        _CHECKPOINT_PENDING.add(engine.pool)
+
+    event.listen(session.sync_session, "after_commit", mark, once=True)
+
+
+_CHECKPOINT_PENDING: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+def _checkpoint_on_checkin(pool: Pool) -> Callable[[Any, Any], None]:
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is None or pool not in _CHECKPOINT_PENDING:
+            return
+        _CHECKPOINT_PENDING.discard(pool)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row and row[0]:
             log.warning("WAL checkpoint after an erasure was blocked by a reader: incomplete")
 
-    event.listen(session.sync_session, "after_commit", checkpoint, once=True)
+    return checkin
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
