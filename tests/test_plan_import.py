@@ -414,17 +414,26 @@ async def test_the_bot_answers_during_a_long_import(tmp_path: Path, sqlite_url: 
         importing = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.import_plans", str(path),
             env={**os.environ, "DATABASE_URL": sqlite_url}, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
-        assert importing.stdout is not None
-        first = await importing.stdout.readline()  # "500 of 5000 rows written (batch 1 of 10)"
-        assert b"rows written" in first, first
+        writing = asyncio.Event()
+        output: list[bytes] = []
+
+        async def follow() -> None:
+            assert importing.stdout is not None
+            async for line in importing.stdout:  # "500 of 5000 rows written (batch 1 of 10)"
+                output.append(line)
+                if b"rows written" in line:
+                    writing.set()
+
+        follower = asyncio.create_task(follow())
         answered_meanwhile = 0
-        while importing.returncode is None:
-            menu = await ana.send("/menu")
+        while importing.returncode is None:  # before, while and after it writes
+            menu = await ana.send("/menu")  # waits 10 s at most for the bot to finish it
             assert len(menu.buttons) >= 3, menu.body  # the menu, not an apology
-            answered_meanwhile += importing.returncode is None
-        out, err = await importing.communicate()
-        assert importing.returncode == 0, err.decode()
+            answered_meanwhile += writing.is_set() and importing.returncode is None
+        await follower
+        out = b"".join(output).decode()
+        assert await importing.wait() == 0, out
         assert (await counts(harness.sessions))[1] == rows
-    assert answered_meanwhile >= 3, out.decode()
+    assert answered_meanwhile >= 3, out

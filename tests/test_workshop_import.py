@@ -142,13 +142,18 @@ COUNSELLOR = """counsellors:
 """
 WORKSHOP_CSV_HEADER = "ref,type,title,city,address,start,end,capacity\n"
 WORKSHOP_ROW = "w-1,cv_jobs,Write your CV,kragujevac,Trg 1,2026-12-10 14:00,2026-12-10 16:00,10\n"
+# Each of 9 keys holds 9 of the one before: `timezone` is 9^9 strings, read as one text.
+BOMB_KEYS = (
+    "description", "description_sr", "description_bg", "description_en", "address", "city",
+    "online_url", "programme", "languages", "timezone",
+)  # fmt: skip
 BOMB = (
-    "workshops:\n  - ref: lol\n    a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    f"workshops:\n  - ref: lol\n    {BOMB_KEYS[0]}: &k0 [{', '.join(['lol'] * 9)}]\n"
     + "".join(
-        f"    {new}: &{new} [{', '.join([f'*{old}'] * 9)}]\n"
-        for old, new in zip("abcdefgh", "bcdefghi", strict=True)
+        f"    {key}: &k{n} [{', '.join([f'*k{n - 1}'] * 9)}]\n"
+        for n, key in enumerate(BOMB_KEYS[1:-1], 1)
     )
-    + "    title: *i\n"
+    + f"    {BOMB_KEYS[-1]}: *k8\n"
 )
 BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     # name: (file name, file, the one problem expected)
