@@ -219,6 +219,11 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
         (WORKSHOP_CSV_HEADER + WORKSHOP_ROW.replace("Trg 1", "Trg 1, 2nd floor")).encode(),
         "line 2: 1 value(s) beyond the 8 named columns: '10'",
     ),
+    "an unknown key": (
+        "w.yaml",
+        (COUNSELLOR + "    _where: line 1\n").encode(),
+        "line 2 (counsellors #1): unknown key(s): _where",
+    ),
     "a key twice": (
         "w.yaml",
         (COUNSELLOR + "    name: Ana P.\n").encode(),

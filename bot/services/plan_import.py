@@ -58,7 +58,7 @@ QUERY_CHUNK = 500  # ids per IN (...) list
 DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²" and "٣"
 
 MESSAGES = {
-    "plans.telegram_id": ("telegram_id must be a whole number from 1 to {limit}, not {value!r}"),
+    "plans.telegram_id": "telegram_id must be a whole number from 1 to {limit}, not {value!r}",
     "plans.empty_title": "goal and task must not be empty",
     "plans.long_title": "goal and task titles are at most {limit} characters",
     "plans.long_details": "details are at most {limit} characters, not {length}",

@@ -152,22 +152,22 @@ class Report:
 
 
 Item = dict[str, Any]
+Sourced = list[tuple[Source, Item]]
 
 
-def load(data: bytes | str, name: str) -> tuple[list[Item], list[Item], list[Problem]]:
-    """Raw workshop and counsellor records, each with its `Source` under the key "_where"."""
+def load(data: bytes | str, name: str) -> tuple[Sourced, Sourced, list[Problem]]:
+    """Raw workshop and counsellor records, each with where it is in the file."""
     raw = data.encode() if isinstance(data, str) else data
     if name.lower().endswith((".yaml", ".yml")):
         return _load_yaml(raw)
     records, problems = data_files.read_csv(raw, sorted(WORKSHOP_KEYS), limits=LIMITS)
     rows = [
-        {**{k: v for k, v in record.values.items() if v}, "_where": Source(record.line)}
-        for record in records
+        (Source(record.line), {k: v for k, v in record.values.items() if v}) for record in records
     ]
     return rows, [], problems
 
 
-def _load_yaml(raw: bytes) -> tuple[list[Item], list[Item], list[Problem]]:
+def _load_yaml(raw: bytes) -> tuple[Sourced, Sourced, list[Problem]]:
     document, problems = data_files.read_yaml(raw, LIMITS)
     if problems:
         return [], [], problems
@@ -175,7 +175,7 @@ def _load_yaml(raw: bytes) -> tuple[list[Item], list[Item], list[Problem]]:
     if not isinstance(data, dict) or set(data) - {"workshops", "counsellors"}:
         keys = ", ".join(sorted(map(str, data))) if isinstance(data, dict) else "a list"
         return [], [], [_problem("workshops.top_level", document.line_of(data), keys=keys)]
-    found: list[list[Item]] = []
+    found: list[Sourced] = []
     count = 0
     for key in ("workshops", "counsellors"):
         items = data.get(key) or []
@@ -185,7 +185,7 @@ def _load_yaml(raw: bytes) -> tuple[list[Item], list[Item], list[Problem]]:
         count += len(items)
         found.append(
             [
-                {**item, "_where": Source(document.line_of(item), f"{key} #{n}")}
+                (Source(document.line_of(item), f"{key} #{n}"), item)
                 for n, item in enumerate(items, 1)
             ]
         )
@@ -250,7 +250,7 @@ def _ref(item: Item, what: str) -> str:
 
 
 def _unknown(item: Item, keys: set[str]) -> None:
-    unknown = set(item) - keys - {"_where"}
+    unknown = set(item) - keys
     if unknown:
         raise _invalid("workshops.unknown_keys", keys=", ".join(sorted(map(str, unknown))))
 
@@ -299,7 +299,7 @@ def workshop_draft(item: Item, default_tz: str, now: datetime) -> workshops.Draf
     return draft
 
 
-def counsellor_row(item: Item, default_tz: str) -> CounsellorRow:
+def counsellor_row(item: Item, default_tz: str, where: str = "") -> CounsellorRow:
     _unknown(item, COUNSELLOR_KEYS)
     ref = _ref(item, "counsellor")
     service = _text(item, "service", 32) or ""
@@ -317,7 +317,7 @@ def counsellor_row(item: Item, default_tz: str) -> CounsellorRow:
         if telegram_id is None or not 1 <= telegram_id <= MAX_TELEGRAM_ID:
             raise _invalid("counsellors.telegram_id", value=str(raw_id)[:40], limit=MAX_TELEGRAM_ID)
     return CounsellorRow(
-        str(item.get("_where")), ref, service, name or "", telegram_id, city, address, online,
+        where, ref, service, name or "", telegram_id, city, address, online,
         _zone(item, default_tz), _hours(item.get("hours")), _time_off(item.get("time_off")),
     )  # fmt: skip
 
@@ -386,44 +386,39 @@ class Checked:
     problems: list[Problem]
 
 
-def _at(source: object, exc: Invalid) -> Problem:
-    assert isinstance(source, Source)
-    return exc.at(source.line, source.item)
-
-
 async def check(session: AsyncSession, data: bytes | str, name: str, ctx: Context) -> Checked:
     """Every record read and checked; nothing is written."""
     raw_workshops, raw_counsellors, problems = load(data, name)
     drafts: list[workshops.Draft] = []
     rows: list[CounsellorRow] = []
     refs: dict[str, Source] = {}
-    for item in raw_workshops:
+    for source, item in raw_workshops:
         try:
             draft = workshop_draft(item, ctx.default_tz, ctx.now)
             ref = draft.ref or ""
             if ref in refs:
                 raise _invalid("workshops.ref_twice", ref=ref, other=str(refs[ref]))
-            refs[ref] = item["_where"]
+            refs[ref] = source
             existing = await session.scalar(select(Workshop.status).where(Workshop.ref == ref))
             if existing is not None and existing != WorkshopStatus.SCHEDULED:
                 raise _invalid("workshops.cancelled", ref=ref)
             drafts.append(draft)
         except Invalid as exc:
-            problems.append(_at(item["_where"], exc))
+            problems.append(exc.at(source.line, source.item))
     refs = {}
-    for item in raw_counsellors:
+    for source, item in raw_counsellors:
         try:
-            row = counsellor_row(item, ctx.default_tz)
+            row = counsellor_row(item, ctx.default_tz, str(source))
             if row.ref in refs:
                 raise _invalid("workshops.ref_twice", ref=row.ref, other=str(refs[row.ref]))
-            refs[row.ref] = item["_where"]
+            refs[row.ref] = source
             if row.telegram_id is not None:
                 linked = await users.get_by_telegram_id(session, row.telegram_id)
                 if linked is None or linked.role not in (Role.STAFF, Role.MENTOR):
                     raise _invalid("counsellors.not_staff", telegram_id=row.telegram_id)
             rows.append(row)
         except Invalid as exc:
-            problems.append(_at(item["_where"], exc))
+            problems.append(exc.at(source.line, source.item))
     problems.sort(key=lambda p: p.line or 0)
     return Checked(drafts, rows, problems)
 
