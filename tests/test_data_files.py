@@ -40,6 +40,9 @@ def test_the_likely_windows_code_page_is_named(text: str, encoding: str, named: 
         ("name,city\nAna,Niš\n".encode("utf-32"), "file: the file is UTF-32, not UTF-8"),
         ("name,city\nAna,Niš\n".encode("utf-16-be"), "file: the file is UTF-16, not UTF-8"),
         (b"\xef\xbb\xbf \n\n", "file: the file is empty"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "file: this is a spreadsheet workbook (.xlsx"),
+        ("Име,Град\nАна,Ниш\n".encode("utf-16-le"), "file: the file is UTF-16, not UTF-8"),
+        (b"name,city\nAna\x00\x00\x00\x00,Nis\n", "line 2: a control character (U+0000)"),
         (b"name,city\n1,\x81\n", "line 2: the file is not UTF-8: convert it"),
     ],
 )

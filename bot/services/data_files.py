@@ -48,6 +48,7 @@ TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # C0 controls but tab and newline, DEL, C1 controls. \r is gone by then (newlines unified).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+WORKBOOKS = {b"PK\x03\x04": ".xlsx or .ods", b"\xd0\xcf\x11\xe0": ".xls"}  # zip, OLE2
 CODE_PAGES = {"cp1250": "Windows-1250 (Latin)", "cp1251": "Windows-1251 (Cyrillic)"}
 CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module's own limit, 128 KiB
 
@@ -99,6 +100,10 @@ MESSAGES = {
     "file.too_big": "the file is larger than {limit} bytes: split it and import each part",
     "file.too_many_rows": "more than {limit} records; split the file and import each part",
     "file.empty": "the file is empty",
+    "file.workbook": (
+        "this is a spreadsheet workbook ({kind}), not a text file: save it as “CSV UTF-8” and "
+        "import that"
+    ),
     "encoding.utf16": (
         "the file is {encoding}, not UTF-8: save it as “CSV UTF-8” (or as UTF-8 text) and "
         "import that"
@@ -123,7 +128,7 @@ MESSAGES = {
     "csv.unnamed_column": "a column without a name in the first line (column {column})",
     "csv.extra_values": "{count} value(s) beyond the {columns} named columns: {values}",
     "yaml.invalid": "not valid YAML: {detail}",
-    "yaml.alias": ("anchors and aliases (& and *) are not allowed: write each value out in full"),
+    "yaml.alias": "anchors and aliases (& and *) are not allowed: write each value out in full",
     "yaml.too_deep": "nested deeper than {limit} levels",
     "yaml.duplicate_key": "the key {key!r} is given twice",
     "yaml.bad_date": "{value} is not a real date",
@@ -148,6 +153,9 @@ def decode(data: bytes, limits: Limits = Limits()) -> tuple[str, list[Problem]]:
     """The text of UTF-8 bytes (BOM dropped, newlines unified), or the problems with them."""
     if len(data) > limits.max_bytes:
         return "", [problem("file.too_big", limit=limits.max_bytes)]
+    for magic, kind in WORKBOOKS.items():
+        if data.startswith(magic):
+            return "", [problem("file.workbook", kind=kind)]
     wide = _wide_encoding(data)
     if wide is not None:
         return "", [problem("encoding.utf16", encoding=wide)]
@@ -173,9 +181,12 @@ def _wide_encoding(data: bytes) -> str | None:
         return "UTF-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "UTF-16"
+    # Without a BOM: ASCII characters (digits, commas, Latin letters) are a NUL byte and another,
+    # so NULs stand at every other byte, all even or all odd. Binary files have them anywhere.
     sample = data[:4096]
-    # Latin letters, digits and commas in UTF-16 are one NUL byte each; UTF-8 text has none.
-    if sample and sample.count(0) * 4 >= len(sample):
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if half and max(even, odd) >= half / 5 and min(even, odd) <= half / 50:
         return "UTF-16"
     return None
 
@@ -432,7 +443,8 @@ class _Loader(yaml.SafeLoader):
             if node.tag == TIMESTAMP_TAG:
                 self.problems.append(problem("yaml.bad_date", line, value=node.value))
             else:
-                self.problems.append(problem("yaml.bad_value", line, value=node.value, detail=exc))
+                shown = _shown(node.value)
+                self.problems.append(problem("yaml.bad_value", line, value=shown, detail=exc))
             return None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
