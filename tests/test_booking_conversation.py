@@ -164,13 +164,13 @@ async def test_counselling_through_the_calendar_and_the_counsellors_day(
 ) -> None:
     staff = await staff_member(harness)
     counsellor_id = await counsellor_with_hours(harness.sessions)
+    from tests.conversation import stored_user
+
+    linked = await stored_user(harness, staff.id)
+    assert linked is not None
     async with harness.sessions.begin() as session:
         counsellor = await session.get(Counsellor, counsellor_id)
         assert counsellor is not None
-        from tests.conversation import stored_user
-
-        linked = await stored_user(harness, staff.id)
-        assert linked is not None
         counsellor.user_id = linked.id
     youth = await onboard(harness, "bg", first_name="Ivo")
     services = await youth.click(tr("bg", "💬 Counselling"), youth.last)
