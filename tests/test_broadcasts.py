@@ -226,11 +226,11 @@ async def test_a_mentor_writes_only_to_their_own_young_people(harness: Harness) 
     await sender(harness).run_round()
     assert mentee.last.body == "Видимо се у петак"
     assert all("петак" not in m.body for m in stranger.messages)
+    author = await stored_user(harness, mentor.id)
+    assert author is not None
     async with harness.sessions() as session:
         found = await session.get(Broadcast, mentor_draft.id)
-        assert found is not None and found.audience_value == str(
-            (await stored_user(harness, mentor.id)).id  # type: ignore[union-attr]
-        )
+        assert found is not None and found.audience_value == str(author.id)
 
 
 async def test_forged_buttons_for_staff_announcements_are_refused(harness: Harness) -> None:
