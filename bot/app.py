@@ -163,6 +163,7 @@ def on_lifecycle(
         # Updates already being handled finish before the database goes away.
         if not await assembled.inflight.drain(settings.shutdown_grace_seconds):
             log.warning("%d updates still running at shutdown", assembled.inflight.count)
+        await assembled.pacer.close()  # the shared budget gets this instance's places back
 
     dp.startup.register(startup)
     dp.shutdown.register(shutdown)

@@ -15,7 +15,7 @@ from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
 from bot.services.chart import OneAtATime
 from bot.services.helplines import Helplines
-from bot.services.pacing import Pacer
+from bot.services.pacing import Pacer, SharedPacer
 from bot.services.questionnaire import Questionnaires
 from bot.services.questionnaire import load_all as load_questionnaires
 from bot.services.sealing import Sealer
@@ -65,8 +65,25 @@ class Assembled:
     pacer: Pacer
 
 
-def create_pacer(settings: Settings) -> Pacer:
-    return Pacer({"broadcast": settings.broadcast_rate, "reminder": settings.reminder_rate})
+def create_pacer(settings: Settings, storage: BaseStorage | None = None) -> Pacer:
+    """With REDIS_URL the rates are shared by every instance of the bot (see bot/services/pacing).
+
+    The dialog state's Redis client is reused when there is one (it is closed with the storage);
+    otherwise the pacer opens its own and closes it in `close()`.
+    """
+    rates = {"broadcast": settings.broadcast_rate, "reminder": settings.reminder_rate}
+    if not settings.redis_url:
+        return Pacer(rates)
+    from aiogram.fsm.storage.redis import RedisStorage  # only needed with Redis
+    from redis.asyncio import Redis
+
+    # Telegram's limit is per bot: the bot id (the token's public part) keeps two bots that
+    # share a Redis apart.
+    namespace = settings.bot_token.get_secret_value().split(":", 1)[0]
+    if isinstance(storage, RedisStorage):
+        return SharedPacer(storage.redis, rates, namespace=namespace)
+    client = Redis.from_url(settings.redis_url)
+    return SharedPacer(client, rates, namespace=namespace, owns_client=True)
 
 
 def create_sealer(settings: Settings) -> Sealer | None:
@@ -86,7 +103,7 @@ def create_dispatcher(
     questionnaires: Questionnaires | None = None,
 ) -> Assembled:
     i18n = i18n or create_i18n()
-    pacer = pacer or create_pacer(settings)
+    pacer = pacer or create_pacer(settings, storage)
     dp = Dispatcher(
         storage=storage,
         # aiogram would put its FSM storage middleware outermost, outside the error boundary;
