@@ -6,11 +6,14 @@ fake Telegram; each gets one task that is late and its "overdue" reminder, due n
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
@@ -28,7 +31,17 @@ from bot.telegram.reminder_sender import ReminderSender
 from tests.broadcast_support import TOKEN, deliveries, seed, settings_for
 from tests.fake_telegram import FakeTelegram, FakeUser
 
-__all__ = ["TOKEN", "Node", "deliveries", "due_reminders", "start_node", "statuses"]
+__all__ = [
+    "TOKEN",
+    "Node",
+    "bot_env",
+    "deliveries",
+    "due_reminders",
+    "repeats",
+    "start_node",
+    "start_process",
+    "statuses",
+]
 
 
 async def due_reminders(
@@ -120,3 +133,17 @@ def bot_env(database_url: str, api_base: str, **values: str) -> dict[str, str]:
         **values,
     )
     return env
+
+
+async def start_process(
+    directory: Path, env: dict[str, str], name: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot`, its log in `directory`/`name`.log."""
+    with (directory / f"{name}.log").open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot",
+            cwd=directory,  # no .env there
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )  # fmt: skip

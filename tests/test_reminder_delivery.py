@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +41,7 @@ from tests.reminder_support import (
     due_reminders,
     repeats,
     start_node,
+    start_process,
     statuses,
 )
 
@@ -49,17 +49,6 @@ STARTUP_SECONDS = 60
 PEOPLE = 120
 RATE = 20  # reminders per second in the subprocess tests: 120 take six seconds
 SENT = ReminderStatus.SENT.value
-
-
-async def _start(tmp_path: Path, env: dict[str, str], name: str) -> asyncio.subprocess.Process:
-    with (tmp_path / f"{name}.log").open("wb") as log:  # read by the tests, and when one fails
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot",
-            cwd=tmp_path,  # no .env there
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
-        )  # fmt: skip
 
 
 async def _delivered(fake: FakeTelegram, people: list[FakeUser], at_least: int) -> None:
@@ -113,7 +102,7 @@ async def test_sigterm_mid_batch_then_a_restart_sends_every_reminder_exactly_onc
     async with FakeTelegram(token=TOKEN) as fake:
         people = await due_reminders(sessions, fake, PEOPLE, clock.now())
         env = _env(url, fake)
-        first = await _start(tmp_path, env, "first")
+        first = await start_process(tmp_path, env, "first")
         try:
             await _delivered(fake, people, 30)
         finally:
@@ -127,7 +116,7 @@ async def test_sigterm_mid_batch_then_a_restart_sends_every_reminder_exactly_onc
                     Reminder.status == ReminderStatus.PENDING, Reminder.due_at > clock.now()
                 )
             )
-        second = await _start(tmp_path, env, "second")
+        second = await start_process(tmp_path, env, "second")
         try:
             await _all_sent(sessions, PEOPLE)
         finally:
@@ -152,7 +141,7 @@ async def test_kill_9_mid_batch_then_a_restart_repeats_at_most_the_messages_in_f
     async with FakeTelegram(token=TOKEN) as fake:
         people = await due_reminders(sessions, fake, PEOPLE, clock.now())
         env = _env(url, fake)
-        first = await _start(tmp_path, env, "first")
+        first = await start_process(tmp_path, env, "first")
         try:
             await _delivered(fake, people, 30)
         finally:
@@ -160,7 +149,7 @@ async def test_kill_9_mid_batch_then_a_restart_repeats_at_most_the_messages_in_f
             await first.wait()
         before = sum(deliveries(fake, people).values())
         unrecorded = await _pending_chats(sessions)
-        second = await _start(tmp_path, env, "second")
+        second = await start_process(tmp_path, env, "second")
         try:
             await _all_sent(sessions, PEOPLE)
         finally:
