@@ -54,9 +54,10 @@ def create_scheduler(
 def add_reminder_jobs(
     scheduler: AsyncIOScheduler, sender: ReminderSender, settings: Settings
 ) -> None:
-    """Deadline reminders every few seconds; mentors' digests every few minutes."""
+    """Deadline reminders every few seconds (a wake-up: the sender starts a round unless one
+    is running); mentors' digests every few minutes."""
     scheduler.add_job(
-        sender.tick,
+        sender.wake,
         "interval",
         seconds=settings.reminder_tick_seconds,
         id="reminders",

@@ -128,6 +128,7 @@ async def test_sigterm_mid_batch_then_a_restart_sends_every_reminder_exactly_onc
     assert first.returncode == 0 and second.returncode == 0
     first_log = (tmp_path / "first.log").read_text()
     assert "Traceback" not in first_log and "CancelledError" not in first_log, first_log
+    assert "maximum number of running instances" not in first_log  # no skipped runs either
     # What went out was recorded by the first process; the rest was handed back, due now.
     assert at_stop[SENT] == before
     assert due_later is None

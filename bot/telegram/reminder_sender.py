@@ -1,6 +1,6 @@
 """Sends due reminders and mentors' morning digests: each once, across restarts and instances.
 
-A tick (every REMINDER_TICK_SECONDS; one at a time per process):
+A tick (woken every REMINDER_TICK_SECONDS; one at a time per process):
 1. claims what is due in one short transaction: each row gets this batch's token and a lease
    (REMINDER_LEASE_SECONDS). The batch is no bigger than REMINDER_RATE sends in half the lease,
    so it always ends well inside its claim;
@@ -61,6 +61,7 @@ from bot.services.pacing import Pacer
 from bot.services.reminders import ReminderRules, is_stale
 from bot.telegram import booking_screens
 from bot.telegram import keyboards as kb
+from bot.telegram.middlewares.errors import describe
 from bot.telegram.plan_screens import due_text, reminder_keyboard, reminder_text
 from bot.telegram.retry import background_sending
 from bot.telegram.texts import _, esc, name_or_someone, ngettext
@@ -141,6 +142,7 @@ class ReminderSender:
         # else may take its row over.
         self.request_timeout = max(1, settings.reminder_lease_seconds // 4)
         self._stopping = False
+        self._round: asyncio.Task[None] | None = None
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -149,15 +151,35 @@ class ReminderSender:
 
     # Lifecycle
 
+    async def wake(self) -> None:
+        """The scheduler's call: starts a round unless one is running. The round is this
+        sender's own task, so a long batch neither makes the scheduler skip runs nor gets
+        cancelled half-way by the scheduler's shutdown."""
+        if self._stopping:
+            return
+        if self._round is None or self._round.done():
+            self._round = asyncio.create_task(self._safe_tick(), name="reminder-round")
+
+    async def _safe_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception as exc:  # the next wake-up tries again; rows keep their claims
+            log.error("reminder round failed: %s", describe(exc))
+
     async def stop(self, grace: float = 10.0) -> None:
         """Nothing more is claimed; messages in flight finish and are recorded, the rest of the
-        batch is handed back, due now. Returns when the running tick and digests are done."""
+        batch is handed back, due now. Returns when the running round and digests are done."""
         self._stopping = True
         self._nudge()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:
             log.warning("reminders still sending after %.0f s: the next start resends them", grace)
+            round_ = self._round
+            if round_ is not None and not round_.done():
+                round_.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await round_
 
     @contextlib.contextmanager
     def _busy(self) -> Iterator[None]:
@@ -265,8 +287,8 @@ class ReminderSender:
         """The message to send, or why there is none (decided from the claimed rows)."""
         try:
             return await self._compose(item)
-        except Exception:  # a bug must neither lose the reminder nor stop the whole queue
-            log.exception("reminder %s could not be prepared", item.reminder.id)
+        except Exception as exc:  # a bug must neither lose the reminder nor stop the queue
+            log.error("reminder %s could not be prepared: %s", item.reminder.id, describe(exc))
             return Result(item, Outcome.ERROR)
 
     async def _compose(self, item: Claimed) -> Result | Message:
@@ -311,8 +333,8 @@ class ReminderSender:
             return Result(item, Outcome.LOST)
         try:
             result = await self._send(item, message)
-        except Exception:  # a bug: the row goes back with a delay, not lost
-            log.exception("reminder %s: sending failed", item.reminder.id)
+        except Exception as exc:  # a bug: the row goes back with a delay, not lost
+            log.error("reminder %s: sending failed: %s", item.reminder.id, describe(exc))
             result = Result(item, Outcome.ERROR)
 
         async def record() -> None:
@@ -375,7 +397,8 @@ class ReminderSender:
                         await reminder_rows.release(session, [claimed], when, counted=True)
             if left:
                 # Due when a 429 pause ends, or now when stopping: the next start sends them.
-                when = max(now, self._resume_at) if self.pacer.paused_for > 0 else now
+                pause = self.pacer.paused_for  # ours, or one the broadcast sender ran into
+                when = max(now + timedelta(seconds=pause), self._resume_at) if pause > 0 else now
                 await reminder_rows.release(session, left, when, counted=False)
 
     # Mentors' morning digest
