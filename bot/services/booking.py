@@ -10,7 +10,8 @@ the next person still has a chance); an offer nobody takes passes to the next pe
 waiting, or too little time left, the seat is simply free again.
 
 Messages about a booking (reminders 24 and 2 hours before, offers, cancellations) are rows of
-the reminders table, sent by the reminder sender: nothing is lost in a restart.
+the reminders table, written in the same transaction as the change that causes them and sent by
+the reminder sender: nothing is lost in a restart, nothing goes out twice.
 
 A refusal (Refused, NotFound) may come after rows were written: the caller rolls back.
 """
