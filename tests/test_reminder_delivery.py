@@ -295,15 +295,15 @@ async def test_a_taken_over_row_is_not_held_but_its_delivery_is_still_recorded(
         slow = await reminder_rows.claim(session, now, 10, lease)
     later = now + lease + timedelta(seconds=1)
     async with sessions.begin() as session:
-        held = await reminder_rows.hold(session, slow[0], now + timedelta(seconds=10), lease)
-        assert held  # within the lease: held, and the lease pushed ahead
+        held = await reminder_rows.hold(session, slow[:1], now + timedelta(seconds=10), lease)
+        assert held == {slow[0].reminder.id}  # within the lease: held, the lease pushed ahead
         assert await reminder_rows.claim(session, later - timedelta(seconds=2), 10, lease) == []
     async with sessions.begin() as session:
         # The first row is held for 9 s more; the second's lease has run out.
         taken = await reminder_rows.claim(session, later, 10, lease)
     assert [c.reminder.id for c in taken] == [slow[1].reminder.id]
     async with sessions.begin() as session:
-        assert not await reminder_rows.hold(session, slow[1], later, lease)
+        assert await reminder_rows.hold(session, slow, later, lease) == {slow[0].reminder.id}
         # What the slow sender did deliver stays delivered, whoever holds the row now; its
         # other outcomes no longer count.
         assert await reminder_rows.finish(session, [slow[0]], ReminderStatus.SENT, later) == 1

@@ -1,9 +1,9 @@
 """Claiming due reminders and digests so that each goes out once, whichever instance, whatever
 crashes. Flushes, never commits: each function is one step of the sender's short transactions.
 
-A claim writes a token into the row and pushes `due_at` a lease ahead. Before each send the
-sender holds the row (`hold`): one UPDATE that succeeds only while the row is still pending and
-still carries that token, and pushes the lease ahead again. A row another instance claimed after
+A claim writes a token into the row and pushes `due_at` a lease ahead. Just before sending the
+next few rows the sender holds them (`hold`): one UPDATE that keeps only rows still pending and
+still carrying that token, and pushes their lease ahead again. A row another instance claimed after
 the lease ran out, or one a plan change moved to a new time (which clears the token), is then
 not sent. A delivered reminder is recorded as sent even when its lease ran out meanwhile
 (`finish`); every other outcome is written only while the claim is still the sender's.
@@ -106,26 +106,36 @@ async def claim(
     ]
 
 
-async def hold(session: AsyncSession, claimed: Claimed, now: datetime, lease: timedelta) -> bool:
-    """Just before sending: True, with the lease pushed ahead, while the claim is still ours.
+async def hold(
+    session: AsyncSession, claimed: Sequence[Claimed], now: datetime, lease: timedelta
+) -> set[int]:
+    """Just before sending them: the ids of these rows that are still ours, their lease pushed
+    ahead to `now + lease`.
 
-    False when another instance claimed the row after our lease ran out, or a change of its
-    task or booking moved or cancelled it: then it must not be sent by us. On PostgreSQL this
-    UPDATE and another instance's claim of the same row wait for each other, so exactly one
-    of them wins.
+    A row is left out when another instance claimed it after our lease ran out, or a change of
+    its task or booking moved or cancelled it: then it must not be sent by us. On PostgreSQL
+    this UPDATE and another instance's claim of the same row wait for each other, so exactly
+    one of them has it.
     """
-    held = await session.scalar(
-        update(Reminder)
-        .where(
-            Reminder.id == claimed.reminder.id,
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.claim == claimed.token,
+    held: set[int] = set()
+    for token in {item.token for item in claimed}:
+        ids = [item.reminder.id for item in claimed if item.token == token]
+        held |= set(
+            (
+                await session.scalars(
+                    update(Reminder)
+                    .where(
+                        Reminder.id.in_(ids),
+                        Reminder.status == ReminderStatus.PENDING,
+                        Reminder.claim == token,
+                    )
+                    .values(due_at=now + lease)
+                    .returning(Reminder.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
         )
-        .values(due_at=now + lease)
-        .returning(Reminder.id)
-        .execution_options(synchronize_session=False)
-    )
-    return held is not None
+    return held
 
 
 async def finish(

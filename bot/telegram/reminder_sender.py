@@ -4,9 +4,10 @@ A tick (woken every REMINDER_TICK_SECONDS; one at a time per process):
 1. claims what is due in one short transaction: each row gets this batch's token and a lease
    (REMINDER_LEASE_SECONDS). The batch is no bigger than REMINDER_RATE sends in half the lease,
    so it always ends well inside its claim;
-2. before each message, holds its row in a short transaction: still pending, still this batch's
-   token, lease pushed ahead. A row another instance took over after the lease ran out, or one
-   a change of its task or booking moved or cancelled, is not sent;
+2. just before the next couple of seconds of messages go out, holds their rows in a short
+   transaction: still pending, still this batch's token, lease pushed ahead (again if slow
+   answers made that hold old). A row another instance took over after the lease ran out, or
+   one a change of its task or booking moved or cancelled, is not sent;
 3. sends (a few messages at once, each after a slot from the shared pacer, each with a timeout
    of a quarter of the lease) and writes the outcome right after, in its own short transaction.
    A delivered reminder is recorded as sent even if its lease ran out meanwhile.
@@ -28,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -70,6 +72,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 200  # the most one claim takes, however fast the rate
 SEND_SHARE = 0.5  # of the lease, for sending a whole batch at REMINDER_RATE
+HOLD_SECONDS = 2.0  # of sending at REMINDER_RATE held at once, just before it goes out
 MAX_ATTEMPTS = 5
 DIGEST_LEASE = timedelta(minutes=5)
 # The digest goes out from this local hour until noon (later it is no longer "morning").
@@ -83,6 +86,11 @@ def claim_batch(rate: float, lease_seconds: float) -> int:
     """What the pacer lets out in half the lease: a batch never outlives its claim, even when
     sending is slow, and another instance finds the rest of the queue free to take."""
     return max(1, min(BATCH, math.floor(rate * lease_seconds * SEND_SHARE)))
+
+
+def hold_size(rate: float) -> int:
+    """Rows held in one transaction just before they go out: a couple of seconds of sending."""
+    return max(1, min(50, math.ceil(rate * HOLD_SECONDS)))
 
 
 def worker_count(rate: float) -> int:
@@ -138,6 +146,7 @@ class ReminderSender:
         self.lease = timedelta(seconds=settings.reminder_lease_seconds)
         self.batch = claim_batch(settings.reminder_rate, settings.reminder_lease_seconds)
         self.workers = worker_count(settings.reminder_rate)
+        self.hold_size = hold_size(settings.reminder_rate)
         # A message answered within a quarter of the lease is recorded long before anyone
         # else may take its row over.
         self.request_timeout = max(1, settings.reminder_lease_seconds // 4)
@@ -262,26 +271,56 @@ class ReminderSender:
         quiet: list[Result] = []  # decided without sending: written together at the end
         sending: list[asyncio.Task[Result]] = []
         free = asyncio.Semaphore(self.workers)
+        queue = deque(batch)
         left: list[Claimed] = []
-        for index, item in enumerate(batch):
+        while queue and not left:
             if self._interrupted():
-                left = batch[index:]
+                left = list(queue)
                 break
-            prepared = await self._prepare(item)
-            if isinstance(prepared, Result):
-                quiet.append(prepared)
-                continue
-            await free.acquire()
-            if not await self._slot():
-                free.release()
-                left = batch[index:]
-                break
-            task = asyncio.create_task(self._deliver(item, prepared), name="reminder-send")
-            task.add_done_callback(lambda _task: free.release())
-            sending.append(task)
+            group: list[tuple[Claimed, Message]] = []
+            while queue and len(group) < self.hold_size:
+                item = queue.popleft()
+                prepared = await self._prepare(item)
+                if isinstance(prepared, Result):
+                    quiet.append(prepared)
+                else:
+                    group.append((item, prepared))
+            held_at = self.clock.now()
+            held = await self._hold([item for item, _message in group])
+            for position, (item, message) in enumerate(group):
+                if item.reminder.id not in held:
+                    continue  # taken over after our lease ran out, or moved: not ours
+                await free.acquire()
+                if not await self._slot():
+                    free.release()
+                    left = [i for i, _m in group[position:]] + list(queue)
+                    break
+                if self.clock.now() - held_at > self.lease * SEND_SHARE:
+                    # Slow answers or a stalled process: hold the rest of the group again.
+                    held_at = self.clock.now()
+                    held &= await self._hold(
+                        [i for i, _m in group[position:] if i.reminder.id in held]
+                    )
+                    if item.reminder.id not in held:
+                        free.release()
+                        continue
+                task = asyncio.create_task(self._deliver(item, message), name="reminder-send")
+                task.add_done_callback(lambda _task: free.release())
+                sending.append(task)
         results = list(await asyncio.gather(*sending))
         await self._write("reminder outcomes", lambda: self._record(quiet, left))
         return sum(1 for r in results if r.outcome == Outcome.SENT)
+
+    async def _hold(self, items: list[Claimed]) -> set[int]:
+        """The rows of `items` still ours, their lease pushed ahead (one short transaction)."""
+        if not items:
+            return set()
+
+        async def held() -> set[int]:
+            async with self.sessions.begin() as session:
+                return await reminder_rows.hold(session, items, self.clock.now(), self.lease)
+
+        return await self._write("hold of reminders", held) or set()
 
     async def _prepare(self, item: Claimed) -> Result | Message:
         """The message to send, or why there is none (decided from the claimed rows)."""
@@ -323,14 +362,7 @@ class ReminderSender:
             )
 
     async def _deliver(self, item: Claimed, message: Message) -> Result:
-        """Hold, send, record: each database step its own short transaction."""
-
-        async def held() -> bool:
-            async with self.sessions.begin() as session:
-                return await reminder_rows.hold(session, item, self.clock.now(), self.lease)
-
-        if not await self._write(f"hold of reminder {item.reminder.id}", held):
-            return Result(item, Outcome.LOST)
+        """Send, then write the outcome in its own short transaction."""
         try:
             result = await self._send(item, message)
         except Exception as exc:  # a bug: the row goes back with a delay, not lost
