@@ -157,9 +157,13 @@ def on_lifecycle(
         scheduler.start()
 
     async def shutdown() -> None:
+        # No new runs. The senders' running rounds end by themselves: messages in flight are
+        # recorded, the rest is handed back for the next start. Only then the scheduler goes,
+        # since its shutdown cancels whatever job still runs.
+        scheduler.pause()
+        grace = settings.shutdown_grace_seconds / 2
+        await asyncio.gather(broadcasts.stop(grace), reminders.stop(grace))
         scheduler.shutdown(wait=False)
-        # Messages in flight are recorded; the rest is handed back for the next start.
-        await broadcasts.stop(settings.shutdown_grace_seconds / 2)
         # Updates already being handled finish before the database goes away.
         if not await assembled.inflight.drain(settings.shutdown_grace_seconds):
             log.warning("%d updates still running at shutdown", assembled.inflight.count)

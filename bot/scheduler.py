@@ -54,9 +54,10 @@ def create_scheduler(
 def add_reminder_jobs(
     scheduler: AsyncIOScheduler, sender: ReminderSender, settings: Settings
 ) -> None:
-    """Deadline reminders every few seconds; mentors' digests every few minutes."""
+    """Deadline reminders every few seconds (a wake-up: the sender starts a round unless one
+    is running); mentors' digests every few minutes."""
     scheduler.add_job(
-        sender.tick,
+        sender.wake,
         "interval",
         seconds=settings.reminder_tick_seconds,
         id="reminders",
@@ -76,10 +77,26 @@ def add_reminder_jobs(
 
 
 async def booking_upkeep(sessions: SessionFactory, settings: Settings, clock: Clock) -> int:
-    """Waitlist offers nobody took pass on; free seats go to whoever waits."""
+    """Waitlist offers nobody took pass on; free seats go to whoever waits.
+
+    One short transaction per offer and per workshop: each holds one workshop's lock, so two
+    instances running this at once never wait for each other in a circle, a booking waits for
+    one offer at most, and a crash half-way loses nothing already passed on. The messages are
+    reminder rows written in the same transactions, sent (once) by the reminder sender.
+    """
     ctx = booking.Context(clock.now(), ReminderRules.from_settings(settings), settings.timezone)
-    async with sessions.begin() as session:
-        return await booking.expire_offers(session, ctx)
+    moved = 0
+    async with sessions() as session:
+        due = await booking.due_offers(session, ctx.now)
+    for booking_id in due:
+        async with sessions.begin() as session:
+            moved += await booking.expire_offer(session, booking_id, ctx)
+    async with sessions() as session:
+        to_fill = await booking.workshops_to_fill(session, ctx.now)
+    for workshop_id in to_fill:
+        async with sessions.begin() as session:
+            moved += await booking.fill_free_seats(session, workshop_id, ctx)
+    return moved
 
 
 async def roll_slots(sessions: SessionFactory, settings: Settings, clock: Clock) -> int:

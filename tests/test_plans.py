@@ -181,17 +181,11 @@ async def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_passes(
         )
     assert sorted(c.reminder.id for c in again) == sorted(c.reminder.id for c in first)
     async with sessions.begin() as session:
-        marked = await reminder_rows.finish(
-            session, [c.reminder.id for c in again], ReminderStatus.SENT, moment,
-            again[0].lease_until,
-        )  # fmt: skip
+        marked = await reminder_rows.finish(session, again, ReminderStatus.SENT, moment)
     assert marked == 3
     # A late "sent" from the first, dead claim changes nothing.
     async with sessions.begin() as session:
-        stale = await reminder_rows.finish(
-            session, [c.reminder.id for c in first], ReminderStatus.SENT, moment,
-            first[0].lease_until,
-        )  # fmt: skip
+        stale = await reminder_rows.finish(session, first, ReminderStatus.SENT, moment)
     assert stale == 0
 
 
@@ -206,10 +200,7 @@ async def test_a_task_moved_while_its_reminder_is_being_sent_keeps_the_new_time(
     async with sessions.begin() as session:
         await plans.move_task(session, mentor, task_id, date(2026, 12, 12), None, ctx(moment))
     async with sessions.begin() as session:
-        await reminder_rows.finish(
-            session, [c.reminder.id for c in claimed], ReminderStatus.SENT, moment,
-            claimed[0].lease_until,
-        )  # fmt: skip
+        await reminder_rows.finish(session, claimed, ReminderStatus.SENT, moment)
     async with sessions() as session:
         row = await session.get(Reminder, claimed[0].reminder.id)
     assert row is not None and row.status == ReminderStatus.PENDING

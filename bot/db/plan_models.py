@@ -116,8 +116,10 @@ class ExtensionRequest(Base):
 class Reminder(Base):
     """A message that must go out at a time. Written first, sent later, by whichever instance.
 
-    `due_at` is when it may next be sent: claiming moves it forward by a lease, so a sender that
-    dies between claim and send leaves it to be claimed again once the lease has passed.
+    `due_at` is when it may next be sent: claiming moves it forward by a lease and writes the
+    sender's token in `claim`, so a sender that dies leaves it to be claimed again once the lease
+    has passed. A sender sends only while `claim` is still its token (bot/repositories/
+    reminders.py); moving a reminder to a new time clears it.
     """
 
     __tablename__ = "reminders"
@@ -138,6 +140,7 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim: Mapped[str | None] = mapped_column(String(32))  # the token of the sender holding it
 
 
 class DigestSent(Base):
@@ -150,4 +153,5 @@ class DigestSent(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # or given up for the day
+    claim: Mapped[str | None] = mapped_column(String(32))  # the token of the sender holding it

@@ -10,7 +10,8 @@ the next person still has a chance); an offer nobody takes passes to the next pe
 waiting, or too little time left, the seat is simply free again.
 
 Messages about a booking (reminders 24 and 2 hours before, offers, cancellations) are rows of
-the reminders table, sent by the reminder sender: nothing is lost in a restart.
+the reminders table, written in the same transaction as the change that causes them and sent by
+the reminder sender: nothing is lost in a restart, nothing goes out twice.
 
 A refusal (Refused, NotFound) may come after rows were written: the caller rolls back.
 """
@@ -316,26 +317,51 @@ async def _offer(
 
 
 async def expire_offers(session: AsyncSession, ctx: Context, limit: int = 100) -> int:
-    """Offers nobody took pass to the next person; free seats with a waitlist are offered."""
+    """Offers nobody took pass to the next person; free seats with a waitlist are offered.
+
+    All in the caller's one transaction; the scheduler rather commits each offer on its own
+    (bot/scheduler.py booking_upkeep)."""
     moved = 0
-    for booking in await rows.offers_due(session, ctx.now, limit):
-        if booking.workshop_id is None:
-            continue
-        workshop = await rows.lock_workshop(session, booking.workshop_id)
-        current = await rows.get(session, booking.id)
-        if workshop is None or current is None or current.status != BookingStatus.OFFERED:
-            continue
-        if current.offer_expires_at is None or current.offer_expires_at > ctx.now:
-            continue
-        await rows.set_status(
-            session, current.id, [BookingStatus.OFFERED], BookingStatus.EXPIRED, ctx.now
-        )
-        await notice(session, current, EXPIRED, ctx.now)
-        await free_seat(session, workshop, ctx)
-        moved += 1
+    for booking_id in await due_offers(session, ctx.now, limit):
+        moved += await expire_offer(session, booking_id, ctx)
     for workshop_id in await rows.workshops_with_free_seats_and_waitlist(session, ctx.now):
         moved += await fill_free_seats(session, workshop_id, ctx)
     return moved
+
+
+async def due_offers(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Offers whose time is up, oldest first (read without locks: expire_offer checks again)."""
+    return [b.id for b in await rows.offers_due(session, now, limit) if b.workshop_id is not None]
+
+
+async def expire_offer(session: AsyncSession, booking_id: int, ctx: Context) -> int:
+    """One offer nobody took: expired, and the seat offered to the next person. 1 if it moved.
+
+    The workshop is locked first and the offer read again under the lock, so of two instances
+    expiring the same offer at once exactly one passes the seat on (once); the other finds it
+    expired already and does nothing.
+    """
+    found = await rows.get(session, booking_id)
+    if found is None or found.workshop_id is None:
+        return 0
+    workshop = await rows.lock_workshop(session, found.workshop_id)
+    current = await rows.get(session, booking_id)
+    if workshop is None or current is None or current.status != BookingStatus.OFFERED:
+        return 0
+    if current.offer_expires_at is None or current.offer_expires_at > ctx.now:
+        return 0
+    if not await rows.set_status(
+        session, current.id, [BookingStatus.OFFERED], BookingStatus.EXPIRED, ctx.now
+    ):
+        return 0
+    await notice(session, current, EXPIRED, ctx.now)
+    await free_seat(session, workshop, ctx)
+    return 1
+
+
+async def workshops_to_fill(session: AsyncSession, now: datetime) -> list[int]:
+    """Workshops with a free seat while people wait (a safety net: fill_free_seats each)."""
+    return list(await rows.workshops_with_free_seats_and_waitlist(session, now))
 
 
 async def fill_free_seats(session: AsyncSession, workshop_id: int, ctx: Context) -> int:
@@ -542,11 +568,13 @@ def _reminder(booking: Booking, kind: str, moment: datetime) -> Reminder:
 
 
 def _revive(row: Reminder, moment: datetime) -> None:
+    """Due again at `moment`, and no longer claimed: a sender holding the old one drops it."""
     row.scheduled_at = moment
     row.due_at = moment
     row.status = ReminderStatus.PENDING
     row.attempts = 0
     row.sent_at = None
+    row.claim = None
 
 
 def notice_moment(now: datetime, starts_at: datetime, tz: str, rules: ReminderRules) -> datetime:

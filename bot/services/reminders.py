@@ -124,12 +124,14 @@ async def sync_task(
                 row.status = ReminderStatus.CANCELLED
             continue
         if row.scheduled_at != moment or row.status == ReminderStatus.CANCELLED:
-            # Moved (or revived by a new date): due again, from the start.
+            # Moved (or revived by a new date): due again, from the start, and no longer any
+            # sender's: one sending the old moment right now must not send or record it.
             row.scheduled_at = moment
             row.due_at = moment
             row.status = ReminderStatus.PENDING
             row.attempts = 0
             row.sent_at = None
+            row.claim = None
     for kind, moment in want.items():
         session.add(
             Reminder(

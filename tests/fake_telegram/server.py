@@ -330,6 +330,10 @@ class FakeTelegram:
             )
         )
 
+    def clear_failures(self) -> None:
+        """Forgets the failures of :meth:`fail_next` that have not happened yet."""
+        self._executor.failures.clear()
+
     # HTTP
 
     async def _on_api(self, request: web.Request) -> web.StreamResponse:
