@@ -6,7 +6,7 @@ sent a second time.
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-03 10:00:00.000000
+Create Date: 2026-12-01 22:00:00.000000
 """
 
 from __future__ import annotations
