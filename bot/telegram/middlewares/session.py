@@ -12,6 +12,9 @@ The same gate answers a pressed button first: before any other request of the up
 the callback query is answered (with the text the handler set so far), so the spinner never waits
 on other calls. See `bot/telegram/middlewares/callbacks.py`.
 
+Requests a handler makes from a task of its own (asyncio.gather, create_task) are not seen by
+the gate, which may only commit from the update's task: send from the handler itself.
+
 The update id is claimed inside the same transaction (Telegram delivers at least once): a repeat
 is skipped, and a failed update releases its claim with the rollback.
 """
