@@ -66,6 +66,7 @@ class Tally:
     stuck: int = 0  # journeys that could not go on (the next screen never came)
     late_answers: int = 0
     query_ids: list[str] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # seconds, what was done
 
 
 class Journey:
@@ -81,7 +82,7 @@ class Journey:
     def _events(self) -> int:
         return len(self.user.messages) + sum(m.edits for m in self.user.messages)
 
-    async def _react(self, push: Callable[[], int], query: bool) -> None:
+    async def _react(self, push: Callable[[], int], query: bool, what: str) -> None:
         if self.think:
             await asyncio.sleep(random.uniform(0.5, 1.5) * self.think)  # reading the screen
         before = self._events()
@@ -98,6 +99,7 @@ class Journey:
                 lambda: True if self._events() > before else None, REACTION_LIMIT
             )
             self.tally.reactions.append(time.monotonic() - started)
+            self.tally.slowest.append((time.monotonic() - started, what))
         except TimeoutError:
             self.tally.missing += 1
 
@@ -106,14 +108,16 @@ class Journey:
             self.tally.late_answers += 1
 
     async def send(self, text: str) -> None:
-        await self._react(lambda: self.user.send(text), query=False)
+        await self._react(lambda: self.user.send(text), False, text.split()[0])
 
     async def click(self, label: Callable[[str], bool]) -> None:
         message = await self._screen_with(label)
         button = next(b for row in message.buttons for b in row if label(b.text))
         data = button.data
         assert data is not None
-        await self._react(lambda: self.user.click_data(message.message_id, data), True)
+        await self._react(
+            lambda: self.user.click_data(message.message_id, data), True, data.split(":")[0]
+        )
 
     async def _screen_with(self, label: Callable[[str], bool]) -> StoredMessage:
         def found() -> StoredMessage | None:
@@ -266,6 +270,14 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
     print(f"  seats booked                  {seats} of {args.people}")
     per_action = cpu * 1000 / max(1, tally.actions)
     print(f"  bot CPU per action            {per_action:.1f} ms (bot process, start-up excluded)")
+    slow = sorted(tally.slowest, reverse=True)[: max(1, len(tally.slowest) // 20)]
+    kinds: dict[str, int] = {}
+    for _seconds, what in slow:
+        kinds[what] = kinds.get(what, 0) + 1
+    print(
+        "  slowest 5% by action          "
+        + ", ".join(f"{what} {n}" for what, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    )
     print(f"  log lines at WARNING or above {len(logged)}")
     for line in logged[:5]:
         print(f"    {line[:160]}")
