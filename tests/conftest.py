@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.i18n.catalogs import compile_all
 from tests.databases import (
+    REDIS_URL,
     copy_sqlite,
     create_postgres_database,
     drop_postgres_database,
@@ -61,6 +64,30 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     finally:
         await engine.dispose()
     return url
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A client of the test Redis (TEST_REDIS_URL); skips the test where there is none, fails
+    it in CI."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()  # type: ignore[misc]
+    except Exception as exc:  # redis raises its own and OS errors
+        await client.aclose()
+        skip_or_fail(f"{type(exc).__name__}: {exc}", "Redis")
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(redis: Redis) -> AsyncIterator[str]:
+    """A key prefix of the test's own for dialog state in Redis, cleared afterwards."""
+    prefix = f"putokaz-test-{secrets.token_hex(4)}"
+    yield prefix
+    keys = [key async for key in redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await redis.delete(*keys)
 
 
 @pytest.fixture

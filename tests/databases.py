@@ -25,6 +25,7 @@ from bot.db.migrate import upgrade_to_head
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -61,10 +62,10 @@ async def postgres_available() -> str | None:
     return None
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str, server: str = "PostgreSQL") -> None:
     if IN_CI:
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(f"PostgreSQL not reachable: {reason}")
+        pytest.fail(f"{server} is required in CI: {reason}")
+    pytest.skip(f"{server} not reachable: {reason}")
 
 
 async def create_postgres_database() -> str:

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator
-
-import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 
 from tests.conversation import ADULT_YEAR, language_button, stored_user, tr
-from tests.databases import IN_CI
+from tests.databases import REDIS_URL
 from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, Person, running_bot
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    storage = RedisStorage.from_url(REDIS_URL)
-    try:
-        await storage.redis.ping()  # type: ignore[misc]
-    except Exception as exc:  # redis raises its own and OS errors
-        await storage.close()
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
-    prefix = f"putokaz-test-{secrets.token_hex(4)}"
-    yield prefix
-    keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await storage.redis.delete(*keys)
-    await storage.close()
 
 
 def _storage(prefix: str) -> RedisStorage:

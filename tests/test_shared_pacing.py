@@ -13,7 +13,6 @@ import heapq
 import itertools
 import logging
 import math
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -27,23 +26,7 @@ from bot.config import Settings
 from bot.services import pacing
 from bot.services.pacing import Pacer, SharedPacer
 from bot.telegram.factory import create_pacer
-from tests.databases import IN_CI
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()  # type: ignore[misc]
-    except Exception as exc:  # redis raises its own and OS errors
-        await client.aclose()
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
-    yield client
-    await client.aclose()
+from tests.databases import REDIS_URL
 
 
 @pytest.fixture
