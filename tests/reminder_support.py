@@ -30,6 +30,7 @@ from bot.telegram.factory import create_i18n, create_pacer
 from bot.telegram.reminder_sender import ReminderSender
 from tests.broadcast_support import TOKEN, deliveries, seed, settings_for
 from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.transaction_guard import ConnectionsHeld
 
 __all__ = [
     "TOKEN",
@@ -106,10 +107,12 @@ class Node:
     engine: AsyncEngine
     sessions: SessionFactory
     sender: ReminderSender
+    held: ConnectionsHeld
 
     async def close(self) -> None:
         await self.bot.session.close()
         await self.engine.dispose()
+        assert self.held.violations == [], "no connection is held across a Bot API call"
 
 
 def start_node(fake: FakeTelegram, database_url: str, clock: Clock, **values: Any) -> Node:
@@ -117,8 +120,11 @@ def start_node(fake: FakeTelegram, database_url: str, clock: Clock, **values: An
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     bot = create_bot(settings)
+    held = ConnectionsHeld()
+    held.watch(engine)
+    bot.session.middleware(held.guard())
     sender = ReminderSender(bot, sessions, create_i18n(), create_pacer(settings), clock, settings)
-    return Node(bot, engine, sessions, sender)
+    return Node(bot, engine, sessions, sender, held)
 
 
 def bot_env(database_url: str, api_base: str, **values: str) -> dict[str, str]:
