@@ -234,7 +234,8 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
                         tally,
                         args.think,
                     )
-                    for i, locale in zip(range(args.people), _cycle(LOCALES), strict=False)
+                    for i in range(args.people)
+                    for locale in [LOCALES[i % len(LOCALES)]]
                 ]
                 started = time.monotonic()
                 await asyncio.gather(*(j.run() for j in journeys))
@@ -287,10 +288,6 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU of the bot process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _cycle(items: tuple[str, ...]) -> list[str]:
-    return [items[i % len(items)] for i in range(10_000)]
 
 
 async def main() -> None:

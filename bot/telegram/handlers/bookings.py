@@ -85,7 +85,6 @@ async def send_calendar(
     bot: Bot, session: AsyncSession, user: User, booking_id: int, tz: str, now: datetime
 ) -> None:
     found = await calendar_file(session, user, booking_id, tz, now)
-    await session.commit()  # no connection held while Telegram answers
     await found.send(bot)
 
 

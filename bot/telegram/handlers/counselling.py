@@ -216,7 +216,6 @@ async def pick_slot(
     item = await booking.item(session, user, made.id)
     screen = screens.booking_screen(item, [], user.locale, tz, clock.now())
     confirmation = await calendar_file(session, user, made.id, tz, clock.now())
-    await session.commit()  # no connection held while Telegram answers
     await show(query, *screen)
     await confirmation.send(bot)
 

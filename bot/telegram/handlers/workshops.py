@@ -134,8 +134,6 @@ async def _show_card(
         if with_calendar and card.mine is not None and card.mine.status == BookingStatus.BOOKED
         else None
     )
-    # Everything is read: the connection goes back to the pool before Telegram is called.
-    await session.commit()
     await show(query, *screen)
     if confirmation is not None and query.bot is not None:
         await confirmation.send(query.bot)

@@ -38,8 +38,8 @@ class PendingAnswer(CallbackAnswer):
     update.
     """
 
-    def __init__(self, query: CallbackQuery, *, disabled: bool = False) -> None:
-        super().__init__(answered=False, disabled=disabled)
+    def __init__(self, query: CallbackQuery) -> None:
+        super().__init__(answered=False)
         self.query = query
         self.outgoing: AnswerCallbackQuery | None = None  # the answer this object is sending
         self._task: asyncio.Task[None] | None = None

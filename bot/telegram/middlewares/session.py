@@ -25,7 +25,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot
@@ -52,7 +52,6 @@ class UpdateScope:
     session: AsyncSession
     task: asyncio.Task[Any] | None
     pending_answer: PendingAnswer | None = None
-    commits: int = field(default=0)
 
     def owns_current_task(self) -> bool:
         # A task a handler starts inherits the context; only the update's own task may commit
@@ -61,9 +60,7 @@ class UpdateScope:
 
     async def before_network(self) -> None:
         """Ends the open transaction (if any): called before every Bot API request."""
-        if self.session.in_transaction():
-            await self.session.commit()
-            self.commits += 1
+        await release(self.session)
 
 
 _scope: ContextVar[UpdateScope | None] = ContextVar("putokaz_update_scope", default=None)
@@ -102,7 +99,6 @@ class UnitOfWork(BaseMiddleware):
             scope = UpdateScope(session, asyncio.current_task())
             token = _scope.set(scope)
             data["session"] = session
-            data["update_scope"] = scope
             try:
                 if not await updates.claim(session, event.update_id, self.clock.now()):
                     await session.rollback()
