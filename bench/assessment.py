@@ -41,15 +41,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import Counter, fresh_database
 from bot.app import create_bot
+from bot.assessment import chart
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
+from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
-from bot.services import chart, helplines, people
-from bot.services.sealing import new_key
-from bot.telegram.callbacks import AssessCb
-from bot.telegram.factory import ALLOWED_UPDATES, create_dispatcher
+from bot.kit import helplines
+from bot.kit.callbacks import AssessCb
+from bot.kit.sealing import new_key
+from bot.people import rules as people
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-assessment-token"

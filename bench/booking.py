@@ -35,17 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import Counter, fresh_database, replies, seed
 from bot.app import create_bot
+from bot.booking import workshops
+from bot.booking.models import Booking, BookingStatus
+from bot.booking.rules import Context
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.db.booking_models import Booking, BookingStatus
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
+from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
-from bot.services import helplines, workshops
-from bot.services.booking import Context
-from bot.services.reminders import ReminderRules
-from bot.telegram.callbacks import WorkshopsCb
-from bot.telegram.factory import ALLOWED_UPDATES, create_dispatcher
+from bot.kit import helplines
+from bot.kit.callbacks import WorkshopsCb
+from bot.plans.reminders import ReminderRules
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 TOKEN = "123456:BENCH-booking-token"

@@ -62,8 +62,8 @@ from sqlalchemy.pool import NullPool
 # `python bench/broadcast.py` puts bench/ on sys.path, not the root that holds `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.broadcasts.models import EVERYONE, RecipientStatus
 from bot.clock import SystemClock
-from bot.db.broadcast_models import EVERYONE, RecipientStatus
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all

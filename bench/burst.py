@@ -42,12 +42,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench.throughput import fresh_database
-from bot.db.booking_models import Booking
+from bot.booking import workshops
+from bot.booking.models import Booking
+from bot.booking.rules import Context
 from bot.db.engine import create_engine, create_session_factory
 from bot.i18n.catalogs import compile_all
-from bot.services import workshops
-from bot.services.booking import Context
-from bot.services.reminders import ReminderRules
+from bot.plans.reminders import ReminderRules
 from tests.conversation import TELEGRAM_CODE, labels, language_button, tr
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 

@@ -49,8 +49,8 @@ from bench.throughput import fresh_database
 from bot.clock import SystemClock
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.db.plan_models import ReminderStatus
 from bot.i18n.catalogs import compile_all
+from bot.plans.models import ReminderStatus
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.reminder_support import (
     TOKEN,

@@ -14,7 +14,7 @@ Part 1, the tick against a small and a big table. In both databases --due remind
 days, as plans leave them; the big one then gets --big minus --small more. After VACUUM ANALYZE,
 each figure is taken from both databases in turn (small, big, big, small, ...), so that other
 work on the machine weighs on both alike:
-  * claim: bot.repositories.reminders.claim(limit 200) in its own transaction, rolled back so
+  * claim: bot.plans.reminder_rows.claim(limit 200) in its own transaction, rolled back so
     every repetition sees the same rows; its UPDATE and its SELECT are also timed at the driver;
   * idle tick: ReminderSender.tick() when nothing is due, what almost every tick does;
   * full tick: ReminderSender.tick() claiming, sending (fake Bot API) and recording the due
@@ -66,15 +66,15 @@ from bot.app import create_bot
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.db.models import Role
-from bot.db.plan_models import GoalStatus, Reminder, ReminderStatus, TaskOwner, TaskStatus
+from bot.dispatcher import create_i18n
 from bot.i18n.catalogs import compile_all
-from bot.repositories import reminders as reminder_rows
-from bot.services.pacing import Pacer
-from bot.services.people import PRIVACY_VERSION
-from bot.services.reminders import ON_THE_DAY, OVERDUE, kind_for
-from bot.telegram.factory import create_i18n
-from bot.telegram.reminder_sender import BATCH, ReminderSender
+from bot.kit.pacing import Pacer
+from bot.people.models import Role
+from bot.people.rules import PRIVACY_VERSION
+from bot.plans import reminder_rows
+from bot.plans.models import GoalStatus, Reminder, ReminderStatus, TaskOwner, TaskStatus
+from bot.plans.reminders import ON_THE_DAY, OVERDUE, kind_for
+from bot.reminder_sender import BATCH, ReminderSender
 from tests.fake_telegram import FakeTelegram, RecordedRequest
 
 TOKEN = "123456:BENCH-reminders-token"

@@ -50,9 +50,10 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
+from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
-from bot.services import helplines, people
-from bot.telegram.factory import ALLOWED_UPDATES, create_dispatcher
+from bot.kit import helplines
+from bot.people import rules as people
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-throughput-token"

@@ -22,28 +22,28 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assessment import questionnaire
+from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory, safe_url
 from bot.db.migrate import upgrade_to_head
+from bot.dispatcher import ALLOWED_UPDATES, Assembled, create_dispatcher
 from bot.i18n.catalogs import compile_all
+from bot.kit import commands
+from bot.kit import helplines as helplines_file
+from bot.kit.dialog_errors import DialogError
+from bot.kit.middlewares.session import CommitBeforeTelegram
+from bot.kit.retry import RetryPolitely
 from bot.logs import setup_logging
-from bot.repositories import users
+from bot.people import queries as users
+from bot.reminder_sender import ReminderSender
 from bot.scheduler import (
     add_booking_jobs,
     add_broadcast_job,
     add_reminder_jobs,
     create_scheduler,
 )
-from bot.services import helplines as helplines_file
-from bot.services import questionnaire
-from bot.services.dialog_errors import DialogError
-from bot.telegram import commands
-from bot.telegram.broadcast_sender import BroadcastSender
-from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
-from bot.telegram.middlewares.session import CommitBeforeTelegram
-from bot.telegram.reminder_sender import ReminderSender
-from bot.telegram.retry import RetryPolitely
 
 log = logging.getLogger("bot")
 
@@ -180,7 +180,7 @@ async def _healthz(_request: web.Request) -> web.Response:
 async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     from aiogram.webhook.aiohttp_server import setup_application
 
-    from bot.telegram.webhook import MAX_BODY, CheckedRequestHandler
+    from bot.kit.webhook import MAX_BODY, CheckedRequestHandler
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()

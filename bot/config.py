@@ -107,7 +107,7 @@ class Settings(DatabaseSettings):
     def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None
-        from bot.services.sealing import is_valid_key
+        from bot.kit.sealing import is_valid_key
 
         if not is_valid_key(value.get_secret_value().strip()):
             raise ValueError("is not a Fernet key (32 bytes, url-safe base64; see .env.example)")

@@ -22,10 +22,11 @@ from bot.clock import SystemClock
 from bot.config import DatabaseSettings
 from bot.db.engine import create_engine, create_session_factory, safe_url
 from bot.db.migrate import upgrade_to_head
-from bot.services import data_files, plan_import
-from bot.services.plan_import import Progress, Report
-from bot.services.plans import Context
-from bot.services.reminders import ReminderRules
+from bot.kit import data_files
+from bot.plans import csv_import as plan_import
+from bot.plans.csv_import import Progress, Report
+from bot.plans.reminders import ReminderRules
+from bot.plans.rules import Context
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines
 SHOWN_PROBLEMS = 200

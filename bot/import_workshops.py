@@ -17,13 +17,14 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking import workshop_import
+from bot.booking.rules import Context
 from bot.clock import SystemClock
 from bot.config import DatabaseSettings
 from bot.db.engine import create_engine, create_session_factory, safe_url
 from bot.db.migrate import upgrade_to_head
-from bot.services import data_files, workshop_import
-from bot.services.booking import Context
-from bot.services.reminders import ReminderRules
+from bot.kit import data_files
+from bot.plans.reminders import ReminderRules
 
 SHOWN_PROBLEMS = 200
 

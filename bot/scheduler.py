@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.booking import counselling
+from bot.booking import rules as booking
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
-from bot.services import booking, counselling, maintenance
-from bot.services.reminders import ReminderRules
+from bot.kit import maintenance
+from bot.plans.reminders import ReminderRules
 
 if TYPE_CHECKING:
-    from bot.telegram.broadcast_sender import BroadcastSender
-    from bot.telegram.reminder_sender import ReminderSender
+    from bot.broadcasts.telegram.sender import BroadcastSender
+    from bot.reminder_sender import ReminderSender
 
 log = logging.getLogger(__name__)
 

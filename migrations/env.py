@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.config import DatabaseSettings
-from bot.db import models  # noqa: F401  (registers the tables on the metadata)
+from bot.db import tables  # noqa: F401  (registers every table)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 

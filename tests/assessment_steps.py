@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.services.chart import LABELS_KEY, png_text
-from bot.services.questionnaire import Question, Questionnaire, load_all
-from bot.services.sealing import new_key
-from bot.telegram.callbacks import AssessCb
+from bot.assessment.chart import LABELS_KEY, png_text
+from bot.assessment.questionnaire import Question, Questionnaire, load_all
+from bot.kit.callbacks import AssessCb
+from bot.kit.sealing import new_key
 from tests.conftest import ADMIN_ID
 from tests.conversation import tr
 from tests.fake_telegram import FakeTelegram, StoredMessage

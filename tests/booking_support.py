@@ -6,13 +6,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.db.booking_models import Booking, Slot, Workshop
+from bot.booking import counselling, workshops
+from bot.booking.models import Booking, Slot, Workshop
+from bot.booking.rules import Context
 from bot.db.engine import SessionFactory
-from bot.db.models import Role, User
-from bot.db.plan_models import Reminder
-from bot.services import counselling, people, workshops
-from bot.services.booking import Context
-from bot.services.reminders import ReminderRules
+from bot.people import rules as people
+from bot.people.models import Role, User
+from bot.plans.models import Reminder
+from bot.plans.reminders import ReminderRules
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 TZ = "Europe/Belgrade"

@@ -19,14 +19,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot
+from bot.broadcasts import rules as broadcasts
+from bot.broadcasts.models import EVERYONE, BroadcastRecipient
+from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.broadcast_models import EVERYONE, BroadcastRecipient
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
-from bot.db.models import Role, User
-from bot.services import broadcasts
-from bot.telegram.broadcast_sender import BroadcastSender
-from bot.telegram.factory import create_i18n, create_pacer
+from bot.dispatcher import create_i18n, create_pacer
+from bot.people.models import Role, User
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.transaction_guard import ConnectionsHeld
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.db.models  # noqa: F401  (registers the tables)
+import bot.db.tables  # noqa: F401  (registers every table)
 from bot.db.base import Base
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade_to_head

@@ -24,8 +24,8 @@ from pydantic import SecretStr
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
-from bot.services import helplines
-from bot.telegram.factory import ALLOWED_UPDATES, Assembled, create_dispatcher
+from bot.dispatcher import ALLOWED_UPDATES, Assembled, create_dispatcher
+from bot.kit import helplines
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.transaction_guard import ConnectionsHeld
 
@@ -218,7 +218,7 @@ async def running_bot(
         await fake.start()
     harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids, storage=storage)
     late = _Recorder()
-    logging.getLogger("bot.telegram.middlewares.callbacks").addHandler(late)
+    logging.getLogger("bot.kit.middlewares.callbacks").addHandler(late)
     try:
         yield harness
         assert fake.unanswered_callback_queries() == [], "every button press is answered"
@@ -227,7 +227,7 @@ async def running_bot(
         unchanged = [str(r) for r in fake.refused(NOT_MODIFIED)]
         assert unchanged == [], "no edit that changes nothing"
     finally:
-        logging.getLogger("bot.telegram.middlewares.callbacks").removeHandler(late)
+        logging.getLogger("bot.kit.middlewares.callbacks").removeHandler(late)
         await stop_harness(harness, engine)
         if own_fake:
             await fake.stop()

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_bot
 from bot.clock import Clock
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
-from bot.db.models import User
-from bot.db.plan_models import Goal, Reminder, ReminderStatus, Task, TaskOwner, TaskStatus
-from bot.services.reminders import OVERDUE
-from bot.telegram.factory import create_i18n, create_pacer
-from bot.telegram.reminder_sender import ReminderSender
+from bot.dispatcher import create_i18n, create_pacer
+from bot.people.models import User
+from bot.plans.models import Goal, Reminder, ReminderStatus, Task, TaskOwner, TaskStatus
+from bot.plans.reminders import OVERDUE
+from bot.reminder_sender import ReminderSender
 from tests.broadcast_support import TOKEN, deliveries, seed, settings_for
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.transaction_guard import ConnectionsHeld

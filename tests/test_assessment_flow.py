@@ -13,12 +13,12 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select
 
 from bot import app
+from bot.assessment import chart, questionnaire
+from bot.assessment.models import Assessment, AssessmentAnswer
 from bot.config import Settings
-from bot.db.assessment_models import Assessment, AssessmentAnswer
-from bot.services import chart, questionnaire
-from bot.services.dialog_errors import DialogError
-from bot.services.sealing import new_key
-from bot.telegram.callbacks import AssessCb, MenteeResultsCb, NavCb, StepCb
+from bot.kit.callbacks import AssessCb, MenteeResultsCb, NavCb, StepCb
+from bot.kit.dialog_errors import DialogError
+from bot.kit.sealing import new_key
 from tests.assessment_steps import (
     QUESTIONNAIRE,
     answer_until_done,

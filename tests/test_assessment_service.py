@@ -13,16 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.assessment_models import Assessment, AssessmentAnswer, AssessmentScore
+from bot.assessment import rules as assessment
+from bot.assessment.models import Assessment, AssessmentAnswer, AssessmentScore
+from bot.assessment.questionnaire import ASSESSMENT_DIR, Kind, Questionnaires, load_all
+from bot.assessment.rules import Outcome, Results, Screen, Stale
 from bot.db.engine import SessionFactory
-from bot.db.models import Role, User
 from bot.i18n.catalogs import LOCALES_DIR
-from bot.repositories import mentoring
-from bot.services import assessment, people, privacy
-from bot.services.assessment import Outcome, Results, Screen, Stale
-from bot.services.errors import NotAllowed, NotFound
-from bot.services.questionnaire import ASSESSMENT_DIR, Kind, Questionnaires, load_all
-from bot.services.sealing import Sealer, new_key
+from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.sealing import Sealer, new_key
+from bot.people import mentoring, privacy
+from bot.people import rules as people
+from bot.people.models import Role, User
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 QS = load_all(locales_dir=None)

@@ -7,8 +7,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import User
-from bot.services import privacy
+from bot.people import privacy
+from bot.people.models import User
 from tests.conversation import ALL_LOCALES, onboard, stored_user, tr
 from tests.harness import Harness
 
@@ -152,7 +152,7 @@ async def test_a_failed_update_changes_nothing_in_the_database(
 ) -> None:
     person = harness.person(language_code="en")
     await person.send("/start")
-    from bot.telegram import screens
+    from bot.people.telegram import screens
 
     def broken() -> str:
         raise RuntimeError("boom")

@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.db.booking_models import BookingStatus, SlotStatus
+from bot.booking import counselling, workshops
+from bot.booking import rules as booking
+from bot.booking.models import BookingStatus, SlotStatus
 from bot.db.engine import SessionFactory
-from bot.db.models import User
-from bot.services import booking, counselling, privacy, workshops
-from bot.services.errors import NotFound
-from bot.services.reminders import ReminderRules
+from bot.kit.errors import NotFound
+from bot.people import privacy
+from bot.people.models import User
+from bot.plans.reminders import ReminderRules
 from tests.booking_support import (
     NOW,
     bookings_of,
@@ -295,7 +297,7 @@ def test_reminders_24_and_2_hours_before_respect_quiet_hours() -> None:
 
 
 async def test_assessment_next_steps_link_to_what_can_be_booked(sessions: SessionFactory) -> None:
-    from bot.services import next_steps
+    from bot.assessment import next_steps
 
     youth = await person(sessions, 1)
     steps = ["career", "cv_workshop", "money_workshop", "legal_aid"]

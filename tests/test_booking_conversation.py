@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.booking_models import Booking, BookingStatus, Counsellor, Workshop
+from bot.booking.models import Booking, BookingStatus, Counsellor, Workshop
 from bot.i18n.formatting import fmt_datetime
-from bot.telegram.callbacks import BookingCb, CounselCb, StaffWsCb, WorkshopsCb
+from bot.kit.callbacks import BookingCb, CounselCb, StaffWsCb, WorkshopsCb
 from tests.booking_support import counsellor_with_hours, fresh, slots_of, workshop
 from tests.conversation import ALL_LOCALES, labels, onboard, tr
 from tests.harness import Harness, Person
@@ -124,7 +124,7 @@ async def test_buttons_of_others_and_of_cancelled_things_are_refused(harness: Ha
     await owner.click_data(CounselCb(a="slot", s="career", id=slot.id).pack())
     async with harness.sessions() as session:
         seat, appointment = (await session.scalars(select(Booking).order_by(Booking.id))).all()
-    from bot.services import workshops
+    from bot.booking import workshops
     from tests.booking_support import ctx
 
     async with harness.sessions.begin() as session:

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from bot.db.broadcast_models import (
+from bot.broadcasts import queries as rows
+from bot.broadcasts import rules as broadcasts
+from bot.broadcasts.models import (
     Audience,
     Broadcast,
     BroadcastKind,
@@ -14,11 +16,9 @@ from bot.db.broadcast_models import (
     BroadcastStatus,
     RecipientStatus,
 )
+from bot.broadcasts.queries import Outcome
 from bot.db.engine import SessionFactory
-from bot.db.models import MentorLink, Role, User
-from bot.repositories import broadcasts as rows
-from bot.repositories.broadcasts import Outcome
-from bot.services import broadcasts
+from bot.people.models import MentorLink, Role, User
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.broadcasts.models import BroadcastRecipient, RecipientStatus
+from bot.broadcasts.telegram.sender import worker_count
 from bot.clock import SystemClock
-from bot.db.broadcast_models import BroadcastRecipient, RecipientStatus
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.db.models import User
-from bot.telegram.broadcast_sender import worker_count
+from bot.people.models import User
 from tests.broadcast_support import TOKEN, announce, deliveries, seed, staff_member, statuses
 from tests.fake_telegram import FakeTelegram
 

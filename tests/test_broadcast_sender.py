@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.broadcast_models import (
+from bot.broadcasts.models import (
     EVERYONE,
     Audience,
     Broadcast,
@@ -20,9 +20,9 @@ from bot.db.broadcast_models import (
     BroadcastStatus,
     RecipientStatus,
 )
+from bot.broadcasts.telegram.sender import MAX_ATTEMPTS, backoff
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import User
-from bot.telegram.broadcast_sender import MAX_ATTEMPTS, backoff
+from bot.people.models import User
 from tests.broadcast_support import (
     TOKEN,
     announce,

@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.broadcast_models import Broadcast, BroadcastStatus
-from bot.db.models import User
+from bot.broadcasts.models import Broadcast, BroadcastStatus
+from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.i18n.formatting import fmt_date
 from bot.i18n.locales import LANGUAGE_NAMES
-from bot.telegram.broadcast_sender import BroadcastSender
-from bot.telegram.callbacks import AudienceCb, BcCb, WhenCb
+from bot.kit.callbacks import AudienceCb, BcCb, WhenCb
+from bot.people.models import User
 from tests.broadcast_support import TOKEN, deliveries, seed
 from tests.conftest import ADMIN_ID
 from tests.conversation import ALL_LOCALES, labels, onboard, stored_user, tr

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import data_files
-from bot.services.data_files import Limits
+from bot.kit import data_files
+from bot.kit.data_files import Limits
 
 COLUMNS = ("name", "city")
 

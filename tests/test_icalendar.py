@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from bot.services.icalendar import Event, calendar, escape, fold
+from bot.booking.ics import Event, calendar, escape, fold
 
 
 def test_text_is_escaped_and_long_lines_are_folded_without_splitting_a_letter() -> None:

@@ -212,7 +212,7 @@ def test_libraries_stay_at_warning_unless_asked_for_by_name() -> None:
     saved = [(logger, logger.level) for logger in loggers]
     try:
         setup_logging("DEBUG", ())
-        assert logging.getLogger("bot.telegram.render").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("bot.kit.render").isEnabledFor(logging.DEBUG)
         for name in ("aiogram.event", "aiosqlite", "sqlalchemy.engine.Engine", "apscheduler"):
             assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
         setup_logging("INFO", ("aiogram.event", "aiosqlite", "sqlalchemy"))

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import models  # noqa: F401
+from bot.db import tables  # noqa: F401  (registers every table)
 from bot.db.base import Base
 from bot.db.migrate import alembic_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.services.pacing import Pacer
+from bot.kit.pacing import Pacer
 
 
 class VirtualTime:

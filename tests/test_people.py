@@ -1,7 +1,7 @@
 import pytest
 
 from bot.i18n.locales import BG, EN, SR_CYRL, default_timezone, guess_locale
-from bot.services.people import AgeCheck, check_birth_year, clean_name, parse_year, shown_years
+from bot.people.rules import AgeCheck, check_birth_year, clean_name, parse_year, shown_years
 
 
 @pytest.mark.parametrize(

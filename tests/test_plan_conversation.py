@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.app import create_bot
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.plan_models import Reminder, ReminderStatus, Task, TaskStatus
-from bot.repositories import reminders as reminder_rows
-from bot.services.pacing import Pacer
-from bot.telegram.callbacks import CalendarCb, MoreTimeCb, NudgeCb, TaskCb
-from bot.telegram.reminder_sender import ReminderSender
+from bot.kit.callbacks import CalendarCb, MoreTimeCb, NudgeCb, TaskCb
+from bot.kit.pacing import Pacer
+from bot.plans import reminder_rows
+from bot.plans.models import Reminder, ReminderStatus, Task, TaskStatus
+from bot.reminder_sender import ReminderSender
 from tests.conversation import ALL_LOCALES, labels, onboard, stored_user, tr, trn
 from tests.databases import truncate_all
 from tests.harness import Harness, Person, running_bot

@@ -16,11 +16,13 @@ from sqlalchemy.exc import OperationalError
 
 from bot import import_plans
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
-from bot.db.models import Role, User
-from bot.db.plan_models import Goal, PlanChange, Reminder, Task
-from bot.services import plan_import, plans, reminders
-from bot.services.plans import Context
-from bot.services.reminders import ReminderRules
+from bot.people.models import Role, User
+from bot.plans import csv_import as plan_import
+from bot.plans import reminders
+from bot.plans import rules as plans
+from bot.plans.models import Goal, PlanChange, Reminder, Task
+from bot.plans.reminders import ReminderRules
+from bot.plans.rules import Context
 from tests.harness import running_bot
 from tests.test_plans import person
 

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import SessionFactory
-from bot.db.models import Role, User
-from bot.db.plan_models import PlanChange, Reminder, ReminderStatus
-from bot.repositories import mentoring
-from bot.repositories import reminders as reminder_rows
-from bot.services import people, plans
-from bot.services.errors import NotAllowed, NotFound
-from bot.services.plans import Context
-from bot.services.reminders import ReminderRules
+from bot.kit.errors import NotAllowed, NotFound
+from bot.people import mentoring
+from bot.people import rules as people
+from bot.people.models import Role, User
+from bot.plans import reminder_rows
+from bot.plans import rules as plans
+from bot.plans.models import PlanChange, Reminder, ReminderStatus
+from bot.plans.reminders import ReminderRules
+from bot.plans.rules import Context
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 RULES = ReminderRules()

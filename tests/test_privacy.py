@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.broadcasts.models import BroadcastText
+from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.db.base import Base
-from bot.db.broadcast_models import BroadcastText
 from bot.db.engine import is_sqlite
-from bot.db.models import MentorLink, User
-from bot.telegram.broadcast_sender import BroadcastSender
+from bot.people.models import MentorLink, User
 from tests.conversation import ALL_LOCALES, onboard, stored_user, tr
 from tests.harness import Harness, Person, running_bot
 from tests.test_plan_conversation import add_task

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.assessment.questionnaire import ASSESSMENT_DIR, Kind, load, load_all
 from bot.i18n.catalogs import LOCALES_DIR
-from bot.services.dialog_errors import DialogError
-from bot.services.questionnaire import ASSESSMENT_DIR, Kind, load, load_all
+from bot.kit.dialog_errors import DialogError
 
 SHIPPED = ASSESSMENT_DIR / "v1.yaml"
 

@@ -16,16 +16,16 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bot.booking import rules as booking
+from bot.booking.models import BookingStatus
 from bot.clock import SystemClock
-from bot.db.booking_models import BookingStatus
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.db.models import MentorLink, Role, User
-from bot.db.plan_models import DigestSent, Reminder, ReminderStatus
-from bot.repositories import reminders as reminder_rows
+from bot.people.models import MentorLink, Role, User
+from bot.plans import reminder_rows
+from bot.plans.models import DigestSent, Reminder, ReminderStatus
+from bot.reminder_sender import claim_batch, worker_count
 from bot.scheduler import booking_upkeep
-from bot.services import booking
-from bot.telegram.reminder_sender import claim_batch, worker_count
 from tests.booking_support import NOW as BOOKING_NOW
 from tests.booking_support import bookings_of, notices, person, workshop
 from tests.booking_support import ctx as booking_ctx

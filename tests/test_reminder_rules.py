@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.services.reminders import ReminderRules, deadline, planned
+from bot.plans.reminders import ReminderRules, deadline, planned
 
 RULES = ReminderRules(offsets_days=(3, 1, 0), hour=9, quiet_start=22, quiet_end=8)
 BELGRADE = "Europe/Belgrade"
@@ -79,7 +79,7 @@ def test_offsets_and_quiet_hours_are_settings() -> None:
 def test_a_reminder_found_long_after_its_time_is_dropped_but_overdue_never() -> None:
     from datetime import timedelta
 
-    from bot.services.reminders import is_stale
+    from bot.plans.reminders import is_stale
 
     planned_at = utc(2026, 12, 7, 8)
     assert not is_stale("before_3", planned_at, planned_at + timedelta(hours=11))

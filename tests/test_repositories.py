@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.db.engine import SessionFactory
-from bot.db.models import InviteKind, MentorLink, Role, User
-from bot.repositories import updates, users
-from bot.services import invites, people
+from bot.kit import update_claims as updates
+from bot.people import invites
+from bot.people import queries as users
+from bot.people import rules as people
+from bot.people.models import InviteKind, MentorLink, Role, User
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 

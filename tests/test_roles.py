@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Invite, MentorLink
-from bot.telegram.callbacks import InviteCb, PeopleCb, PersonCb, SetRoleCb, UnlinkCb
+from bot.kit.callbacks import InviteCb, PeopleCb, PersonCb, SetRoleCb, UnlinkCb
+from bot.people.models import Invite, MentorLink
 from tests.conftest import ADMIN_ID
 from tests.conversation import (
     ALL_LOCALES,

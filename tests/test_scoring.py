@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.services import scoring
-from bot.services.questionnaire import ASSESSMENT_DIR, Kind, load
-from bot.services.scoring import Given
+from bot.assessment import scoring
+from bot.assessment.questionnaire import ASSESSMENT_DIR, Kind, load
+from bot.assessment.scoring import Given
 
 Q = load(ASSESSMENT_DIR / "v1.yaml")
 

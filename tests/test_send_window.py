@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from bot.services.send_window import SendWindow
+from bot.kit.send_window import SendWindow
 
 STEP = 0.001
 

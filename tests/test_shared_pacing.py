@@ -23,9 +23,9 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.services import pacing
-from bot.services.pacing import Pacer, SharedPacer
-from bot.telegram.factory import create_pacer
+from bot.dispatcher import create_pacer
+from bot.kit import pacing
+from bot.kit.pacing import Pacer, SharedPacer
 from tests.databases import REDIS_URL
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot import import_workshops
-from bot.db.booking_models import Counsellor, Slot, Workshop, WorkshopText
+from bot.booking import workshop_import, workshops
+from bot.booking.models import Counsellor, Slot, Workshop, WorkshopText
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
-from bot.services import workshop_import, workshops
 from tests.booking_support import ctx
 
 YAML = """

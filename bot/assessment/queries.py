@@ -1,0 +1,183 @@
+"""Assessment rows, their answers and scores. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.assessment.models import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentScore,
+    AssessmentStatus,
+)
+from bot.db.upsert import insert_ignoring_conflicts
+
+
+async def in_progress(session: AsyncSession, user_id: int) -> Assessment | None:
+    query = select(Assessment).where(Assessment.open_for == user_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, assessment_id: int) -> Assessment | None:
+    return await session.get(Assessment, assessment_id)
+
+
+async def open_new(
+    session: AsyncSession, user_id: int, version: int, first_question: str, now: datetime
+) -> Assessment:
+    """Starts one, unless a concurrent update of the same person just did: then that one."""
+    statement = insert_ignoring_conflicts(session, Assessment, ["open_for"]).values(
+        user_id=user_id,
+        version=version,
+        status=AssessmentStatus.IN_PROGRESS,
+        current_question=first_question,
+        open_for=user_id,
+        requested_steps="",
+        started_at=now,
+        updated_at=now,
+    )
+    await session.execute(statement)
+    assessment = await in_progress(session, user_id)
+    assert assessment is not None
+    return assessment
+
+
+async def remove(session: AsyncSession, assessment_id: int) -> None:
+    await session.execute(delete(Assessment).where(Assessment.id == assessment_id))
+
+
+async def answers(session: AsyncSession, assessment_id: int) -> Sequence[AssessmentAnswer]:
+    query = (
+        select(AssessmentAnswer)
+        .where(AssessmentAnswer.assessment_id == assessment_id)
+        .order_by(AssessmentAnswer.id)
+        # Upserts bypass the identity map: rows loaded earlier in this update are refreshed.
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def save_answer(
+    session: AsyncSession,
+    assessment_id: int,
+    question: str,
+    *,
+    option: str | None,
+    skipped: bool,
+    sealed_text: str | None,
+    shared: bool | None,
+    now: datetime,
+) -> None:
+    """One answer per question: answering again after Back replaces the earlier one."""
+    values = {
+        "option": option,
+        "skipped": skipped,
+        "sealed_text": sealed_text,
+        "shared_with_mentor": shared,
+        "answered_at": now,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(AssessmentAnswer)
+        .values(assessment_id=assessment_id, question=question, **values)
+        .on_conflict_do_update(index_elements=["assessment_id", "question"], set_=values)
+    )
+    await session.execute(statement)
+
+
+async def set_shared(
+    session: AsyncSession, assessment_id: int, question: str, shared: bool
+) -> bool:
+    result = await session.execute(
+        update(AssessmentAnswer)
+        .where(
+            AssessmentAnswer.assessment_id == assessment_id,
+            AssessmentAnswer.question == question,
+            AssessmentAnswer.sealed_text.is_not(None),
+        )
+        .values(shared_with_mentor=shared)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def add_scores(session: AsyncSession, rows: Sequence[AssessmentScore]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def completed(
+    session: AsyncSession, user_id: int, limit: int | None = None
+) -> Sequence[Assessment]:
+    """Newest first."""
+    query = (
+        select(Assessment)
+        .where(Assessment.user_id == user_id, Assessment.status == AssessmentStatus.COMPLETED)
+        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.execute(query)).scalars().all()
+
+
+async def count_completed(session: AsyncSession, user_id: int) -> int:
+    query = select(func.count()).where(
+        Assessment.user_id == user_id, Assessment.status == AssessmentStatus.COMPLETED
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def all_of(session: AsyncSession, user_id: int) -> Sequence[Assessment]:
+    query = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def scores(session: AsyncSession, assessment_id: int) -> Sequence[AssessmentScore]:
+    query = select(AssessmentScore).where(AssessmentScore.assessment_id == assessment_id)
+    return (await session.execute(query.order_by(AssessmentScore.id))).scalars().all()
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    domain: str
+    level: int
+    people: int
+    total: float  # sum of the averages, for the domain's mean
+
+
+async def latest_levels(session: AsyncSession) -> Sequence[LevelCount]:
+    """Per domain and level: how many people's latest completed assessment is there. No text."""
+    latest = (
+        select(func.max(Assessment.id).label("id"))
+        .where(Assessment.status == AssessmentStatus.COMPLETED)
+        .group_by(Assessment.user_id)
+        .subquery()
+    )
+    query = (
+        select(
+            AssessmentScore.domain,
+            AssessmentScore.level,
+            func.count(),
+            func.sum(AssessmentScore.average),
+        )
+        .join(latest, latest.c.id == AssessmentScore.assessment_id)
+        .group_by(AssessmentScore.domain, AssessmentScore.level)
+        .order_by(AssessmentScore.domain, AssessmentScore.level)
+    )
+    return [
+        LevelCount(str(domain), int(level), int(people), float(total))
+        for domain, level, people, total in (await session.execute(query)).all()
+    ]
+
+
+async def count_people_completed(session: AsyncSession) -> int:
+    query = select(func.count(func.distinct(Assessment.user_id))).where(
+        Assessment.status == AssessmentStatus.COMPLETED
+    )
+    return int((await session.execute(query)).scalar_one())

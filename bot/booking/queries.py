@@ -1,0 +1,272 @@
+"""Queries on bookings, seats and slots. Each seat move is one conditional UPDATE.
+
+Lock order, the same everywhere so that PostgreSQL never deadlocks: the person, then the
+workshop (or slot), then booking rows. A "lock" is a no-op UPDATE of the row: on PostgreSQL it
+holds that row until commit; on SQLite it starts the write transaction, which is exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking.models import (
+    Booking,
+    BookingStatus,
+    Counsellor,
+    Slot,
+    SlotStatus,
+    Workshop,
+    WorkshopStatus,
+)
+from bot.people.models import User
+
+ACTIVE = (BookingStatus.BOOKED, BookingStatus.WAITING, BookingStatus.OFFERED)
+
+
+async def lock_person(session: AsyncSession, user_id: int) -> None:
+    """One person's bookings one at a time: the overlap check then sees their last booking."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(is_active=User.is_active)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def lock_workshop(session: AsyncSession, workshop_id: int) -> Workshop | None:
+    """The workshop as it is now, held until commit (seat counts and the waitlist move)."""
+    await session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(booked=Workshop.booked)
+        .execution_options(synchronize_session=False)
+    )
+    return await fresh_workshop(session, workshop_id)
+
+
+async def fresh_workshop(session: AsyncSession, workshop_id: int) -> Workshop | None:
+    return await session.scalar(
+        select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
+    )
+
+
+async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:
+    """A seat if one is free and booking is open. Of many at once, only as many as are free win."""
+    taken = await session.scalar(
+        update(Workshop)
+        .where(
+            Workshop.id == workshop_id,
+            Workshop.booked < Workshop.capacity,
+            Workshop.status == WorkshopStatus.SCHEDULED,
+            Workshop.closes_at > now,
+        )
+        .values(booked=Workshop.booked + 1)
+        .returning(Workshop.id)
+        .execution_options(synchronize_session=False)
+    )
+    return taken is not None
+
+
+async def add_seats(session: AsyncSession, workshop_id: int, delta: int) -> None:
+    await session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(booked=Workshop.booked + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def take_slot(session: AsyncSession, slot_id: int, now: datetime) -> bool:
+    taken = await session.scalar(
+        update(Slot)
+        .where(
+            Slot.id == slot_id,
+            Slot.taken.is_(False),
+            Slot.status == SlotStatus.OPEN,
+            Slot.starts_at > now,
+        )
+        .values(taken=True)
+        .returning(Slot.id)
+        .execution_options(synchronize_session=False)
+    )
+    return taken is not None
+
+
+async def free_slot(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id)
+        .values(taken=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def set_status(
+    session: AsyncSession, booking_id: int, old: Sequence[str], new: str, now: datetime
+) -> bool:
+    """Moves a booking from one of `old` to `new`; False when someone else moved it first."""
+    changed = await session.scalar(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.status.in_(list(old)))
+        .values(status=new, updated_at=now)
+        .returning(Booking.id)
+        .execution_options(synchronize_session=False)
+    )
+    return changed is not None
+
+
+async def get(session: AsyncSession, booking_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking).where(Booking.id == booking_id).execution_options(populate_existing=True)
+    )
+
+
+async def for_workshop(session: AsyncSession, workshop_id: int, user_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking)
+        .where(Booking.workshop_id == workshop_id, Booking.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def for_slot(session: AsyncSession, slot_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking)
+        .where(Booking.slot_id == slot_id, Booking.status == BookingStatus.BOOKED)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def overlapping(
+    session: AsyncSession,
+    user_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    besides: int | None = None,
+) -> Booking | None:
+    """A booking of this person that shares some time with [starts_at, ends_at)."""
+    query = select(Booking).where(
+        Booking.user_id == user_id,
+        Booking.status == BookingStatus.BOOKED,
+        Booking.starts_at < ends_at,
+        Booking.ends_at > starts_at,
+    )
+    if besides is not None:
+        query = query.where(Booking.id != besides)
+    return await session.scalar(query.order_by(Booking.starts_at).limit(1))
+
+
+async def first_waiting(session: AsyncSession, workshop_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking)
+        .where(Booking.workshop_id == workshop_id, Booking.status == BookingStatus.WAITING)
+        .order_by(Booking.queued_at, Booking.id)
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def of_workshop(
+    session: AsyncSession, workshop_id: int, statuses: Sequence[str]
+) -> Sequence[tuple[Booking, User]]:
+    rows = await session.execute(
+        select(Booking, User)
+        .join(User, User.id == Booking.user_id)
+        .where(Booking.workshop_id == workshop_id, Booking.status.in_(list(statuses)))
+        .order_by(Booking.queued_at, Booking.id)
+        .execution_options(populate_existing=True)
+    )
+    return [(b, u) for b, u in rows.all()]
+
+
+async def counts(session: AsyncSession, workshop_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Bookings per workshop and status."""
+    if not workshop_ids:
+        return {}
+    rows = await session.execute(
+        select(Booking.workshop_id, Booking.status, func.count())
+        .where(Booking.workshop_id.in_(list(workshop_ids)))
+        .group_by(Booking.workshop_id, Booking.status)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for workshop_id, status, number in rows.all():
+        if workshop_id is not None:
+            found.setdefault(int(workshop_id), {})[str(status)] = int(number)
+    return found
+
+
+async def upcoming_of(
+    session: AsyncSession, user_id: int, now: datetime
+) -> Sequence[tuple[Booking, Workshop | None, Counsellor | None]]:
+    rows = await session.execute(
+        select(Booking, Workshop, Counsellor)
+        .outerjoin(Workshop, Workshop.id == Booking.workshop_id)
+        .outerjoin(Counsellor, Counsellor.id == Booking.counsellor_id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.status.in_(list(ACTIVE)),
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return [(b, w, c) for b, w, c in rows.all()]
+
+
+async def all_of(session: AsyncSession, user_id: int) -> Sequence[Booking]:
+    return (
+        await session.scalars(
+            select(Booking).where(Booking.user_id == user_id).order_by(Booking.starts_at)
+        )
+    ).all()
+
+
+async def offers_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    return (
+        await session.scalars(
+            select(Booking)
+            .where(Booking.status == BookingStatus.OFFERED, Booking.offer_expires_at <= now)
+            .order_by(Booking.offer_expires_at)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def workshops_with_free_seats_and_waitlist(
+    session: AsyncSession, now: datetime
+) -> Sequence[int]:
+    """A safety net: free seats while people wait should never last."""
+    waiting = select(Booking.id).where(
+        Booking.workshop_id == Workshop.id, Booking.status == BookingStatus.WAITING
+    )
+    return (
+        await session.scalars(
+            select(Workshop.id).where(
+                Workshop.status == WorkshopStatus.SCHEDULED,
+                Workshop.closes_at > now,
+                Workshop.booked < Workshop.capacity,
+                waiting.exists(),
+            )
+        )
+    ).all()
+
+
+async def of_counsellors_between(
+    session: AsyncSession, counsellor_ids: Sequence[int], start: datetime, end: datetime
+) -> Sequence[tuple[Booking, User, Counsellor]]:
+    rows = await session.execute(
+        select(Booking, User, Counsellor)
+        .join(User, User.id == Booking.user_id)
+        .join(Counsellor, Counsellor.id == Booking.counsellor_id)
+        .where(
+            Booking.counsellor_id.in_(list(counsellor_ids)),
+            Booking.status == BookingStatus.BOOKED,
+            and_(Booking.starts_at >= start, Booking.starts_at < end),
+        )
+        .order_by(Booking.starts_at)
+    )
+    return [(b, u, c) for b, u, c in rows.all()]

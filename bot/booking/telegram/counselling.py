@@ -1,0 +1,328 @@
+"""Counselling: a service, a day with free times, a time; another time later. And a
+counsellor's own day: who comes when, and who came."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking import counselling, workshops
+from bot.booking import queries as rows
+from bot.booking import rules as booking
+from bot.booking.models import Attendance, Booking, Counsellor
+from bot.booking.rules import context_for as booking_context
+from bot.booking.telegram import screens
+from bot.booking.telegram.participants import participants_screen
+from bot.booking.telegram.replies import calendar_file, refusal, undo
+from bot.booking.telegram.screens import ATTENDANCE_MARKS, attendance_buttons
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n.formatting import fmt_day, fmt_time
+from bot.kit import calendar
+from bot.kit import keyboards as kb
+from bot.kit.callbacks import AttendCb, BookingCb, CounselCb, NavCb
+from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.filters import Consented
+from bot.kit.render import show
+from bot.kit.texts import _, esc, name_or_someone, paragraphs
+from bot.people.models import Role, User
+
+_NOTHING = CounselCb(a="x").pack()
+
+
+def _today(clock: Clock, tz: str) -> date:
+    return clock.now().astimezone(ZoneInfo(tz)).date()
+
+
+def _day_key(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+async def services(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession
+) -> None:
+    await state.clear()
+    await show(event, *screens.services_screen(await counselling.services_offered(session)))
+
+
+async def _moving(session: AsyncSession, user: User, booking_id: int) -> Booking | None:
+    """The booking being moved to another time; NotFound unless it is theirs and movable."""
+    if not booking_id:
+        return None
+    found = await rows.get(session, booking_id)
+    if found is None or found.user_id != user.id or found.counsellor_id is None:
+        raise NotFound("booking")
+    return found
+
+
+async def month(
+    query: CallbackQuery,
+    callback_data: CounselCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    service = callback_data.s
+    today = _today(clock, tz)
+    shown = calendar.parse_day(callback_data.d, today.replace(day=1)) if callback_data.d else today
+    if service not in counselling.SERVICES or shown is None:
+        raise NotFound("service")
+    moving = await _moving(session, user, callback_data.b)
+    counsellor_id = moving.counsellor_id if moving else None
+    days = await counselling.free_days(session, user, service, tz, clock.now(), counsellor_id)
+    back = (
+        BookingCb(a="open", id=callback_data.b).pack()
+        if callback_data.b
+        else NavCb(to="counsel").pack()
+    )
+    extra = [[kb.button(_("⬅️ Back"), back)]]
+    if not days:
+        text = paragraphs(
+            f"💬 <b>{screens.service_name(service)}</b>",
+            _("No free times in the coming weeks. Please look again in a few days."),
+        )
+        await show(query, text, kb.only(*extra))
+        return
+
+    def day_data(day: date) -> str:
+        return CounselCb(a="day", s=service, b=callback_data.b, d=_day_key(day)).pack()
+
+    def month_data(day: date) -> str:
+        return CounselCb(a="month", s=service, b=callback_data.b, d=_day_key(day)).pack()
+
+    picking = calendar.Picking(
+        day=day_data,
+        month=month_data,
+        nothing=_NOTHING,
+        pickable=lambda day: day in days,
+        last=max(days),
+    )
+    if callback_data.a == "svc":
+        shown = min(days)
+    text = paragraphs(
+        f"💬 <b>{screens.service_name(service)}</b>",
+        _("📅 Pick a day. Days with a number have free times."),
+    )
+    await show(query, text, calendar.month(shown, today, user.locale, extra, picking))
+
+
+async def day(
+    query: CallbackQuery,
+    callback_data: CounselCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    picked = calendar.parse_day(callback_data.d, _today(clock, tz))
+    if callback_data.s not in counselling.SERVICES or picked is None:
+        raise NotFound("day")
+    moving = await _moving(session, user, callback_data.b)
+    await _show_day(query, session, user, tz, clock, callback_data, picked, moving)
+
+
+async def _show_day(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    data: CounselCb,
+    picked: date,
+    moving: Booking | None,
+) -> None:
+    counsellor_id = moving.counsellor_id if moving else None
+    found = await counselling.free_slots(
+        session, user, data.s, picked, tz, clock.now(), counsellor_id
+    )
+    many = len({c.id for _s, c in found}) > 1
+    builder = InlineKeyboardBuilder()
+    for slot, counsellor in found:
+        label = screens.slot_label(slot.starts_at, counsellor, user.locale, tz, many)
+        builder.button(
+            text=label, callback_data=CounselCb(a="slot", s=data.s, b=data.b, id=slot.id)
+        )
+    builder.adjust(1 if many else 3)
+    back = CounselCb(a="month", s=data.s, b=data.b, d=_day_key(picked)).pack()
+    builder.row(kb.button(_("⬅️ Other days"), back))
+    head = f"💬 <b>{screens.service_name(data.s)}</b> · {fmt_day(picked, user.locale)}"
+    if not found:
+        text = paragraphs(head, _("These times have just been taken. Please pick another day."))
+    else:
+        text = paragraphs(head, _("🕒 Pick a time."), _where(found[0][1]) if not many else "")
+    await show(query, text, builder.as_markup())
+
+
+def _where(counsellor: Counsellor) -> str:
+    return "\n".join(
+        [
+            _("With: {name}").format(name=esc(counsellor.name)),
+            screens.place(counsellor.city, counsellor.address, counsellor.online_url),
+        ]
+    )
+
+
+async def pick_slot(
+    query: CallbackQuery,
+    callback_data: CounselCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    ctx = booking_context(settings, clock)
+    try:
+        if callback_data.b:
+            made = await booking.reschedule(session, user, callback_data.b, callback_data.id, ctx)
+        else:
+            made = await booking.book_slot(session, user, callback_data.id, callback_data.s, ctx)
+    except NotFound:
+        await undo(session, user)
+        raise NotFound("stale button") from None
+    except booking.Full:
+        await undo(session, user)
+        callback_answer.text = _("Sorry, someone just took this time. Please pick another.")
+        callback_answer.show_alert = True
+        return
+    except booking.Refused as exc:
+        # Read before the rollback, which expires what the refusal names.
+        callback_answer.text, callback_answer.show_alert = refusal(exc, user.locale, tz)
+        await undo(session, user)
+        return
+    await session.commit()  # the slot's row lock ends before the Telegram calls
+    callback_answer.text = (
+        _("✅ Moved to the new time.") if callback_data.b else _("✅ Booked! See you there.")
+    )
+    item = await booking.item(session, user, made.id)
+    screen = screens.booking_screen(item, [], user.locale, tz, clock.now())
+    confirmation = await calendar_file(session, user, made.id, tz, clock.now())
+    await show(query, *screen)
+    await confirmation.send(bot)
+
+
+async def move(
+    query: CallbackQuery,
+    callback_data: BookingCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """ "Another time": the same counsellor's calendar, the current booking kept until then."""
+    item = await booking.item(session, user, callback_data.id)
+    if item.counsellor is None:
+        raise NotFound("not counselling")
+    data = CounselCb(a="svc", s=item.counsellor.service, b=item.booking.id)
+    await month(query, data, session, user, tz, clock, callback_answer)
+
+
+async def label(query: CallbackQuery) -> None:
+    """Month names, weekdays and days without free times: pressing them does nothing."""
+
+
+# A counsellor's day
+
+
+async def my_day(
+    event: Message | CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_data: object = None,
+    callback_answer: CallbackAnswer | None = None,
+) -> None:
+    shown = _today(clock, tz)
+    if isinstance(callback_data, CounselCb) and callback_data.d:
+        with contextlib.suppress(ValueError):
+            shown = datetime.strptime(callback_data.d, "%Y%m%d").date()
+    try:
+        text, markup = await day_screen(session, user, tz, shown, clock.now())
+    except NotAllowed:
+        text = _("You are not set up as a counsellor. Staff can link you to a counsellor.")
+        markup = kb.menu_only()
+    await show(event, text, markup)
+
+
+async def day_screen(
+    session: AsyncSession, user: User, tz: str, shown: date, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    found = await counselling.day_bookings(session, user, shown, tz)
+    lines = [_("🗓 <b>Counselling on {day}</b>").format(day=fmt_day(shown, user.locale))]
+    builder = InlineKeyboardBuilder()
+    if not found:
+        lines.append(_("Nobody booked."))
+    for item, person, counsellor in found:
+        mark = ATTENDANCE_MARKS.get(item.attendance or "", "")
+        lines.append(
+            f"{fmt_time(item.starts_at, user.locale, tz)} · {name_or_someone(person.display_name)}"
+            f" · {screens.service_name(counsellor.service)} {mark}".rstrip()
+        )
+        if item.starts_at <= now:
+            builder.row(*attendance_buttons(item, person))
+    previous, following = shown - timedelta(days=1), shown + timedelta(days=1)
+    builder.row(
+        kb.button("◀️", CounselCb(a="cday", d=_day_key(previous)).pack()),
+        kb.button("▶️", CounselCb(a="cday", d=_day_key(following)).pack()),
+    )
+    builder.row(kb.back_to_menu())
+    return "\n".join(lines), builder.as_markup()
+
+
+async def attendance(
+    query: CallbackQuery,
+    callback_data: AttendCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    value = {"a": Attendance.ATTENDED, "n": Attendance.NO_SHOW, "-": None}.get(callback_data.v, "")
+    try:
+        if value == "":
+            raise NotFound("value")
+        item = await workshops.mark_attendance(session, user, callback_data.id, value, clock.now())
+    except (NotFound, NotAllowed, ValueError):
+        raise NotFound("stale button") from None
+    callback_answer.text = _("Saved.")
+    if item.workshop_id is not None and user.role == Role.STAFF:
+        await show(query, *await participants_screen(session, user, item.workshop_id, tz, clock))
+        return
+    local = item.starts_at.astimezone(ZoneInfo(tz)).date()
+    await show(query, *await day_screen(session, user, tz, local, clock.now()))
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="counselling")
+    router.message.filter(Consented())
+    router.callback_query.filter(Consented())
+    router.message.register(services, Command("counselling"))
+    router.callback_query.register(services, NavCb.filter(F.to == "counsel"))
+    router.callback_query.register(label, CounselCb.filter(F.a == "x"))
+    router.callback_query.register(month, CounselCb.filter(F.a.in_({"svc", "month"})))
+    router.callback_query.register(day, CounselCb.filter(F.a == "day"))
+    router.callback_query.register(pick_slot, CounselCb.filter(F.a == "slot"))
+    router.callback_query.register(move, BookingCb.filter(F.a == "move"))
+    router.message.register(my_day, Command("today"))
+    router.callback_query.register(my_day, NavCb.filter(F.to == "c_today"))
+    router.callback_query.register(my_day, CounselCb.filter(F.a == "cday"))
+    router.callback_query.register(attendance, AttendCb.filter())
+    return router

@@ -1,0 +1,473 @@
+"""Workshops, counselling and bookings as people see them. Texts in the current locale.
+
+Titles, descriptions, addresses and names are written by staff: plain text, always escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.booking import counselling, workshops
+from bot.booking import rules as booking
+from bot.booking.ics import Event, calendar
+from bot.booking.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Counsellor,
+    Workshop,
+    WorkshopText,
+)
+from bot.booking.rules import Item
+from bot.i18n.formatting import fmt_datetime, fmt_time
+from bot.kit import keyboards as kb
+from bot.kit.callbacks import AttendCb, BookingCb, CounselCb, WorkshopsCb
+from bot.kit.texts import N_, _, button_name, esc, ngettext, paragraphs
+from bot.people.models import User
+from bot.people.names import city_name
+
+KIND_NAMES = {
+    "cv_jobs": N_("CV and job search"),
+    "business": N_("Starting a business"),
+    "vocational": N_("Vocational course"),
+    "psychosocial": N_("Psychosocial group"),
+    "digital": N_("Digital skills"),
+    "money": N_("Managing money"),
+    "skills": N_("Everyday skills"),
+    "club": N_("Good Neighbour Club"),
+    "other": N_("Other"),
+}
+assert set(KIND_NAMES) == set(workshops.KINDS)
+
+SERVICE_NAMES = {
+    "career": N_("Career counselling"),
+    "psychological": N_("Psychological support"),
+    "legal": N_("Legal aid"),
+    "social": N_("Social work counselling"),
+}
+assert set(SERVICE_NAMES) == set(counselling.SERVICES)
+
+# Bookings listed on one screen; nobody has more coming, and the message stays short.
+MAX_LISTED = 20
+
+
+def kind_name(key: str) -> str:
+    return _(KIND_NAMES[key]) if key in KIND_NAMES else key
+
+
+def service_name(key: str) -> str:
+    return _(SERVICE_NAMES[key]) if key in SERVICE_NAMES else key
+
+
+def when(starts_at: datetime, ends_at: datetime, locale: str, tz: str) -> str:
+    return _("{start}–{end}").format(
+        start=fmt_datetime(starts_at, locale, tz), end=fmt_time(ends_at, locale, tz)
+    )
+
+
+def place(city: str | None, address: str | None, online_url: str | None) -> str:
+    """One line, escaped HTML."""
+    if city is None:
+        link = f" {esc(online_url)}" if online_url else ""
+        return _("💻 Online") + link
+    parts = [city_name(city)] + ([address] if address else [])
+    return "📍 " + esc(", ".join(parts))
+
+
+def place_plain(city: str | None, address: str | None, online_url: str | None) -> str:
+    if city is None:
+        return online_url or _("Online")
+    return ", ".join([city_name(city)] + ([address] if address else []))
+
+
+def workshop_title(workshop: Workshop, texts: Sequence[WorkshopText], locale: str) -> str:
+    return workshops.text_for(workshop, texts, locale)[0]
+
+
+def item_title(item: Item, texts: Sequence[WorkshopText], locale: str) -> str:
+    if item.workshop is not None:
+        return workshop_title(item.workshop, texts, locale)
+    if item.counsellor is not None:
+        return service_name(item.counsellor.service)
+    return ""
+
+
+def item_place(item: Item) -> str:
+    source: Workshop | Counsellor | None = item.workshop or item.counsellor
+    if source is None:
+        return ""
+    return place(source.city, source.address, source.online_url)
+
+
+# Workshops
+
+
+def listing_screen(
+    listing: workshops.Listing, locale: str, tz: str, city: str, kind: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    town = city_label(city) if city else _("all")
+    builder.row(
+        kb.button(
+            _("🏙 Place: {place}").format(place=town),
+            WorkshopsCb(a="cities", c=city, k=kind).pack(),
+        ),
+        kb.button(
+            _("🏷 Type: {type}").format(type=kind_name(kind) if kind else _("all")),
+            WorkshopsCb(a="kinds", c=city, k=kind).pack(),
+        ),
+    )
+    lines = [_("🗓 <b>Workshops</b>")]
+    if not listing.workshops:
+        lines.append(_("No workshops coming up here yet. Look again soon!"))
+    for workshop in listing.workshops:
+        title = workshop_title(workshop, listing.texts, locale)
+        mark = _mark(listing.mine.get(workshop.id))
+        builder.row(
+            kb.button(
+                f"{mark}{button_name(title, 40)}",
+                WorkshopsCb(a="open", id=workshop.id, p=listing.page, c=city, k=kind).pack(),
+            )
+        )
+        lines.append(
+            f"• <b>{esc(title)}</b>\n  "
+            + fmt_datetime(workshop.starts_at, locale, tz)
+            + " · "
+            + seats_text(workshop)
+        )
+    paging = []
+    if listing.page > 0:
+        paging.append(
+            kb.button("◀️", WorkshopsCb(a="list", p=listing.page - 1, c=city, k=kind).pack())
+        )
+    if listing.page + 1 < listing.pages:
+        paging.append(
+            kb.button("▶️", WorkshopsCb(a="list", p=listing.page + 1, c=city, k=kind).pack())
+        )
+    if paging:
+        builder.row(*paging)
+    builder.row(kb.nav(_("🎫 My bookings"), "bookings"), kb.back_to_menu())
+    if listing.pages > 1:
+        lines.append(_("Page {page} of {pages}").format(page=listing.page + 1, pages=listing.pages))
+    return "\n".join(lines), builder.as_markup()
+
+
+def _mark(mine: Booking | None) -> str:
+    if mine is None:
+        return ""
+    return {BookingStatus.BOOKED: "✅ ", BookingStatus.OFFERED: "🎟 "}.get(
+        BookingStatus(mine.status), "🕒 "
+    )
+
+
+def city_label(key: str) -> str:
+    return _("💻 Online") if key == workshops.ONLINE else city_name(key)
+
+
+def seats_text(workshop: Workshop) -> str:
+    left = workshops.seats_left(workshop)
+    if left == 0:
+        return _("full")
+    return ngettext("{n} seat left", "{n} seats left", left).format(n=left)
+
+
+def filter_screen(
+    choices: Sequence[str], current: str, labels: dict[str, str], make: object
+) -> InlineKeyboardMarkup:
+    assert callable(make)
+    builder = InlineKeyboardBuilder()
+    builder.row(kb.button(("✓ " if not current else "") + _("All"), make("")))
+    for key in choices:
+        builder.row(kb.button(("✓ " if key == current else "") + labels[key], make(key)))
+    return builder.as_markup()
+
+
+def workshop_screen(
+    card: workshops.Card,
+    locale: str,
+    tz: str,
+    now: datetime,
+    back: WorkshopsCb,
+    position: int = 0,
+) -> tuple[str, InlineKeyboardMarkup]:
+    workshop, mine = card.workshop, card.mine
+    title, description = workshops.text_for(workshop, card.texts, locale)
+    lines = [
+        f"🗓 <b>{esc(title)}</b>",
+        kind_name(workshop.kind),
+        "📅 " + when(workshop.starts_at, workshop.ends_at, locale, tz),
+        place(workshop.city, workshop.address, workshop.online_url),
+    ]
+    parts = ["\n".join(lines)]
+    if description:
+        parts.append(esc(description))
+    status = [f"🪑 {seats_text(workshop)}"]
+    if card.waiting:
+        status.append(
+            ngettext("{n} person waiting", "{n} people waiting", card.waiting).format(
+                n=card.waiting
+            )
+        )
+    facts = [" · ".join(status)]
+    open_ = workshop.closes_at > now
+    if open_:
+        facts.append(
+            _("Booking closes {when}.").format(when=fmt_datetime(workshop.closes_at, locale, tz))
+        )
+    else:
+        facts.append(_("Booking is closed."))
+    parts.append("\n".join(facts))
+    builder = InlineKeyboardBuilder()
+    if mine is None:
+        if open_ and workshops.seats_left(workshop) > 0:
+            builder.row(kb.button(_("✅ Book a seat"), _ws(back, "book", workshop.id)))
+        elif open_:
+            builder.row(kb.button(_("🕒 Join the waitlist"), _ws(back, "wait", workshop.id)))
+    else:
+        parts.append(booking_status(mine, locale, tz, position))
+        if mine.status == BookingStatus.OFFERED:
+            builder.row(kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack()))
+        if mine.status != BookingStatus.BOOKED or open_:
+            builder.row(kb.button(_cancel_label(mine), BookingCb(a="cancel", id=mine.id).pack()))
+        if mine.status == BookingStatus.BOOKED:
+            builder.row(kb.button(_("📅 Calendar file"), BookingCb(a="ics", id=mine.id).pack()))
+    builder.row(kb.button(_("⬅️ Back"), back.pack()))
+    return paragraphs(*parts), builder.as_markup()
+
+
+def _ws(back: WorkshopsCb, action: str, workshop_id: int) -> str:
+    return WorkshopsCb(a=action, id=workshop_id, p=back.p, c=back.c, k=back.k).pack()
+
+
+def _cancel_label(mine: Booking) -> str:
+    if mine.status == BookingStatus.WAITING:
+        return _("✖️ Leave the waitlist")
+    if mine.status == BookingStatus.OFFERED:
+        return _("✖️ No, thanks")
+    return _("✖️ Cancel my booking")
+
+
+def booking_status(mine: Booking, locale: str, tz: str, position: int = 0) -> str:
+    if mine.status == BookingStatus.BOOKED:
+        return _("✅ You have a seat.")
+    if mine.status == BookingStatus.OFFERED and mine.offer_expires_at is not None:
+        return _("🎟 A seat is free for you until {time}.").format(
+            time=fmt_datetime(mine.offer_expires_at, locale, tz)
+        )
+    if position:
+        return _("🕒 You are number {n} on the waitlist.").format(n=position)
+    return _("🕒 You are on the waitlist.")
+
+
+# Counselling
+
+
+def services_screen(services: Sequence[str], moving: int = 0) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    for key in services:
+        builder.row(kb.button(service_name(key), CounselCb(a="svc", s=key, b=moving).pack()))
+    builder.row(kb.nav(_("🎫 My bookings"), "bookings"), kb.back_to_menu())
+    if not services:
+        return _(
+            "💬 No counselling hours are open yet. Please ask your mentor."
+        ), builder.as_markup()
+    return _("💬 <b>Counselling</b>\nWho would you like to talk to?"), builder.as_markup()
+
+
+def slot_label(
+    starts_at: datetime, counsellor: Counsellor, locale: str, tz: str, many: bool
+) -> str:
+    label = fmt_time(starts_at, locale, tz)
+    return f"{label} · {button_name(counsellor.name, 24)}" if many else label
+
+
+# Bookings
+
+
+def bookings_screen(
+    items: Sequence[Item], texts: Sequence[WorkshopText], locale: str, tz: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    lines = [_("🎫 <b>My bookings</b>")]
+    if not items:
+        lines.append(_("Nothing booked yet."))
+    for item in items[:MAX_LISTED]:
+        title = item_title(item, texts, locale)
+        mark = _mark(item.booking)
+        lines.append(
+            f"{mark}<b>{esc(title)}</b>\n   " + fmt_datetime(item.booking.starts_at, locale, tz)
+        )
+        builder.row(
+            kb.button(
+                f"{mark}{button_name(title, 40)}", BookingCb(a="open", id=item.booking.id).pack()
+            )
+        )
+    builder.row(kb.nav(_("🗓 Workshops"), "workshops"), kb.nav(_("💬 Counselling"), "counsel"))
+    builder.row(kb.back_to_menu())
+    return "\n".join(lines), builder.as_markup()
+
+
+def booking_screen(
+    item: Item,
+    texts: Sequence[WorkshopText],
+    locale: str,
+    tz: str,
+    now: datetime,
+    position: int = 0,
+) -> tuple[str, InlineKeyboardMarkup]:
+    mine = item.booking
+    lines = [
+        f"🎫 <b>{esc(item_title(item, texts, locale))}</b>",
+        "📅 " + when(mine.starts_at, mine.ends_at, locale, tz),
+        item_place(item),
+    ]
+    if item.counsellor is not None:
+        lines.append(_("With: {name}").format(name=esc(item.counsellor.name)))
+    builder = InlineKeyboardBuilder()
+    if mine.status == BookingStatus.OFFERED:
+        builder.row(kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack()))
+    if mine.status == BookingStatus.BOOKED:
+        builder.row(kb.button(_("📅 Calendar file"), BookingCb(a="ics", id=mine.id).pack()))
+        if item.counsellor is not None and mine.starts_at - booking.COUNSELLING_CUTOFF > now:
+            builder.row(kb.button(_("🔁 Another time"), BookingCb(a="move", id=mine.id).pack()))
+    if cancellable(item, now):
+        builder.row(kb.button(_cancel_label(mine), BookingCb(a="cancel", id=mine.id).pack()))
+    builder.row(kb.nav(_("⬅️ My bookings"), "bookings"))
+    status = booking_status(mine, locale, tz, position)
+    return paragraphs("\n".join(lines), status), builder.as_markup()
+
+
+def cancellable(item: Item, now: datetime) -> bool:
+    mine = item.booking
+    if mine.status in (BookingStatus.WAITING, BookingStatus.OFFERED):
+        return True
+    if mine.status != BookingStatus.BOOKED:
+        return False
+    if item.workshop is not None:
+        return item.workshop.closes_at > now
+    return mine.starts_at - booking.COUNSELLING_CUTOFF > now
+
+
+def confirm_cancel(
+    item: Item, texts: Sequence[WorkshopText], locale: str, tz: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    title = esc(item_title(item, texts, locale))
+    text = _("Cancel this booking? {title}, {when}").format(
+        title=f"<b>{title}</b>",
+        when=fmt_datetime(item.booking.starts_at, locale, tz),
+    )
+    markup = kb.only(
+        [kb.button(_("Yes, cancel it"), BookingCb(a="cancelok", id=item.booking.id).pack())],
+        [kb.button(_("⬅️ Back"), BookingCb(a="open", id=item.booking.id).pack())],
+    )
+    return text, markup
+
+
+def calendar_file(
+    item: Item, texts: Sequence[WorkshopText], locale: str, now: datetime
+) -> BufferedInputFile:
+    title = item_title(item, texts, locale)
+    source: Workshop | Counsellor | None = item.workshop or item.counsellor
+    location = place_plain(source.city, source.address, source.online_url) if source else None
+    description = None
+    if item.workshop is not None:
+        description = workshops.text_for(item.workshop, texts, locale)[1]
+    elif item.counsellor is not None:
+        description = item.counsellor.name
+    event = Event(
+        uid=f"booking-{item.booking.id}@putokaz",
+        starts_at=item.booking.starts_at,
+        ends_at=item.booking.ends_at,
+        summary=title,
+        location=location,
+        description=description,
+        url=source.online_url if source is not None and source.city is None else None,
+    )
+    return BufferedInputFile(calendar(event, now), filename=f"putokaz-{item.booking.id}.ics")
+
+
+def calendar_caption(item: Item, texts: Sequence[WorkshopText], locale: str, tz: str) -> str:
+    return "\n".join(
+        [
+            _("📅 Add it to your calendar: open the file."),
+            f"<b>{esc(item_title(item, texts, locale))}</b>",
+            when(item.booking.starts_at, item.booking.ends_at, locale, tz),
+            item_place(item),
+        ]
+    )
+
+
+# Messages the reminder sender sends
+
+
+def message_text(kind: str, item: Item, texts: Sequence[WorkshopText], locale: str, tz: str) -> str:
+    title = f"<b>{esc(item_title(item, texts, locale))}</b>"
+    moment = when(item.booking.starts_at, item.booking.ends_at, locale, tz)
+    where = item_place(item)
+    if kind in booking.BEFORE:
+        return "\n".join([_("⏰ Reminder: {title}").format(title=title), "📅 " + moment, where])
+    if kind == booking.OFFER:
+        expires = item.booking.offer_expires_at
+        deadline = fmt_datetime(expires, locale, tz) if expires else ""
+        return "\n".join(
+            [
+                _("🎟 A seat is free for you: {title}").format(title=title),
+                "📅 " + moment,
+                _("Take it by {time}, or it goes to the next person.").format(time=deadline),
+            ]
+        )
+    if kind == booking.EXPIRED:
+        return _("⌛ The seat at {title} went to the next person on the waitlist.").format(
+            title=title
+        )
+    if kind == booking.CALLED_OFF:
+        if item.workshop is not None:
+            return _("❌ Cancelled: {title}, {when}. Sorry! Your booking is off.").format(
+                title=title, when=moment
+            )
+        return _(
+            "❌ Your appointment {title}, {when}, is off: the counsellor is away. "
+            "Please pick another time."
+        ).format(title=title, when=moment)
+    if kind == booking.RELEASED:
+        return _(
+            "😔 {title} now has fewer seats, so you are back on the waitlist, first in line. "
+            "I will tell you if a seat comes free."
+        ).format(title=title)
+    return "\n".join([_("✏️ Changed: {title}").format(title=title), "📅 " + moment, where])
+
+
+def message_keyboard(kind: str, item: Item) -> InlineKeyboardMarkup:
+    mine = item.booking
+    rows: list[list[InlineKeyboardButton]] = []
+    if kind == booking.OFFER:
+        rows.append([kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack())])
+        rows.append([kb.button(_("✖️ No, thanks"), BookingCb(a="cancel", id=mine.id).pack())])
+    elif kind == booking.CALLED_OFF and item.counsellor is not None:
+        rows.append(
+            [
+                kb.button(
+                    _("💬 Pick another time"),
+                    CounselCb(a="svc", s=item.counsellor.service).pack(),
+                )
+            ]
+        )
+    elif kind in (*booking.BEFORE, booking.CHANGED):
+        rows.append([kb.button(_("✖️ Cancel"), BookingCb(a="cancel", id=mine.id).pack())])
+    rows.append([kb.nav(_("🎫 Open my bookings"), "bookings")])
+    return kb.only(*rows)
+
+
+ATTENDANCE_MARKS: dict[str, str] = {Attendance.ATTENDED: "✅", Attendance.NO_SHOW: "❌"}
+
+
+def attendance_buttons(item: Booking, person: User) -> list[InlineKeyboardButton]:
+    name = button_name(person.display_name, 16)
+    return [
+        kb.button(f"✅ {name}", AttendCb(id=item.id, v="a").pack()),
+        kb.button(f"❌ {name}", AttendCb(id=item.id, v="n").pack()),
+    ]

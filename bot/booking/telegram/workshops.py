@@ -1,0 +1,186 @@
+"""Workshops for young people: the list with its filters, one workshop, booking, the waitlist."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking import rules as booking
+from bot.booking import workshops
+from bot.booking.models import BookingStatus
+from bot.booking.rules import context_for as booking_context
+from bot.booking.telegram import screens
+from bot.booking.telegram.replies import calendar_file, position, refusal, undo
+from bot.clock import Clock
+from bot.config import Settings
+from bot.kit.callbacks import NavCb, WorkshopsCb
+from bot.kit.errors import NotFound
+from bot.kit.filters import Consented
+from bot.kit.middlewares.refusals import STALE_BUTTON
+from bot.kit.render import show
+from bot.kit.texts import _
+from bot.people.models import User
+from bot.people.profile import CITIES
+
+
+def _filters_ok(city: str, kind: str) -> bool:
+    return (not city or city in (*CITIES, workshops.ONLINE)) and (
+        not kind or kind in workshops.KINDS
+    )
+
+
+async def listing(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_data: object = None,
+    callback_answer: CallbackAnswer | None = None,
+) -> None:
+    await state.clear()
+    # From the menu the callback data is a NavCb: the list unfiltered.
+    data = callback_data if isinstance(callback_data, WorkshopsCb) else WorkshopsCb(a="list")
+    if not _filters_ok(data.c, data.k):
+        if callback_answer is not None:
+            callback_answer.text = _(STALE_BUTTON)
+        data = WorkshopsCb(a="list")
+    found = await workshops.upcoming(
+        session, user, clock.now(), city=data.c, kind=data.k, page=data.p
+    )
+    await show(event, *screens.listing_screen(found, user.locale, tz, data.c, data.k))
+
+
+async def pick_city(
+    query: CallbackQuery,
+    callback_data: WorkshopsCb,
+    session: AsyncSession,
+    user: User,
+    clock: Clock,
+) -> None:
+    found = await workshops.upcoming(session, user, clock.now(), kind=callback_data.k)
+    labels = {key: screens.city_label(key) for key in found.cities}
+    markup = screens.filter_screen(
+        found.cities,
+        callback_data.c,
+        labels,
+        lambda key: WorkshopsCb(a="list", c=key, k=callback_data.k).pack(),
+    )
+    await show(query, _("🏙 Where?"), markup)
+
+
+async def pick_kind(
+    query: CallbackQuery,
+    callback_data: WorkshopsCb,
+    session: AsyncSession,
+    user: User,
+    clock: Clock,
+) -> None:
+    found = await workshops.upcoming(session, user, clock.now(), city=callback_data.c)
+    labels = {key: screens.kind_name(key) for key in found.kinds}
+    markup = screens.filter_screen(
+        found.kinds,
+        callback_data.k,
+        labels,
+        lambda key: WorkshopsCb(a="list", c=callback_data.c, k=key).pack(),
+    )
+    await show(query, _("🏷 What kind of workshop?"), markup)
+
+
+async def open_workshop(
+    query: CallbackQuery,
+    callback_data: WorkshopsCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _show_card(query, session, user, tz, clock, callback_data, callback_answer)
+
+
+async def _show_card(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    data: WorkshopsCb,
+    callback_answer: CallbackAnswer,
+    *,
+    with_calendar: bool = False,
+) -> None:
+    card = await workshops.card(session, user, data.id)
+    back = WorkshopsCb(a="list", p=data.p, c=data.c, k=data.k)
+    place = await position(session, card.mine) if card.mine is not None else 0
+    screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place)
+    confirmation = (
+        await calendar_file(session, user, card.mine.id, tz, clock.now())
+        if with_calendar and card.mine is not None and card.mine.status == BookingStatus.BOOKED
+        else None
+    )
+    await show(query, *screen)
+    if confirmation is not None and query.bot is not None:
+        await confirmation.send(query.bot)
+
+
+async def book(
+    query: CallbackQuery,
+    callback_data: WorkshopsCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    ctx = booking_context(settings, clock)
+    try:
+        if callback_data.a == "wait":
+            made = await booking.join_waitlist(session, user, callback_data.id, ctx)
+        else:
+            made = await booking.book_workshop(session, user, callback_data.id, ctx)
+    except NotFound:
+        await undo(session, user)
+        raise NotFound("stale button") from None
+    except booking.Full:
+        await undo(session, user)
+        # The others are told it is full; the card now offers the waitlist.
+        callback_answer.text = _("Sorry, it is full now. You can join the waitlist.")
+        callback_answer.show_alert = True
+    except booking.Refused as exc:
+        # Read before the rollback, which expires what the refusal names.
+        callback_answer.text, callback_answer.show_alert = refusal(exc, user.locale, tz)
+        await undo(session, user)
+    else:
+        # The seat's row lock ends here, not after the Telegram calls below.
+        await session.commit()
+        if made.status == BookingStatus.BOOKED:
+            callback_answer.text = _("✅ Booked! See you there.")
+        else:
+            callback_answer.text = _("🕒 You are on the waitlist. I will tell you if a seat frees.")
+        await _show_card(
+            query, session, user, tz, clock, callback_data, callback_answer, with_calendar=True
+        )
+        return
+    await _show_card(query, session, user, tz, clock, callback_data, callback_answer)
+
+
+def create_router() -> Router:
+    """A new router each time: a router can belong to one dispatcher only."""
+    router = Router(name="workshops")
+    router.message.filter(Consented())
+    router.callback_query.filter(Consented())
+    router.message.register(listing, Command("workshops"))
+    router.callback_query.register(listing, NavCb.filter(F.to == "workshops"))
+    router.callback_query.register(listing, WorkshopsCb.filter(F.a == "list"))
+    router.callback_query.register(pick_city, WorkshopsCb.filter(F.a == "cities"))
+    router.callback_query.register(pick_kind, WorkshopsCb.filter(F.a == "kinds"))
+    router.callback_query.register(open_workshop, WorkshopsCb.filter(F.a == "open"))
+    router.callback_query.register(book, WorkshopsCb.filter(F.a.in_({"book", "wait"})))
+    return router

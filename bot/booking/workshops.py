@@ -1,0 +1,528 @@
+"""Workshops as staff run them and young people find them.
+
+Cancelling a workshop calls off every booking and waitlist place, and each person is told.
+Fewer seats than booked: seats held for a waitlist offer are withdrawn first, then the latest
+bookings lose their seats; those people go back to the front of the waitlist (they booked before
+anyone now waiting joined it) and are told. More seats: the waitlist is offered them in order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking import counselling
+from bot.booking import queries as rows
+from bot.booking import rules as booking
+from bot.booking.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Workshop,
+    WorkshopStatus,
+    WorkshopText,
+)
+from bot.booking.rules import Context
+from bot.i18n.latin import to_latin
+from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
+from bot.kit.errors import NotFound
+from bot.people.models import Role, User
+from bot.people.profile import CITIES, PROGRAMMES
+from bot.people.roles import require
+
+KINDS = (
+    "cv_jobs",
+    "business",
+    "vocational",
+    "psychosocial",
+    "digital",
+    "money",
+    "skills",
+    "club",
+    "other",
+)
+ONLINE = "online"  # the city filter's key for workshops without a place
+# Staff write texts in these; Serbian Latin is derived from Cyrillic.
+TEXT_LOCALES = (SR_CYRL, BG, EN)
+TITLE_LIMIT = 120
+DESCRIPTION_LIMIT = 1000
+PLACE_LIMIT = 300
+MAX_CAPACITY = 500
+PAGE_SIZE = 5
+DEFAULT_CUTOFF = timedelta(hours=2)
+
+
+def clean(text: str | None, limit: int) -> str | None:
+    cleaned = " ".join((text or "").split())
+    return cleaned[:limit] or None
+
+
+def clean_block(text: str | None, limit: int) -> str | None:
+    """Descriptions keep their line breaks."""
+    lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
+    return "\n".join(lines).strip()[:limit] or None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A workshop's fields as staff give them (in the bot or in an import file)."""
+
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    description: str | None = None
+    city: str | None = None
+    address: str | None = None
+    online_url: str | None = None
+    closes_at: datetime | None = None  # None: DEFAULT_CUTOFF before the start
+    languages: tuple[str, ...] = ()
+    programme: str | None = None
+    texts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    ref: str | None = None
+
+    def problems(self, now: datetime) -> list[str]:
+        found = []
+        if self.kind not in KINDS:
+            found.append(f"type {self.kind!r} is not one of {', '.join(KINDS)}")
+        if not clean(self.title, TITLE_LIMIT + 1):
+            found.append("the title is empty")
+        elif len(clean(self.title, TITLE_LIMIT + 1) or "") > TITLE_LIMIT:
+            found.append(f"the title is longer than {TITLE_LIMIT} characters")
+        if self.ends_at <= self.starts_at:
+            found.append("it ends before it starts")
+        if self.starts_at <= now:
+            found.append("it starts in the past")
+        if not 1 <= self.capacity <= MAX_CAPACITY:
+            found.append(f"capacity must be 1 to {MAX_CAPACITY}")
+        if self.city is not None and self.city not in CITIES:
+            found.append(f"city {self.city!r} is not one of {', '.join(CITIES)}")
+        if self.city is None and not self.online_url:
+            found.append("give a city and address, or an online link")
+        if self.city is not None and not self.address:
+            found.append("a workshop in a city needs an address")
+        if self.online_url and not self.online_url.startswith(("https://", "http://")):
+            found.append("the online link must start with https://")
+        if self.closes_at is not None and self.closes_at > self.starts_at:
+            found.append("booking must close before the start")
+        for code in self.languages:
+            if code not in TEXT_LOCALES:
+                found.append(f"language {code!r} is not one of {', '.join(TEXT_LOCALES)}")
+        if self.programme is not None and self.programme not in PROGRAMMES:
+            found.append(f"programme {self.programme!r} is not one of {', '.join(PROGRAMMES)}")
+        for code in self.texts:
+            if code not in TEXT_LOCALES:
+                found.append(f"texts in {code!r}: only {', '.join(TEXT_LOCALES)}")
+        return found
+
+
+def _apply(workshop: Workshop, draft: Draft) -> None:
+    workshop.kind = draft.kind
+    workshop.title = clean(draft.title, TITLE_LIMIT) or ""
+    workshop.description = clean_block(draft.description, DESCRIPTION_LIMIT)
+    workshop.city = draft.city
+    workshop.address = clean(draft.address, PLACE_LIMIT)
+    workshop.online_url = clean(draft.online_url, PLACE_LIMIT)
+    workshop.starts_at, workshop.ends_at = draft.starts_at, draft.ends_at
+    workshop.closes_at = draft.closes_at or draft.starts_at - DEFAULT_CUTOFF
+    workshop.languages = ",".join(draft.languages)
+    workshop.programme = draft.programme
+
+
+async def create(session: AsyncSession, actor: User | None, draft: Draft, ctx: Context) -> Workshop:
+    """`actor` None: an import, checked by its caller."""
+    if actor is not None:
+        require(actor, Role.STAFF)
+    problems = draft.problems(ctx.now)
+    if problems:
+        raise ValueError("; ".join(problems))
+    workshop = Workshop(
+        ref=draft.ref,
+        capacity=draft.capacity,
+        booked=0,
+        status=WorkshopStatus.SCHEDULED,
+        created_by_id=actor.id if actor else None,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    _apply(workshop, draft)
+    session.add(workshop)
+    await session.flush()
+    for code, (title, description) in draft.texts.items():
+        await set_text(session, None, workshop.id, code, title, description)
+    return workshop
+
+
+def draft_of(workshop: Workshop) -> Draft:
+    return Draft(
+        kind=workshop.kind,
+        title=workshop.title,
+        starts_at=workshop.starts_at,
+        ends_at=workshop.ends_at,
+        capacity=workshop.capacity,
+        description=workshop.description,
+        city=workshop.city,
+        address=workshop.address,
+        online_url=workshop.online_url,
+        closes_at=workshop.closes_at,
+        languages=tuple(code for code in workshop.languages.split(",") if code),
+        programme=workshop.programme,
+        ref=workshop.ref,
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    workshop: Workshop
+    told: int  # people who will get a message about it
+
+
+async def update(
+    session: AsyncSession, actor: User | None, workshop_id: int, draft: Draft, ctx: Context
+) -> Change:
+    """New fields for a scheduled workshop; booked people hear about a new time or place."""
+    if actor is not None:
+        require(actor, Role.STAFF)
+    workshop = await rows.lock_workshop(session, workshop_id)
+    if workshop is None or workshop.status != WorkshopStatus.SCHEDULED:
+        raise NotFound("workshop")
+    before = draft_of(workshop)
+    if draft.closes_at is None or (
+        draft.starts_at != before.starts_at and draft.closes_at == before.closes_at
+    ):
+        # A new start keeps the same cut-off before it.
+        gap = workshop.starts_at - workshop.closes_at
+        draft = replace(draft, closes_at=draft.starts_at - gap)
+    problems = draft.problems(ctx.now)
+    if problems:
+        raise ValueError("; ".join(problems))
+    _apply(workshop, draft)
+    workshop.updated_at = ctx.now
+    await session.flush()
+    told = 0
+    moved = (draft.starts_at, draft.ends_at) != (before.starts_at, before.ends_at)
+    placed = (draft.city, draft.address, draft.online_url) != (
+        before.city,
+        before.address,
+        before.online_url,
+    )
+    if moved or placed:
+        for item, person in await rows.of_workshop(session, workshop.id, rows.ACTIVE):
+            item.starts_at, item.ends_at = workshop.starts_at, workshop.ends_at
+            await booking.sync_reminders(session, item, person, ctx)
+            if item.status == BookingStatus.BOOKED:
+                await booking.tell(session, item, person, booking.CHANGED, ctx)
+                told += 1
+    if draft.capacity != before.capacity:
+        told += await _resize(session, workshop, draft.capacity, ctx)
+    return Change(workshop, told)
+
+
+async def _resize(session: AsyncSession, workshop: Workshop, capacity: int, ctx: Context) -> int:
+    workshop.capacity = capacity
+    await session.flush()
+    excess = workshop.booked - capacity
+    if excess <= 0:
+        await booking.fill_free_seats(session, workshop.id, ctx)
+        return 0
+    held = await rows.of_workshop(
+        session, workshop.id, [BookingStatus.OFFERED, BookingStatus.BOOKED]
+    )
+    # Offers first, then the latest bookings.
+    held = sorted(
+        held,
+        key=lambda pair: (pair[0].status == BookingStatus.OFFERED, pair[0].queued_at, pair[0].id),
+        reverse=True,
+    )
+    told = 0
+    for item, person in held[:excess]:
+        await rows.set_status(session, item.id, [item.status], BookingStatus.WAITING, ctx.now)
+        item = await rows.get(session, item.id) or item
+        item.offer_expires_at = None
+        await booking.sync_reminders(session, item, person, ctx)
+        await booking.tell(session, item, person, booking.RELEASED, ctx)
+        told += 1
+    await rows.add_seats(session, workshop.id, -told)
+    return told
+
+
+async def cancel(
+    session: AsyncSession, actor: User | None, workshop_id: int, ctx: Context
+) -> Change:
+    if actor is not None:
+        require(actor, Role.STAFF)
+    workshop = await rows.lock_workshop(session, workshop_id)
+    if workshop is None or workshop.status != WorkshopStatus.SCHEDULED:
+        raise NotFound("workshop")
+    workshop.status = WorkshopStatus.CANCELLED
+    workshop.booked = 0
+    workshop.updated_at = ctx.now
+    await session.flush()
+    told = 0
+    for item, person in await rows.of_workshop(session, workshop.id, rows.ACTIVE):
+        await rows.set_status(session, item.id, rows.ACTIVE, BookingStatus.CALLED_OFF, ctx.now)
+        item = await rows.get(session, item.id) or item
+        await booking.sync_reminders(session, item, person, ctx)
+        await booking.tell(session, item, person, booking.CALLED_OFF, ctx)
+        told += 1
+    return Change(workshop, told)
+
+
+async def set_text(
+    session: AsyncSession,
+    actor: User | None,
+    workshop_id: int,
+    locale: str,
+    title: str,
+    description: str | None,
+) -> WorkshopText:
+    if actor is not None:
+        require(actor, Role.STAFF)
+    if locale not in TEXT_LOCALES:
+        raise ValueError(f"texts in {locale!r}")
+    cleaned = clean(title, TITLE_LIMIT)
+    if cleaned is None:
+        raise ValueError("empty title")
+    row = await session.scalar(
+        select(WorkshopText).where(
+            WorkshopText.workshop_id == workshop_id, WorkshopText.locale == locale
+        )
+    )
+    if row is None:
+        row = WorkshopText(workshop_id=workshop_id, locale=locale, title=cleaned)
+        session.add(row)
+    row.title = cleaned
+    row.description = clean_block(description, DESCRIPTION_LIMIT)
+    await session.flush()
+    return row
+
+
+def text_for(
+    workshop: Workshop, texts: Sequence[WorkshopText], locale: str
+) -> tuple[str, str | None]:
+    """Title and description in the person's language, else the text for everyone."""
+    by_locale = {t.locale: t for t in texts if t.workshop_id == workshop.id}
+    source = SR_CYRL if locale == SR_LATN else locale
+    text = by_locale.get(source)
+    if text is None:
+        return workshop.title, workshop.description
+    if locale == SR_LATN:
+        return to_latin(text.title), to_latin(text.description) if text.description else None
+    return text.title, text.description
+
+
+async def texts_of(session: AsyncSession, workshop_ids: Sequence[int]) -> list[WorkshopText]:
+    if not workshop_ids:
+        return []
+    return list(
+        (
+            await session.scalars(
+                select(WorkshopText).where(WorkshopText.workshop_id.in_(list(workshop_ids)))
+            )
+        ).all()
+    )
+
+
+# What young people see
+
+
+def seats_left(workshop: Workshop) -> int:
+    return max(0, workshop.capacity - workshop.booked)
+
+
+def city_key(workshop: Workshop) -> str:
+    return workshop.city or ONLINE
+
+
+@dataclass(frozen=True)
+class Listing:
+    workshops: list[Workshop]
+    texts: list[WorkshopText]
+    mine: dict[int, Booking]
+    page: int
+    pages: int
+    cities: list[str]  # the filter's choices: places with upcoming workshops
+    kinds: list[str]
+
+
+async def _upcoming_visible(session: AsyncSession, user: User, now: datetime) -> list[Workshop]:
+    found = (
+        await session.scalars(
+            select(Workshop)
+            .where(Workshop.status == WorkshopStatus.SCHEDULED, Workshop.starts_at > now)
+            .order_by(Workshop.starts_at, Workshop.id)
+        )
+    ).all()
+    return [w for w in found if booking.visible_to(w, user)]
+
+
+async def upcoming(
+    session: AsyncSession,
+    user: User,
+    now: datetime,
+    *,
+    city: str = "",
+    kind: str = "",
+    page: int = 0,
+) -> Listing:
+    every = await _upcoming_visible(session, user, now)
+    cities = sorted({city_key(w) for w in every}, key=lambda c: (c == ONLINE, c))
+    kinds = [k for k in KINDS if any(w.kind == k for w in every)]
+    chosen = [
+        w for w in every if (not city or city_key(w) == city) and (not kind or w.kind == kind)
+    ]
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = chosen[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ids = [w.id for w in shown]
+    mine = {
+        b.workshop_id: b
+        for b in (
+            await session.scalars(
+                select(Booking).where(
+                    Booking.user_id == user.id,
+                    Booking.workshop_id.in_(ids),
+                    Booking.status.in_(list(rows.ACTIVE)),
+                )
+            )
+        ).all()
+        if b.workshop_id is not None
+    }
+    return Listing(shown, await texts_of(session, ids), mine, page, pages, cities, kinds)
+
+
+async def has_upcoming(session: AsyncSession, user: User, now: datetime, kind: str) -> bool:
+    return any(w.kind == kind for w in await _upcoming_visible(session, user, now))
+
+
+@dataclass(frozen=True)
+class Card:
+    workshop: Workshop
+    texts: list[WorkshopText]
+    mine: Booking | None
+    waiting: int
+
+
+async def card(session: AsyncSession, user: User, workshop_id: int) -> Card:
+    workshop = await rows.fresh_workshop(session, workshop_id)
+    if (
+        workshop is None
+        or workshop.status != WorkshopStatus.SCHEDULED
+        or not booking.visible_to(workshop, user)
+    ):
+        raise NotFound("workshop")
+    mine = await rows.for_workshop(session, workshop.id, user.id)
+    counts = (await rows.counts(session, [workshop.id])).get(workshop.id, {})
+    return Card(
+        workshop,
+        await texts_of(session, [workshop.id]),
+        mine if mine is not None and mine.status in rows.ACTIVE else None,
+        counts.get(BookingStatus.WAITING, 0),
+    )
+
+
+# What staff see
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    workshops: list[Workshop]
+    counts: dict[int, dict[str, int]]
+    page: int
+    pages: int
+
+
+async def staff_listing(
+    session: AsyncSession, actor: User, now: datetime, page: int, *, past: bool = False
+) -> StaffPage:
+    require(actor, Role.STAFF)
+    query = select(Workshop)
+    if past:
+        query = query.where(Workshop.starts_at <= now).order_by(Workshop.starts_at.desc())
+    else:
+        query = query.where(Workshop.ends_at > now).order_by(Workshop.starts_at)
+    every = list((await session.scalars(query.order_by(Workshop.id))).all())
+    pages = max(1, -(-len(every) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = every[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return StaffPage(shown, await rows.counts(session, [w.id for w in shown]), page, pages)
+
+
+async def staff_workshop(session: AsyncSession, actor: User, workshop_id: int) -> Workshop:
+    require(actor, Role.STAFF)
+    workshop = await rows.fresh_workshop(session, workshop_id)
+    if workshop is None:
+        raise NotFound("workshop")
+    return workshop
+
+
+@dataclass(frozen=True)
+class Participants:
+    workshop: Workshop
+    booked: list[tuple[Booking, User]]
+    waiting: list[tuple[Booking, User]]  # offered ones first, then in queue order
+
+
+async def participants(session: AsyncSession, actor: User, workshop_id: int) -> Participants:
+    workshop = await staff_workshop(session, actor, workshop_id)
+    booked = await rows.of_workshop(session, workshop.id, [BookingStatus.BOOKED])
+    queue = await rows.of_workshop(
+        session, workshop.id, [BookingStatus.OFFERED, BookingStatus.WAITING]
+    )
+    queue = sorted(queue, key=lambda p: (p[0].status != BookingStatus.OFFERED, p[0].queued_at))
+    return Participants(workshop, list(booked), list(queue))
+
+
+async def mark_attendance(
+    session: AsyncSession, actor: User, booking_id: int, value: str | None, now: datetime
+) -> Booking:
+    """Staff (or the booking's counsellor) mark who came, once the event has begun."""
+    item = await rows.get(session, booking_id)
+    if item is None or item.status != BookingStatus.BOOKED:
+        raise NotFound("booking")
+    if value is not None and value not in Attendance.__members__.values():
+        raise ValueError("attendance")
+    if item.workshop_id is not None:
+        require(actor, Role.STAFF)
+    else:
+        await counselling.check_counsellor_of(session, actor, item)
+    if item.starts_at > now:
+        raise ValueError("not begun yet")
+    item.attendance = value
+    item.updated_at = now
+    await session.flush()
+    return item
+
+
+CSV_COLUMNS = ("name", "language", "status", "booked_at_utc", "attendance")
+
+
+async def participants_csv(session: AsyncSession, actor: User, workshop_id: int) -> bytes:
+    listing = await participants(session, actor, workshop_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for item, person in [*listing.booked, *listing.waiting]:
+        writer.writerow(
+            [
+                _cell(person.display_name or ""),
+                person.locale,
+                item.status,
+                item.created_at.strftime("%Y-%m-%d %H:%M"),
+                item.attendance or "",
+            ]
+        )
+    # Excel opens UTF-8 with a BOM correctly (Cyrillic names).
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def _cell(value: str) -> str:
+    """A name starting with = + - @ would run as a formula in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,1 @@
+"""The chat part of announcements: the composer, the rendered announcement and the sender."""

@@ -1,0 +1,62 @@
+"""An announcement as one reader sees it: the text for their language, the photo, the button.
+The preview and the sender both build it here, so the preview is exactly what people get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.broadcasts import rules as broadcasts
+from bot.broadcasts.models import Broadcast, ButtonKind
+from bot.kit.texts import _
+
+
+@dataclass(frozen=True)
+class Content:
+    texts: dict[str, str]
+    photo: str | None
+    button_kind: str | None
+    button_value: str | None
+
+    @classmethod
+    def of(cls, broadcast: Broadcast, texts: dict[str, str]) -> Content:
+        return cls(texts, broadcast.photo_file_id, broadcast.button_kind, broadcast.button_value)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    photo: str | None
+    markup: InlineKeyboardMarkup | None
+
+
+def render(content: Content, locale: str) -> Rendered:
+    """In the reader's locale: call inside `i18n.use_locale(locale)` for the button label."""
+    text = broadcasts.text_for(content.texts, locale) or ""
+    return Rendered(text, content.photo, _markup(content))
+
+
+def _markup(content: Content) -> InlineKeyboardMarkup | None:
+    if content.button_kind == ButtonKind.URL and content.button_value:
+        button = InlineKeyboardButton(text=_("🔗 Open the link"), url=content.button_value)
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    # A later "open workshop N" button becomes a callback button here.
+    return None
+
+
+async def send(
+    bot: Bot, chat_id: int, rendered: Rendered, *, request_timeout: int | None = None
+) -> Message:
+    if rendered.photo:
+        return await bot.send_photo(
+            chat_id,
+            rendered.photo,
+            caption=rendered.text,
+            reply_markup=rendered.markup,
+            request_timeout=request_timeout,
+        )
+    return await bot.send_message(
+        chat_id, rendered.text, reply_markup=rendered.markup, request_timeout=request_timeout
+    )

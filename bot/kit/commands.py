@@ -1,0 +1,80 @@
+"""Each role's command list, per language: defaults per Telegram language, then per chat.
+
+Telegram only knows "sr" (no script), so a person's own chat scope carries their exact choice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+
+from bot.i18n.locales import BG, EN, SR_CYRL
+from bot.kit.texts import N_
+from bot.people.models import Role
+
+log = logging.getLogger(__name__)
+
+
+def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
+    items = [
+        ("menu", N_("Main menu")),
+        ("sos", N_("Help now: emergency numbers")),
+    ]
+    if role == Role.YOUTH:
+        items += [
+            ("plan", N_("My plan")),
+            ("assess", N_("Self-assessment")),
+            ("progress", N_("My progress")),
+            ("workshops", N_("Workshops")),
+            ("counselling", N_("Counselling")),
+            ("bookings", N_("My bookings")),
+        ]
+    if role == Role.MENTOR:
+        items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]
+        items += [("announce", N_("Message my young people"))]
+        items += [("today", N_("My counselling day"))]
+    elif role == Role.STAFF:
+        items += [("people", N_("People")), ("invite", N_("Invite a mentor"))]
+        items += [("announce", N_("Announcements"))]
+        items += [("workshops", N_("Workshops")), ("today", N_("My counselling day"))]
+    items += [
+        ("language", N_("Change language")),
+        ("privacy", N_("Privacy notice")),
+        ("mydata", N_("Download my data")),
+        ("deleteme", N_("Delete my data")),
+        ("help", N_("How Putokaz works")),
+        ("cancel", N_("Stop what I am doing")),
+    ]
+    return [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in items]
+
+
+async def set_defaults(bot: Bot, i18n: I18n) -> None:
+    """What someone sees before the bot knows them: the young person's list."""
+    await bot.set_my_commands(commands_for(Role.YOUTH, i18n, EN), scope=BotCommandScopeDefault())
+    for language in (EN, SR_CYRL, BG):
+        await bot.set_my_commands(
+            commands_for(Role.YOUTH, i18n, language),
+            scope=BotCommandScopeDefault(),
+            language_code=language,
+        )
+
+
+async def set_for_chat(bot: Bot, i18n: I18n, chat_id: int, role: str, locale: str) -> None:
+    """Best effort: a failed command list must never fail the update that changed it."""
+    try:
+        await bot.set_my_commands(
+            commands_for(role, i18n, locale), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
+    except TelegramAPIError as exc:
+        log.warning("setMyCommands for a chat failed: %s", exc.message)
+
+
+async def clear_for_chat(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:
+        log.warning("deleteMyCommands for a chat failed: %s", exc.message)

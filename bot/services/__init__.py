@@ -1,1 +1,0 @@
-"""The rules of Putokaz. Plain Python over repositories: no Telegram types here."""

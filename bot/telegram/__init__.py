@@ -1,1 +1,0 @@
-"""Telegram layer: thin handlers that parse, call a service and render."""

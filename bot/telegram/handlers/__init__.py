@@ -1,1 +1,0 @@
-"""One router per feature; `bot.telegram.factory` assembles them in order."""
