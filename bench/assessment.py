@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.throughput import Counter, fresh_database
 from bot.app import create_bot
 from bot.assessment import chart
+from bot.assessment.telegram.callbacks import AssessCb
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -49,7 +50,6 @@ from bot.db.migrate import upgrade_to_head
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
-from bot.kit.callbacks import AssessCb
 from bot.kit.sealing import new_key
 from bot.people import rules as people
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage

@@ -38,6 +38,7 @@ from bot.app import create_bot
 from bot.booking import workshops
 from bot.booking.models import Booking, BookingStatus
 from bot.booking.rules import Context
+from bot.booking.telegram.callbacks import WorkshopsAction, WorkshopsCb
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -45,7 +46,6 @@ from bot.db.migrate import upgrade_to_head
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
-from bot.kit.callbacks import WorkshopsCb
 from bot.plans.reminders import ReminderRules
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -74,7 +74,7 @@ async def press_book(
     """Everyone presses "book" at once; seconds from each push to its answerCallbackQuery."""
     since = fake.mark()
     pushed: dict[str, float] = {}
-    data = WorkshopsCb(a="book", id=workshop_id).pack()
+    data = WorkshopsCb(a=WorkshopsAction.BOOK, id=workshop_id).pack()
     for user in users:
         start = time.monotonic()
         user.click_data(targets[user.id], data)

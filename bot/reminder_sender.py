@@ -60,6 +60,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
 from bot.kit import keyboards as kb
+from bot.kit.callbacks import Page
 from bot.kit.middlewares.errors import describe
 from bot.kit.pacing import Pacer
 from bot.kit.retry import background_sending
@@ -486,7 +487,7 @@ class ReminderSender:
             return False
         with self.i18n.context(), self.i18n.use_locale(mentor.locale):
             text = digest_text(mentor, late)
-            markup = kb.only([kb.nav(_("👥 My young people"), "mentees")])
+            markup = kb.only([kb.nav(_("👥 My young people"), Page.MENTEES)])
         if not await self._slot():
             await self._digest_written(claimed, release=token)
             return False

@@ -10,7 +10,7 @@ import pytest
 
 from bot.assessment.chart import LABELS_KEY, png_text
 from bot.assessment.questionnaire import Question, Questionnaire, load_all
-from bot.kit.callbacks import AssessCb
+from bot.assessment.telegram.callbacks import AssessCb
 from bot.kit.sealing import new_key
 from tests.conftest import ADMIN_ID
 from tests.conversation import tr

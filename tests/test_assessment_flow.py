@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from bot import app
 from bot.assessment import chart, questionnaire
 from bot.assessment.models import Assessment, AssessmentAnswer
+from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
 from bot.config import Settings
-from bot.kit.callbacks import AssessCb, MenteeResultsCb, NavCb, StepCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.dialog_errors import DialogError
 from bot.kit.sealing import new_key
 from tests.assessment_steps import (
@@ -250,7 +251,7 @@ async def test_the_mentor_sees_results_and_only_the_text_they_were_allowed(
     assert other.last_answer == REFUSAL
     await youth.click_data(MenteeResultsCb(youth=youth_user.id).pack())
     assert youth.last_answer == tr("sr", REFUSAL)
-    await other.click_data(NavCb(to="as_stats").pack())
+    await other.click_data(NavCb(to=Page.AS_STATS).pack())
     assert other.last_answer == REFUSAL
 
     # Staff see numbers per domain and never what anyone wrote.
@@ -276,11 +277,11 @@ async def test_forged_assessment_buttons_are_refused(keyed: Harness) -> None:
     theirs = data_of(message)[0]
     other = await onboard(keyed, "en", first_name="Other")
     for data in (
-        AssessCb(act="a", id=theirs.id, q=theirs.q, o=0).pack(),
-        AssessCb(act="p", id=theirs.id, q=theirs.q).pack(),
-        AssessCb(act="z", id=theirs.id, q=theirs.q).pack(),
+        AssessCb(act=AssessAction.ANSWER, id=theirs.id, q=theirs.q, o=0).pack(),
+        AssessCb(act=AssessAction.PAUSE, id=theirs.id, q=theirs.q).pack(),
+        f"as:z:{theirs.id}:{theirs.q}:0",  # an action no button has
         StepCb(id=theirs.id, step="career").pack(),
-        NavCb(to="as_steps").pack(),
+        NavCb(to=Page.AS_STEPS).pack(),
         "as:a:not-a-number",
     ):
         await other.click_data(data)

@@ -9,8 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.booking.models import Booking, BookingStatus, Counsellor, Workshop
+from bot.booking.telegram.callbacks import (
+    BookingAction,
+    BookingCb,
+    CounselAction,
+    CounselCb,
+    StaffWsAction,
+    StaffWsCb,
+    WorkshopsAction,
+    WorkshopsCb,
+)
 from bot.i18n.formatting import fmt_datetime
-from bot.kit.callbacks import BookingCb, CounselCb, StaffWsCb, WorkshopsCb
 from tests.booking_support import counsellor_with_hours, fresh, slots_of, workshop
 from tests.conversation import ALL_LOCALES, labels, onboard, tr
 from tests.harness import Harness, Person
@@ -76,7 +85,7 @@ async def test_many_press_book_on_the_last_seat_at_once(harness: Harness) -> Non
     assert (await fresh(harness.sessions, found.id)).booked == 1
     # A double tap by the winner books nothing more.
     winner = people[answers.index("✅ Booked! See you there.")]
-    await winner.click_data(WorkshopsCb(a="book", id=found.id).pack())
+    await winner.click_data(WorkshopsCb(a=WorkshopsAction.BOOK, id=found.id).pack())
     assert winner.last_answer == "You have booked this already. 🙂"
     async with harness.sessions() as session:
         rows = (await session.scalars(select(Booking))).all()
@@ -121,7 +130,7 @@ async def test_buttons_of_others_and_of_cancelled_things_are_refused(harness: Ha
     await owner.click("✅ Book a seat")
     slot = (await slots_of(harness.sessions, counsellor_id))[0]
     other_slot = (await slots_of(harness.sessions, other_id))[0]
-    await owner.click_data(CounselCb(a="slot", s="career", id=slot.id).pack())
+    await owner.click_data(CounselCb(a=CounselAction.SLOT, s="career", id=slot.id).pack())
     async with harness.sessions() as session:
         seat, appointment = (await session.scalars(select(Booking).order_by(Booking.id))).all()
     from bot.booking import workshops
@@ -131,26 +140,26 @@ async def test_buttons_of_others_and_of_cancelled_things_are_refused(harness: Ha
         await workshops.cancel(session, None, gone.id, ctx())
     await stranger.send("/menu")
     for data in [
-        BookingCb(a="open", id=seat.id).pack(),
-        BookingCb(a="cancel", id=seat.id).pack(),
-        BookingCb(a="cancelok", id=seat.id).pack(),
-        BookingCb(a="ics", id=seat.id).pack(),
-        BookingCb(a="take", id=seat.id).pack(),
-        BookingCb(a="move", id=appointment.id).pack(),
-        WorkshopsCb(a="book", id=gone.id).pack(),
-        WorkshopsCb(a="wait", id=gone.id).pack(),
-        WorkshopsCb(a="open", id=gone.id).pack(),
-        CounselCb(a="slot", s="career", id=other_slot.id).pack(),
-        CounselCb(a="svc", s="career", b=appointment.id).pack(),
-        StaffWsCb(a="card", id=found.id).pack(),
-        StaffWsCb(a="cancelok", id=found.id).pack(),
+        BookingCb(a=BookingAction.OPEN, id=seat.id).pack(),
+        BookingCb(a=BookingAction.CANCEL, id=seat.id).pack(),
+        BookingCb(a=BookingAction.CANCEL_CONFIRMED, id=seat.id).pack(),
+        BookingCb(a=BookingAction.CALENDAR_FILE, id=seat.id).pack(),
+        BookingCb(a=BookingAction.TAKE, id=seat.id).pack(),
+        BookingCb(a=BookingAction.MOVE, id=appointment.id).pack(),
+        WorkshopsCb(a=WorkshopsAction.BOOK, id=gone.id).pack(),
+        WorkshopsCb(a=WorkshopsAction.WAIT, id=gone.id).pack(),
+        WorkshopsCb(a=WorkshopsAction.OPEN, id=gone.id).pack(),
+        CounselCb(a=CounselAction.SLOT, s="career", id=other_slot.id).pack(),
+        CounselCb(a=CounselAction.SERVICE, s="career", b=appointment.id).pack(),
+        StaffWsCb(a=StaffWsAction.CARD, id=found.id).pack(),
+        StaffWsCb(a=StaffWsAction.CANCEL_CONFIRMED, id=found.id).pack(),
     ]:
         await stranger.click_data(data)
         assert stranger.last_answer == REFUSAL, data
         assert "Owner" not in stranger.last.body
     # The owner cannot move their appointment to another counsellor's time either.
     await owner.click_data(
-        CounselCb(a="slot", s="legal", b=appointment.id, id=other_slot.id).pack()
+        CounselCb(a=CounselAction.SLOT, s="legal", b=appointment.id, id=other_slot.id).pack()
     )
     assert owner.last_answer == REFUSAL
     async with harness.sessions() as session:

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.broadcasts.models import Broadcast, BroadcastStatus
+from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
 from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.i18n.formatting import fmt_date
 from bot.i18n.locales import LANGUAGE_NAMES
-from bot.kit.callbacks import AudienceCb, BcCb, WhenCb
 from bot.people.models import User
 from tests.broadcast_support import TOKEN, deliveries, seed
 from tests.conftest import ADMIN_ID
@@ -212,11 +212,11 @@ async def test_a_mentor_writes_only_to_their_own_young_people(harness: Harness) 
     # Forged: a mentor choosing everyone, or a mentor's draft opened by someone else.
     await mentor.click_data(AudienceCb(id=mentor_draft.id, k="all", v="-").pack(), draft)
     assert mentor.last_answer == REFUSAL
-    await stranger.click_data(BcCb(a="open", id=mentor_draft.id).pack(), stranger.last)
+    await stranger.click_data(BcCb(a=BcAction.OPEN, id=mentor_draft.id).pack(), stranger.last)
     assert stranger.last_answer == REFUSAL
-    await stranger.click_data(BcCb(a="now", id=mentor_draft.id).pack(), stranger.last)
+    await stranger.click_data(BcCb(a=BcAction.NOW, id=mentor_draft.id).pack(), stranger.last)
     assert stranger.last_answer == REFUSAL
-    await staff.click_data(BcCb(a="open", id=mentor_draft.id).pack(), staff.last)
+    await staff.click_data(BcCb(a=BcAction.OPEN, id=mentor_draft.id).pack(), staff.last)
     assert staff.last_answer == REFUSAL
 
     await mentor.send("/announce")
@@ -243,22 +243,22 @@ async def test_forged_buttons_for_staff_announcements_are_refused(harness: Harne
     await staff.click("📤 Send now")
     announcement = await latest_broadcast(harness)
     forged = [
-        BcCb(a="show", id=announcement.id),
-        BcCb(a="stop", id=announcement.id),
-        BcCb(a="csv", id=announcement.id),
-        BcCb(a="home"),
-        BcCb(a="nonsense", id=announcement.id),
+        BcCb(a=BcAction.SHOW, id=announcement.id),
+        BcCb(a=BcAction.STOP, id=announcement.id),
+        BcCb(a=BcAction.CSV, id=announcement.id),
+        BcCb(a=BcAction.HOME),
         AudienceCb(id=announcement.id, k="all", v="-"),
         WhenCb(id=announcement.id, d=1, m=600),
     ]
-    for data in forged:
-        await mentor.click_data(data.pack(), mentor.last)
-        if isinstance(data, BcCb) and data.a == "home":
-            continue  # a mentor has a home of their own
-        assert mentor.last_answer == REFUSAL, data
-    for data in forged:
-        await youth.click_data(data.pack(), youth.last)
-        assert youth.last_answer == tr("bg", REFUSAL), data
+    home = BcCb(a=BcAction.HOME).pack()  # a mentor has a home of their own
+    # An action that no button has: it cannot be built, only typed into a forged query.
+    for data in [*(item.pack() for item in forged), f"bc:nonsense:{announcement.id}:"]:
+        await mentor.click_data(data, mentor.last)
+        if data != home:
+            assert mentor.last_answer == REFUSAL, data
+    for item in forged:
+        await youth.click_data(item.pack(), youth.last)
+        assert youth.last_answer == tr("bg", REFUSAL), item
     # A staff audience value that does not exist is refused too.
     await new_announcement(staff)
     draft = await latest_broadcast(harness)

@@ -96,12 +96,15 @@ def _feature_of(name: str) -> str | None:
 
 @pytest.mark.parametrize("feature", FEATURES)
 def test_features_never_import_another_features_telegram_part(feature: str) -> None:
+    """Only a feature's callback data is public: a button may open another feature's screen."""
     offenders = sorted(
         f"{importer} imports {imported}"
         for importer, imported_set in GRAPH.items()
         if _feature_of(importer) == feature
         for imported in imported_set
-        if _feature_of(imported) not in (None, feature) and ".telegram" in imported
+        if _feature_of(imported) not in (None, feature)
+        and ".telegram" in imported
+        and not imported.endswith(".telegram.callbacks")
     )
     assert offenders == []
 
@@ -133,3 +136,35 @@ def test_rules_import_neither_telegram_nor_the_web() -> None:
                 if any(m.split(".")[0] in {"aiogram", "aiohttp", "jinja2"} for m in modules):
                     offenders.append(name)
     assert sorted(set(offenders)) == []
+
+
+def test_callback_prefixes_are_unique_and_actions_are_enums() -> None:
+    """Every button's data starts with its own prefix; an action is an enum, never a free string."""
+    import importlib
+    from enum import Enum
+
+    from aiogram.filters.callback_data import CallbackData
+
+    classes: list[type[CallbackData]] = []
+    for name in MODULES:
+        if (name.endswith(".callbacks") and ".telegram" in name) or name == "bot.kit.callbacks":
+            module = importlib.import_module(name)
+            classes += [
+                value
+                for value in vars(module).values()
+                if isinstance(value, type)
+                and issubclass(value, CallbackData)
+                and value is not CallbackData
+                and value.__module__ == name
+            ]
+    prefixes = [cls.__prefix__ for cls in classes]
+    assert len(prefixes) == len(set(prefixes)), sorted(prefixes)
+    action_names = {"a", "act", "action", "to"}
+    loose = [
+        f"{cls.__name__}.{field}"
+        for cls in classes
+        for field, info in cls.model_fields.items()
+        if field in action_names
+        and not (isinstance(info.annotation, type) and issubclass(info.annotation, Enum))
+    ]
+    assert loose == []

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from bot.app import create_bot
 from bot.db.engine import create_engine, create_session_factory
-from bot.kit.callbacks import CalendarCb, MoreTimeCb, NudgeCb, TaskCb
+from bot.kit.callbacks import CalendarAction, CalendarCb
 from bot.kit.pacing import Pacer
 from bot.plans import reminder_rows
 from bot.plans.models import Reminder, ReminderStatus, Task, TaskStatus
+from bot.plans.telegram.callbacks import MoreTimeCb, NudgeCb, TaskAction, TaskCb
 from bot.reminder_sender import ReminderSender
 from tests.conversation import ALL_LOCALES, labels, onboard, stored_user, tr, trn
 from tests.databases import truncate_all
@@ -105,7 +106,7 @@ async def test_more_time_goes_to_the_mentor_and_the_answer_comes_back(harness: H
     assert "Vesna needs more time for: Write a CV" in request.body
     # Asking twice does not bother the mentor twice.
     before = len(mentor.messages)
-    await youth.click_data(TaskCb(id=1, action="more").pack(), card)
+    await youth.click_data(TaskCb(id=1, action=TaskAction.MORE).pack(), card)
     assert len(mentor.messages) == before
     answered = await mentor.click("+1 week", request)
     assert "New deadline for Write a CV" in answered.body
@@ -126,17 +127,17 @@ async def test_buttons_for_someone_elses_plan_are_refused(harness: Harness) -> N
     other_mentor = await new_mentor(harness, Person(harness, harness.fake.user_by_id(42)))
     stranger = await onboard(harness, "en", first_name="Stranger")
     for person, data in [
-        (other_mentor, TaskCb(id=1, action="move").pack()),
-        (other_mentor, TaskCb(id=1, action="cancelok").pack()),
-        (other_mentor, TaskCb(id=1, action="open").pack()),
+        (other_mentor, TaskCb(id=1, action=TaskAction.MOVE).pack()),
+        (other_mentor, TaskCb(id=1, action=TaskAction.CANCEL_CONFIRMED).pack()),
+        (other_mentor, TaskCb(id=1, action=TaskAction.OPEN).pack()),
         (other_mentor, "me:3:plan"),
         (other_mentor, NudgeCb(youth=3, preset=0).pack()),
-        (stranger, TaskCb(id=1, action="done").pack()),
-        (stranger, TaskCb(id=1, action="open").pack()),
-        (stranger, TaskCb(id=1, action="more").pack()),
+        (stranger, TaskCb(id=1, action=TaskAction.DONE).pack()),
+        (stranger, TaskCb(id=1, action=TaskAction.OPEN).pack()),
+        (stranger, TaskCb(id=1, action=TaskAction.MORE).pack()),
         (stranger, "pl:3:0:0"),
         (stranger, NudgeCb(youth=0, preset=0).pack()),
-        (youth, TaskCb(id=1, action="cancelok").pack()),
+        (youth, TaskCb(id=1, action=TaskAction.CANCEL_CONFIRMED).pack()),
     ]:
         await person.click_data(data)
         assert person.last_answer == REFUSAL, data
@@ -156,7 +157,9 @@ async def test_a_past_day_from_an_old_calendar_is_refused(harness: Harness) -> N
     )
     card = await mentor.click("1. Write a CV", mentee_plan)
     calendar_message = await mentor.click("📅 New date", card)
-    await mentor.click_data(CalendarCb(action="d", day="20261101").pack(), calendar_message)
+    await mentor.click_data(
+        CalendarCb(action=CalendarAction.DAY, day="20261101").pack(), calendar_message
+    )
     assert mentor.last_answer == "That day has passed. Please pick another."
     moved = await mentor.click("30", calendar_message)
     assert "Write a CV" in moved.body

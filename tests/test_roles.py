@@ -8,8 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.kit.callbacks import InviteCb, PeopleCb, PersonCb, SetRoleCb, UnlinkCb
 from bot.people.models import Invite, MentorLink
+from bot.people.telegram.callbacks import (
+    InviteAction,
+    InviteCb,
+    PeopleCb,
+    PersonCb,
+    SetRoleCb,
+    UnlinkCb,
+)
 from tests.conftest import ADMIN_ID
 from tests.conversation import (
     ALL_LOCALES,
@@ -150,10 +157,10 @@ async def test_young_people_cannot_use_forged_staff_or_mentor_buttons(harness: H
     youth_user = await stored_user(harness, youth.id)
     assert mentor_user is not None and youth_user is not None
     forged = [
-        InviteCb(action="mentor").pack(),
-        InviteCb(action="mentee").pack(),
-        InviteCb(action="list").pack(),
-        InviteCb(action="revoke", id=1).pack(),
+        InviteCb(action=InviteAction.MENTOR).pack(),
+        InviteCb(action=InviteAction.MENTEE).pack(),
+        InviteCb(action=InviteAction.LIST).pack(),
+        InviteCb(action=InviteAction.REVOKE, id=1).pack(),
         PeopleCb().pack(),
         PersonCb(id=mentor_user.id).pack(),
         SetRoleCb(id=youth_user.id, role="staff").pack(),
@@ -184,7 +191,7 @@ async def test_a_mentor_cannot_change_roles_or_see_people(harness: Harness) -> N
         SetRoleCb(id=mentor_user.id, role="staff", confirmed=True).pack(),
         SetRoleCb(id=staff_user.id, role="youth", confirmed=True).pack(),
         PersonCb(id=staff_user.id).pack(),
-        InviteCb(action="mentor").pack(),
+        InviteCb(action=InviteAction.MENTOR).pack(),
     ):
         await mentor.click_data(data)
         assert mentor.last_answer == REFUSAL, data

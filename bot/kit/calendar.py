@@ -10,11 +10,11 @@ from datetime import date, datetime, time
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n.formatting import fmt_month, weekday_names
-from bot.kit.callbacks import CalendarCb
+from bot.kit.callbacks import CalendarAction, CalendarCb
 
 # A deadline or appointment more than a year ahead is not planned in a chat.
 MONTHS_AHEAD = 12
-_NOTHING = CalendarCb(action="x", day="0").pack()
+_NOTHING = CalendarCb(action=CalendarAction.LABEL, day="0").pack()
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n.locales import BG
 from bot.kit import keyboards as kb
+from bot.kit.callbacks import Page
 from bot.kit.helplines import Helplines
 from bot.kit.texts import _, esc
 
@@ -27,5 +28,5 @@ def help_now(
                 entry += f" ({esc(_(line.note))})"
             lines.append(entry)
         parts.append("\n".join(lines))
-    markup = kb.menu_only() if consented else kb.only([kb.nav(_("⬅️ Back"), "start")])
+    markup = kb.menu_only() if consented else kb.only([kb.nav(_("⬅️ Back"), Page.START)])
     return "\n\n".join(parts), markup

@@ -6,32 +6,20 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
-from bot.kit.callbacks import (
-    BcCb,
-    ConsentCb,
-    DeleteCb,
-    InviteCb,
-    LangCb,
-    MuteCb,
-    NavCb,
-    PeopleCb,
-    PlanCb,
-)
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.texts import _
-from bot.people.models import Role
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
-def nav(text: str, to: str) -> InlineKeyboardButton:
+def nav(text: str, to: Page) -> InlineKeyboardButton:
     return button(text, NavCb(to=to).pack())
 
 
 def back_to_menu() -> InlineKeyboardButton:
-    return nav(_("⬅️ Menu"), "menu")
+    return nav(_("⬅️ Menu"), Page.MENU)
 
 
 def only(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
@@ -40,94 +28,3 @@ def only(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def menu_only() -> InlineKeyboardMarkup:
     return only([back_to_menu()])
-
-
-def languages(selected: str, *, onboarding: bool) -> InlineKeyboardMarkup:
-    rows = []
-    for code in LOCALES:
-        mark = "✓ " if code == selected else ""
-        data = LangCb(code=code, onboarding=onboarding).pack()
-        rows.append([button(mark + LANGUAGE_NAMES[code], data)])
-    if not onboarding:
-        rows.append([nav(_("⬅️ Back"), "settings")])
-    return only(*rows)
-
-
-def consent() -> InlineKeyboardMarkup:
-    return only(
-        [button(_("✅ I agree"), ConsentCb(action="yes").pack())],
-        [button(_("📄 Read more"), ConsentCb(action="more").pack())],
-        [button(_("✖️ No, thanks"), ConsentCb(action="no").pack())],
-    )
-
-
-def declined() -> InlineKeyboardMarkup:
-    return only(
-        [button(_("✅ I changed my mind"), ConsentCb(action="again").pack())],
-        [nav(_("🆘 Help now"), "sos")],
-    )
-
-
-def main_menu(role: str) -> InlineKeyboardMarkup:
-    # Rows built as lists, not with InlineKeyboardBuilder: its export deep-copies every button,
-    # a measurable share of the CPU of /menu, the most frequent screen (bench/throughput.py).
-    rows: list[list[InlineKeyboardButton]]
-    if role == Role.MENTOR:
-        rows = [
-            [nav(_("👥 My young people"), "mentees")],
-            [button(_("➕ Invite a young person"), InviteCb(action="mentee").pack())],
-            [button(_("🔗 My open invites"), InviteCb(action="list").pack())],
-            [button(_("📣 Message my young people"), BcCb(a="home").pack())],
-            [nav(_("📝 Self-assessments"), "m_assess")],
-        ]
-    elif role == Role.STAFF:
-        rows = [
-            [button(_("👤 People"), PeopleCb().pack())],
-            [
-                button(_("➕ Invite a mentor"), InviteCb(action="mentor").pack()),
-                button(_("🔗 Open invites"), InviteCb(action="list").pack()),
-            ],
-            [button(_("📣 Announcements"), BcCb(a="home").pack())],
-            [nav(_("📊 Self-assessments"), "as_stats")],
-            [nav(_("🗓 Workshops"), "workshops")],
-        ]
-    else:
-        rows = [
-            [button(_("📋 My plan"), PlanCb().pack())],
-            [nav(_("📝 Self-assessment"), "assess"), nav(_("📈 My progress"), "progress")],
-            [nav(_("🗓 Workshops"), "workshops"), nav(_("💬 Counselling"), "counsel")],
-            [nav(_("🎫 My bookings"), "bookings")],
-        ]
-    rows.append([nav(_("🆘 Help now"), "sos")])
-    rows.append([nav(_("⚙️ Settings"), "settings"), nav(_("🔒 Privacy"), "privacy")])
-    rows.append([nav(_("❓ Help"), "help")])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def settings(muted: bool = False) -> InlineKeyboardMarkup:
-    mute = (
-        button(_("🔔 Turn announcements on"), MuteCb(muted=False).pack())
-        if muted
-        else button(_("🔕 Turn announcements off"), MuteCb(muted=True).pack())
-    )
-    return only(
-        [nav(_("🌐 Language"), "language"), nav(_("🕒 Time zone"), "tz")],
-        [nav(_("🏙 My town"), "city")],
-        [mute],
-        [back_to_menu()],
-    )
-
-
-def privacy(consented: bool) -> InlineKeyboardMarkup:
-    rows = [[nav(_("📄 Privacy notice"), "notice")], [nav(_("📦 Download my data"), "mydata")]]
-    rows.append([nav(_("🗑 Delete my data"), "deleteme")])
-    if consented:
-        rows.append([back_to_menu()])
-    return only(*rows)
-
-
-def confirm_delete() -> InlineKeyboardMarkup:
-    return only(
-        [button(_("🗑 Yes, delete everything"), DeleteCb(confirm=True).pack())],
-        [button(_("↩️ No, keep it"), DeleteCb(confirm=False).pack())],
-    )

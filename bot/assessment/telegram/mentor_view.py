@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.assessment import rules as assessment
 from bot.assessment.questionnaire import Questionnaires
 from bot.assessment.telegram import screens
-from bot.kit.callbacks import MenteeResultsCb, NavCb
+from bot.assessment.telegram.callbacks import MenteeResultsCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.filters import HasRole
 from bot.kit.render import show
 from bot.kit.sealing import Sealer
@@ -51,7 +52,7 @@ def create_mentor_router() -> Router:
     router = Router(name="assessment_mentor")
     router.message.filter(HasRole(Role.MENTOR))
     router.callback_query.filter(HasRole(Role.MENTOR))
-    router.callback_query.register(mentees, NavCb.filter(F.to == "m_assess"))
+    router.callback_query.register(mentees, NavCb.filter(F.to == Page.M_ASSESS))
     router.callback_query.register(mentee, MenteeResultsCb.filter())
     return router
 
@@ -60,7 +61,7 @@ def create_staff_router() -> Router:
     router = Router(name="assessment_staff")
     router.message.filter(HasRole(Role.STAFF))
     router.callback_query.filter(HasRole(Role.STAFF))
-    router.callback_query.register(figures, NavCb.filter(F.to == "as_stats"))
+    router.callback_query.register(figures, NavCb.filter(F.to == Page.AS_STATS))
     return router
 
 

@@ -20,9 +20,11 @@ from bot.assessment import rules as assessment
 from bot.assessment.questionnaire import Kind, Questionnaires
 from bot.assessment.rules import NotExpectingText, Outcome, Results, Screen, Stale
 from bot.assessment.telegram import screens
+from bot.assessment.telegram.callbacks import AssessAction, AssessCb, StepCb
+from bot.booking.telegram.callbacks import CounselAction, CounselCb, WorkshopsAction, WorkshopsCb
 from bot.clock import Clock
 from bot.kit import notify
-from bot.kit.callbacks import AssessCb, CounselCb, NavCb, StepCb, WorkshopsCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
 from bot.kit.middlewares.callbacks import answer_now
@@ -78,7 +80,7 @@ async def go(
         questionnaires,
         allow_text=sealer is not None,
         now=clock.now(),
-        fresh=callback_data.to == "as_new",
+        fresh=callback_data.to == Page.AS_NEW,
     )
     await _show_outcome(query, outcome, state, session, user, tz, bot, clock)
 
@@ -146,25 +148,25 @@ async def step(
     allow_text, now = sealer is not None, clock.now()
     act = callback_data.act
     try:
-        if act == "a":
+        if act == AssessAction.ANSWER:
             outcome: Outcome = await assessment.choose(
                 session, user, questionnaires, **at,
                 option_index=callback_data.o, allow_text=allow_text, now=now,
             )  # fmt: skip
-        elif act == "s":
+        elif act == AssessAction.SKIP:
             outcome = await assessment.skip(
                 session, user, questionnaires, **at, allow_text=allow_text, now=now
             )
-        elif act == "b":
+        elif act == AssessAction.BACK:
             outcome = await assessment.back(
                 session, user, questionnaires, **at, allow_text=allow_text, now=now
             )
-        elif act in ("y", "n"):
+        elif act in (AssessAction.MENTOR_MAY_READ, AssessAction.MENTOR_MAY_NOT_READ):
             outcome = await assessment.share(
                 session, user, questionnaires, **at,
-                allow=act == "y", allow_text=allow_text, now=now,
+                allow=act == AssessAction.MENTOR_MAY_READ, allow_text=allow_text, now=now,
             )  # fmt: skip
-        elif act == "p":
+        elif act == AssessAction.PAUSE:
             screen = await assessment.check_current(
                 session, user, questionnaires, **at, allow_text=allow_text, now=now
             )
@@ -317,13 +319,13 @@ def create_router() -> Router:
     router.message.filter(HasRole(Role.YOUTH))
     router.callback_query.filter(HasRole(Role.YOUTH))
     router.message.register(overview, Command("assess"))
-    router.callback_query.register(overview, NavCb.filter(F.to == "assess"))
-    router.callback_query.register(go, NavCb.filter(F.to.in_({"as_go", "as_new"})))
+    router.callback_query.register(overview, NavCb.filter(F.to == Page.ASSESS))
+    router.callback_query.register(go, NavCb.filter(F.to.in_({Page.AS_GO, Page.AS_NEW})))
     router.callback_query.register(step, AssessCb.filter())
     router.message.register(my_progress, Command("progress"))
-    router.callback_query.register(my_progress, NavCb.filter(F.to == "progress"))
-    router.callback_query.register(next_steps, NavCb.filter(F.to == "as_steps"))
-    router.callback_query.register(chart_again, NavCb.filter(F.to == "as_chart"))
+    router.callback_query.register(my_progress, NavCb.filter(F.to == Page.PROGRESS))
+    router.callback_query.register(next_steps, NavCb.filter(F.to == Page.AS_STEPS))
+    router.callback_query.register(chart_again, NavCb.filter(F.to == Page.AS_CHART))
     router.callback_query.register(tell_mentor, StepCb.filter())
     router.message.register(
         typed, StateFilter(SelfAssessment.answering), F.text, ~F.text.startswith("/")
@@ -338,7 +340,7 @@ async def next_step_links(
     links = {}
     for step, (what, key) in (await steps.bookable(session, user, now, step_ids)).items():
         if what == steps.WORKSHOP:
-            links[step] = WorkshopsCb(a="list", k=key).pack()
+            links[step] = WorkshopsCb(a=WorkshopsAction.LIST, k=key).pack()
         else:
-            links[step] = CounselCb(a="svc", s=key).pack()
+            links[step] = CounselCb(a=CounselAction.SERVICE, s=key).pack()
     return links

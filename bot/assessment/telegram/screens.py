@@ -13,9 +13,10 @@ from bot.assessment.chart import Radar, Series
 from bot.assessment.questionnaire import Domain, Kind
 from bot.assessment.rules import DomainFigures, MenteeView, Results, Screen
 from bot.assessment.scoring import DomainScore
+from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
 from bot.i18n.formatting import babel_locale, fmt_date
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import AssessCb, MenteeResultsCb, StepCb
+from bot.kit.callbacks import Page
 from bot.kit.texts import _, button_name, esc, name_or_someone, ngettext, paragraphs
 
 ARROWS = {1: "⬆️", 0: "➡️", -1: "⬇️"}
@@ -33,13 +34,15 @@ def question(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
         head += f"\n<i>{esc(_(screen.domain.name))}</i>"
     builder = InlineKeyboardBuilder()
 
-    def data(act: str, option: int = 0) -> str:
+    def data(act: AssessAction, option: int = 0) -> str:
         return AssessCb(act=act, id=screen.assessment_id, q=screen.question.index, o=option).pack()
 
     if screen.awaiting_share:
-        builder.row(kb.button(_("✅ Yes, my mentor may read it"), data("y")))
-        builder.row(kb.button(_("🔒 No, only for me"), data("n")))
-        builder.row(kb.button(_("⏸ Pause"), data("p")))
+        builder.row(
+            kb.button(_("✅ Yes, my mentor may read it"), data(AssessAction.MENTOR_MAY_READ))
+        )
+        builder.row(kb.button(_("🔒 No, only for me"), data(AssessAction.MENTOR_MAY_NOT_READ)))
+        builder.row(kb.button(_("⏸ Pause"), data(AssessAction.PAUSE)))
         return paragraphs(head, _("Thank you! May your mentor read what you wrote?")), (
             builder.as_markup()
         )
@@ -48,15 +51,15 @@ def question(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
         body = paragraphs(body, _("🔒 Only you can read it, unless you allow your mentor."))
     for index, option in enumerate(screen.question.options):
         mark = "✓ " if option.id == screen.chosen else ""
-        builder.row(kb.button(mark + _(option.label), data("a", index)))
+        builder.row(kb.button(mark + _(option.label), data(AssessAction.ANSWER, index)))
     moves = []
     if screen.can_go_back:
-        moves.append(kb.button(_("⬅️ Back"), data("b")))
+        moves.append(kb.button(_("⬅️ Back"), data(AssessAction.BACK)))
     if screen.question.skippable:
-        moves.append(kb.button(_("⏭ Skip"), data("s")))
+        moves.append(kb.button(_("⏭ Skip"), data(AssessAction.SKIP)))
     if moves:
         builder.row(*moves)
-    builder.row(kb.button(_("⏸ Pause"), data("p")))
+    builder.row(kb.button(_("⏸ Pause"), data(AssessAction.PAUSE)))
     return paragraphs(head, body), builder.as_markup()
 
 
@@ -85,7 +88,7 @@ def intro(question_count: int, completed: int) -> tuple[str, InlineKeyboardMarku
                 completed,
             ).format(n=completed)
         )
-    markup = kb.only([kb.nav(_("▶️ Start"), "as_go")], [kb.back_to_menu()])
+    markup = kb.only([kb.nav(_("▶️ Start"), Page.AS_GO)], [kb.back_to_menu()])
     return paragraphs(*parts), markup
 
 
@@ -94,8 +97,8 @@ def resume(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
         n=screen.position, total=screen.total
     )
     markup = kb.only(
-        [kb.nav(_("▶️ Continue"), "as_go")],
-        [kb.nav(_("🔄 Start again"), "as_new")],
+        [kb.nav(_("▶️ Continue"), Page.AS_GO)],
+        [kb.nav(_("🔄 Start again"), Page.AS_NEW)],
         [kb.back_to_menu()],
     )
     return paragraphs(title(), text), markup
@@ -105,7 +108,7 @@ def paused(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "⏸ Paused at question {n} of {total}. Come back any time: Menu → 📝 Self-assessment."
     ).format(n=screen.position, total=screen.total)
-    return text, kb.only([kb.nav(_("▶️ Continue"), "as_go")], [kb.back_to_menu()])
+    return text, kb.only([kb.nav(_("▶️ Continue"), Page.AS_GO)], [kb.back_to_menu()])
 
 
 def _score_line(domain: Domain, score: DomainScore, arrow: str = "") -> str:
@@ -158,7 +161,7 @@ def summary(
         parts.append("\n".join(lines))
     else:
         parts.append(_("👍 No next step stands out right now. Keep going!"))
-    builder.row(kb.nav(_("📈 My progress"), "progress"), kb.back_to_menu())
+    builder.row(kb.nav(_("📈 My progress"), Page.PROGRESS), kb.back_to_menu())
     return paragraphs(*parts), builder.as_markup()
 
 
@@ -205,7 +208,7 @@ def progress(
     head = _("📈 <b>My progress</b>")
     if results is None or results.assessment.completed_at is None:
         text = paragraphs(head, _("You have not finished a self-assessment yet."))
-        return text, kb.only([kb.nav(_("📝 Self-assessment"), "assess")], [kb.back_to_menu()])
+        return text, kb.only([kb.nav(_("📝 Self-assessment"), Page.ASSESS)], [kb.back_to_menu()])
     count = ngettext(
         "Self-assessments finished: {n}. Last one: {date}.",
         "Self-assessments finished: {n}. Last one: {date}.",
@@ -226,8 +229,8 @@ def progress(
             _("This is your first one. Do it again in a few months to see what changed."),
         )
     markup = kb.only(
-        [kb.nav(_("👉 Next steps"), "as_steps"), kb.nav(_("📊 Chart"), "as_chart")],
-        [kb.nav(_("📝 Self-assessment"), "assess")],
+        [kb.nav(_("👉 Next steps"), Page.AS_STEPS), kb.nav(_("📊 Chart"), Page.AS_CHART)],
+        [kb.nav(_("📝 Self-assessment"), Page.ASSESS)],
         [kb.back_to_menu()],
     )
     return text, markup
@@ -254,7 +257,7 @@ def mentee_list(mentees: Sequence[tuple[int, str | None]]) -> tuple[str, InlineK
 def mentee(view: MenteeView, locale: str, tz: str) -> tuple[str, InlineKeyboardMarkup]:
     name = name_or_someone(view.youth.display_name)
     head = _("📝 <b>{name}</b> · self-assessment").format(name=name)
-    markup = kb.only([kb.nav(_("⬅️ Back"), "m_assess")], [kb.back_to_menu()])
+    markup = kb.only([kb.nav(_("⬅️ Back"), Page.M_ASSESS)], [kb.back_to_menu()])
     results = view.results
     if results is None or results.assessment.completed_at is None:
         return paragraphs(head, _("No self-assessment finished yet.")), markup

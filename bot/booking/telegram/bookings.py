@@ -15,10 +15,11 @@ from bot.booking.models import BookingStatus
 from bot.booking.rules import Item
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import BookingAction, BookingCb
 from bot.booking.telegram.replies import position, refusal, send_calendar, texts_of, undo
 from bot.clock import Clock
 from bot.config import Settings
-from bot.kit.callbacks import BookingCb, NavCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import Consented
 from bot.kit.render import show
@@ -179,11 +180,15 @@ def create_router() -> Router:
     router.message.filter(Consented())
     router.callback_query.filter(Consented())
     router.message.register(my_bookings, Command("bookings"))
-    router.callback_query.register(my_bookings, NavCb.filter(F.to == "bookings"))
-    router.callback_query.register(my_bookings, BookingCb.filter(F.a == "list"))
-    router.callback_query.register(open_booking, BookingCb.filter(F.a == "open"))
-    router.callback_query.register(calendar_again, BookingCb.filter(F.a == "ics"))
-    router.callback_query.register(ask_cancel, BookingCb.filter(F.a == "cancel"))
-    router.callback_query.register(cancel_confirmed, BookingCb.filter(F.a == "cancelok"))
-    router.callback_query.register(take_offer, BookingCb.filter(F.a == "take"))
+    router.callback_query.register(my_bookings, NavCb.filter(F.to == Page.BOOKINGS))
+    router.callback_query.register(my_bookings, BookingCb.filter(F.a == BookingAction.LIST))
+    router.callback_query.register(open_booking, BookingCb.filter(F.a == BookingAction.OPEN))
+    router.callback_query.register(
+        calendar_again, BookingCb.filter(F.a == BookingAction.CALENDAR_FILE)
+    )
+    router.callback_query.register(ask_cancel, BookingCb.filter(F.a == BookingAction.CANCEL))
+    router.callback_query.register(
+        cancel_confirmed, BookingCb.filter(F.a == BookingAction.CANCEL_CONFIRMED)
+    )
+    router.callback_query.register(take_offer, BookingCb.filter(F.a == BookingAction.TAKE))
     return router

@@ -21,6 +21,13 @@ from bot.booking import rules as booking
 from bot.booking.models import Attendance, Booking, Counsellor
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import (
+    AttendCb,
+    BookingAction,
+    BookingCb,
+    CounselAction,
+    CounselCb,
+)
 from bot.booking.telegram.participants import participants_screen
 from bot.booking.telegram.replies import calendar_file, refusal, undo
 from bot.booking.telegram.screens import ATTENDANCE_MARKS, attendance_buttons
@@ -29,14 +36,14 @@ from bot.config import Settings
 from bot.i18n.formatting import fmt_day, fmt_time
 from bot.kit import calendar
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import AttendCb, BookingCb, CounselCb, NavCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.filters import Consented
 from bot.kit.render import show
 from bot.kit.texts import _, esc, name_or_someone, paragraphs
 from bot.people.models import Role, User
 
-_NOTHING = CounselCb(a="x").pack()
+_NOTHING = CounselCb(a=CounselAction.LABEL).pack()
 
 
 def _today(clock: Clock, tz: str) -> date:
@@ -82,9 +89,9 @@ async def month(
     counsellor_id = moving.counsellor_id if moving else None
     days = await counselling.free_days(session, user, service, tz, clock.now(), counsellor_id)
     back = (
-        BookingCb(a="open", id=callback_data.b).pack()
+        BookingCb(a=BookingAction.OPEN, id=callback_data.b).pack()
         if callback_data.b
-        else NavCb(to="counsel").pack()
+        else NavCb(to=Page.COUNSEL).pack()
     )
     extra = [[kb.button(_("⬅️ Back"), back)]]
     if not days:
@@ -108,7 +115,7 @@ async def month(
         pickable=lambda day: day in days,
         last=max(days),
     )
-    if callback_data.a == "svc":
+    if callback_data.a == CounselAction.SERVICE:
         shown = min(days)
     text = paragraphs(
         f"💬 <b>{screens.service_name(service)}</b>",
@@ -152,7 +159,8 @@ async def _show_day(
     for slot, counsellor in found:
         label = screens.slot_label(slot.starts_at, counsellor, user.locale, tz, many)
         builder.button(
-            text=label, callback_data=CounselCb(a="slot", s=data.s, b=data.b, id=slot.id)
+            text=label,
+            callback_data=CounselCb(a=CounselAction.SLOT, s=data.s, b=data.b, id=slot.id),
         )
     builder.adjust(1 if many else 3)
     back = CounselCb(a="month", s=data.s, b=data.b, d=_day_key(picked)).pack()
@@ -228,7 +236,7 @@ async def move(
     item = await booking.item(session, user, callback_data.id)
     if item.counsellor is None:
         raise NotFound("not counselling")
-    data = CounselCb(a="svc", s=item.counsellor.service, b=item.booking.id)
+    data = CounselCb(a=CounselAction.SERVICE, s=item.counsellor.service, b=item.booking.id)
     await month(query, data, session, user, tz, clock, callback_answer)
 
 
@@ -315,14 +323,16 @@ def create_router() -> Router:
     router.message.filter(Consented())
     router.callback_query.filter(Consented())
     router.message.register(services, Command("counselling"))
-    router.callback_query.register(services, NavCb.filter(F.to == "counsel"))
-    router.callback_query.register(label, CounselCb.filter(F.a == "x"))
-    router.callback_query.register(month, CounselCb.filter(F.a.in_({"svc", "month"})))
-    router.callback_query.register(day, CounselCb.filter(F.a == "day"))
-    router.callback_query.register(pick_slot, CounselCb.filter(F.a == "slot"))
-    router.callback_query.register(move, BookingCb.filter(F.a == "move"))
+    router.callback_query.register(services, NavCb.filter(F.to == Page.COUNSEL))
+    router.callback_query.register(label, CounselCb.filter(F.a == CounselAction.LABEL))
+    router.callback_query.register(
+        month, CounselCb.filter(F.a.in_({CounselAction.SERVICE, CounselAction.MONTH}))
+    )
+    router.callback_query.register(day, CounselCb.filter(F.a == CounselAction.DAY))
+    router.callback_query.register(pick_slot, CounselCb.filter(F.a == CounselAction.SLOT))
+    router.callback_query.register(move, BookingCb.filter(F.a == BookingAction.MOVE))
     router.message.register(my_day, Command("today"))
-    router.callback_query.register(my_day, NavCb.filter(F.to == "c_today"))
-    router.callback_query.register(my_day, CounselCb.filter(F.a == "cday"))
+    router.callback_query.register(my_day, NavCb.filter(F.to == Page.C_TODAY))
+    router.callback_query.register(my_day, CounselCb.filter(F.a == CounselAction.COUNSELLOR_DAY))
     router.callback_query.register(attendance, AttendCb.filter())
     return router

@@ -7,10 +7,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import workshops
+from bot.booking.telegram.callbacks import StaffWsAction, StaffWsCb
 from bot.booking.telegram.screens import ATTENDANCE_MARKS, attendance_buttons
 from bot.clock import Clock
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import StaffWsCb
 from bot.kit.texts import _, esc, name_or_someone, ngettext
 from bot.people.models import User
 
@@ -38,7 +38,7 @@ async def participants_screen(
             lines.append(f"{number}. {name_or_someone(person.display_name)}{offered}")
     if begun and listing.booked:
         lines.append(_("Tap ✅ for who came, ❌ for who did not."))
-    builder.row(kb.button(_("⬅️ Back"), StaffWsCb(a="card", id=workshop.id).pack()))
+    builder.row(kb.button(_("⬅️ Back"), StaffWsCb(a=StaffWsAction.CARD, id=workshop.id).pack()))
     return _fitting(lines), builder.as_markup()
 
 

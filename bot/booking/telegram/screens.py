@@ -23,9 +23,19 @@ from bot.booking.models import (
     WorkshopText,
 )
 from bot.booking.rules import Item
+from bot.booking.telegram.callbacks import (
+    AttendCb,
+    BookingAction,
+    BookingCb,
+    CounselAction,
+    CounselCb,
+    Mark,
+    WorkshopsAction,
+    WorkshopsCb,
+)
 from bot.i18n.formatting import fmt_datetime, fmt_time
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import AttendCb, BookingCb, CounselCb, WorkshopsCb
+from bot.kit.callbacks import Page
 from bot.kit.texts import N_, _, button_name, esc, ngettext, paragraphs
 from bot.people.models import User
 from bot.people.names import city_name
@@ -114,11 +124,11 @@ def listing_screen(
     builder.row(
         kb.button(
             _("🏙 Place: {place}").format(place=town),
-            WorkshopsCb(a="cities", c=city, k=kind).pack(),
+            WorkshopsCb(a=WorkshopsAction.CITIES, c=city, k=kind).pack(),
         ),
         kb.button(
             _("🏷 Type: {type}").format(type=kind_name(kind) if kind else _("all")),
-            WorkshopsCb(a="kinds", c=city, k=kind).pack(),
+            WorkshopsCb(a=WorkshopsAction.KINDS, c=city, k=kind).pack(),
         ),
     )
     lines = [_("🗓 <b>Workshops</b>")]
@@ -130,7 +140,9 @@ def listing_screen(
         builder.row(
             kb.button(
                 f"{mark}{button_name(title, 40)}",
-                WorkshopsCb(a="open", id=workshop.id, p=listing.page, c=city, k=kind).pack(),
+                WorkshopsCb(
+                    a=WorkshopsAction.OPEN, id=workshop.id, p=listing.page, c=city, k=kind
+                ).pack(),
             )
         )
         lines.append(
@@ -142,15 +154,19 @@ def listing_screen(
     paging = []
     if listing.page > 0:
         paging.append(
-            kb.button("◀️", WorkshopsCb(a="list", p=listing.page - 1, c=city, k=kind).pack())
+            kb.button(
+                "◀️", WorkshopsCb(a=WorkshopsAction.LIST, p=listing.page - 1, c=city, k=kind).pack()
+            )
         )
     if listing.page + 1 < listing.pages:
         paging.append(
-            kb.button("▶️", WorkshopsCb(a="list", p=listing.page + 1, c=city, k=kind).pack())
+            kb.button(
+                "▶️", WorkshopsCb(a=WorkshopsAction.LIST, p=listing.page + 1, c=city, k=kind).pack()
+            )
         )
     if paging:
         builder.row(*paging)
-    builder.row(kb.nav(_("🎫 My bookings"), "bookings"), kb.back_to_menu())
+    builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if listing.pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=listing.page + 1, pages=listing.pages))
     return "\n".join(lines), builder.as_markup()
@@ -230,11 +246,20 @@ def workshop_screen(
     else:
         parts.append(booking_status(mine, locale, tz, position))
         if mine.status == BookingStatus.OFFERED:
-            builder.row(kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack()))
+            builder.row(
+                kb.button(_("✅ Take the seat"), BookingCb(a=BookingAction.TAKE, id=mine.id).pack())
+            )
         if mine.status != BookingStatus.BOOKED or open_:
-            builder.row(kb.button(_cancel_label(mine), BookingCb(a="cancel", id=mine.id).pack()))
+            builder.row(
+                kb.button(_cancel_label(mine), BookingCb(a=BookingAction.CANCEL, id=mine.id).pack())
+            )
         if mine.status == BookingStatus.BOOKED:
-            builder.row(kb.button(_("📅 Calendar file"), BookingCb(a="ics", id=mine.id).pack()))
+            builder.row(
+                kb.button(
+                    _("📅 Calendar file"),
+                    BookingCb(a=BookingAction.CALENDAR_FILE, id=mine.id).pack(),
+                )
+            )
     builder.row(kb.button(_("⬅️ Back"), back.pack()))
     return paragraphs(*parts), builder.as_markup()
 
@@ -269,8 +294,10 @@ def booking_status(mine: Booking, locale: str, tz: str, position: int = 0) -> st
 def services_screen(services: Sequence[str], moving: int = 0) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     for key in services:
-        builder.row(kb.button(service_name(key), CounselCb(a="svc", s=key, b=moving).pack()))
-    builder.row(kb.nav(_("🎫 My bookings"), "bookings"), kb.back_to_menu())
+        builder.row(
+            kb.button(service_name(key), CounselCb(a=CounselAction.SERVICE, s=key, b=moving).pack())
+        )
+    builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if not services:
         return _(
             "💬 No counselling hours are open yet. Please ask your mentor."
@@ -303,10 +330,11 @@ def bookings_screen(
         )
         builder.row(
             kb.button(
-                f"{mark}{button_name(title, 40)}", BookingCb(a="open", id=item.booking.id).pack()
+                f"{mark}{button_name(title, 40)}",
+                BookingCb(a=BookingAction.OPEN, id=item.booking.id).pack(),
             )
         )
-    builder.row(kb.nav(_("🗓 Workshops"), "workshops"), kb.nav(_("💬 Counselling"), "counsel"))
+    builder.row(kb.nav(_("🗓 Workshops"), Page.WORKSHOPS), kb.nav(_("💬 Counselling"), Page.COUNSEL))
     builder.row(kb.back_to_menu())
     return "\n".join(lines), builder.as_markup()
 
@@ -329,14 +357,24 @@ def booking_screen(
         lines.append(_("With: {name}").format(name=esc(item.counsellor.name)))
     builder = InlineKeyboardBuilder()
     if mine.status == BookingStatus.OFFERED:
-        builder.row(kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack()))
+        builder.row(
+            kb.button(_("✅ Take the seat"), BookingCb(a=BookingAction.TAKE, id=mine.id).pack())
+        )
     if mine.status == BookingStatus.BOOKED:
-        builder.row(kb.button(_("📅 Calendar file"), BookingCb(a="ics", id=mine.id).pack()))
+        builder.row(
+            kb.button(
+                _("📅 Calendar file"), BookingCb(a=BookingAction.CALENDAR_FILE, id=mine.id).pack()
+            )
+        )
         if item.counsellor is not None and mine.starts_at - booking.COUNSELLING_CUTOFF > now:
-            builder.row(kb.button(_("🔁 Another time"), BookingCb(a="move", id=mine.id).pack()))
+            builder.row(
+                kb.button(_("🔁 Another time"), BookingCb(a=BookingAction.MOVE, id=mine.id).pack())
+            )
     if cancellable(item, now):
-        builder.row(kb.button(_cancel_label(mine), BookingCb(a="cancel", id=mine.id).pack()))
-    builder.row(kb.nav(_("⬅️ My bookings"), "bookings"))
+        builder.row(
+            kb.button(_cancel_label(mine), BookingCb(a=BookingAction.CANCEL, id=mine.id).pack())
+        )
+    builder.row(kb.nav(_("⬅️ My bookings"), Page.BOOKINGS))
     status = booking_status(mine, locale, tz, position)
     return paragraphs("\n".join(lines), status), builder.as_markup()
 
@@ -361,8 +399,13 @@ def confirm_cancel(
         when=fmt_datetime(item.booking.starts_at, locale, tz),
     )
     markup = kb.only(
-        [kb.button(_("Yes, cancel it"), BookingCb(a="cancelok", id=item.booking.id).pack())],
-        [kb.button(_("⬅️ Back"), BookingCb(a="open", id=item.booking.id).pack())],
+        [
+            kb.button(
+                _("Yes, cancel it"),
+                BookingCb(a=BookingAction.CANCEL_CONFIRMED, id=item.booking.id).pack(),
+            )
+        ],
+        [kb.button(_("⬅️ Back"), BookingCb(a=BookingAction.OPEN, id=item.booking.id).pack())],
     )
     return text, markup
 
@@ -445,20 +488,26 @@ def message_keyboard(kind: str, item: Item) -> InlineKeyboardMarkup:
     mine = item.booking
     rows: list[list[InlineKeyboardButton]] = []
     if kind == booking.OFFER:
-        rows.append([kb.button(_("✅ Take the seat"), BookingCb(a="take", id=mine.id).pack())])
-        rows.append([kb.button(_("✖️ No, thanks"), BookingCb(a="cancel", id=mine.id).pack())])
+        rows.append(
+            [kb.button(_("✅ Take the seat"), BookingCb(a=BookingAction.TAKE, id=mine.id).pack())]
+        )
+        rows.append(
+            [kb.button(_("✖️ No, thanks"), BookingCb(a=BookingAction.CANCEL, id=mine.id).pack())]
+        )
     elif kind == booking.CALLED_OFF and item.counsellor is not None:
         rows.append(
             [
                 kb.button(
                     _("💬 Pick another time"),
-                    CounselCb(a="svc", s=item.counsellor.service).pack(),
+                    CounselCb(a=CounselAction.SERVICE, s=item.counsellor.service).pack(),
                 )
             ]
         )
     elif kind in (*booking.BEFORE, booking.CHANGED):
-        rows.append([kb.button(_("✖️ Cancel"), BookingCb(a="cancel", id=mine.id).pack())])
-    rows.append([kb.nav(_("🎫 Open my bookings"), "bookings")])
+        rows.append(
+            [kb.button(_("✖️ Cancel"), BookingCb(a=BookingAction.CANCEL, id=mine.id).pack())]
+        )
+    rows.append([kb.nav(_("🎫 Open my bookings"), Page.BOOKINGS)])
     return kb.only(*rows)
 
 
@@ -468,6 +517,6 @@ ATTENDANCE_MARKS: dict[str, str] = {Attendance.ATTENDED: "✅", Attendance.NO_SH
 def attendance_buttons(item: Booking, person: User) -> list[InlineKeyboardButton]:
     name = button_name(person.display_name, 16)
     return [
-        kb.button(f"✅ {name}", AttendCb(id=item.id, v="a").pack()),
-        kb.button(f"❌ {name}", AttendCb(id=item.id, v="n").pack()),
+        kb.button(f"✅ {name}", AttendCb(id=item.id, v=Mark.ATTENDED).pack()),
+        kb.button(f"❌ {name}", AttendCb(id=item.id, v=Mark.NO_SHOW).pack()),
     ]

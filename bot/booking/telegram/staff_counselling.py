@@ -17,6 +17,7 @@ from bot.booking import counselling, workshops
 from bot.booking.models import Availability, TimeOff
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import StaffCoAction, StaffCoCb, StaffWsAction, StaffWsCb
 from bot.booking.telegram.states import CounsellorDialog
 from bot.clock import Clock
 from bot.config import Settings
@@ -24,7 +25,7 @@ from bot.i18n.formatting import fmt_clock, fmt_day, weekday_names
 from bot.kit import calendar
 from bot.kit import keyboards as kb
 from bot.kit.calendar import parse_clock
-from bot.kit.callbacks import StaffCoCb, StaffWsCb
+from bot.kit.callbacks import Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
 from bot.kit.render import show
@@ -37,16 +38,23 @@ from bot.people.profile import CITIES
 TYPED = F.text & ~F.text.startswith("/")
 REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
 assert set(REASONS) == set(counselling.TIME_OFF_REASONS)
-_NOTHING = StaffCoCb(a="x").pack()
+_NOTHING = StaffCoCb(a=StaffCoAction.LABEL).pack()
 
 
-def _cb(action: str, item_id: int = 0, value: str = "") -> str:
+def _cb(action: StaffCoAction, item_id: int = 0, value: str = "") -> str:
     return StaffCoCb(a=action, id=item_id, v=value).pack()
 
 
 def _back(counsellor_id: int) -> InlineKeyboardMarkup:
     return kb.only(
-        [kb.button(_("⬅️ Back"), _cb("card", counsellor_id) if counsellor_id else _cb("home"))]
+        [
+            kb.button(
+                _("⬅️ Back"),
+                _cb(StaffCoAction.CARD, counsellor_id)
+                if counsellor_id
+                else _cb(StaffCoAction.HOME),
+            )
+        ]
     )
 
 
@@ -61,10 +69,10 @@ async def home(query: CallbackQuery, state: FSMContext, session: AsyncSession, u
         pause = "" if counsellor.active else "⏸ "
         service = screens.service_name(counsellor.service)
         label = f"{pause}{button_name(counsellor.name, 24)} · {service}"
-        builder.row(kb.button(label, _cb("card", counsellor.id)))
-    builder.row(kb.button(_("➕ New counsellor"), _cb("new")))
-    builder.row(kb.nav(_("🗓 My counselling day"), "c_today"))
-    builder.row(kb.button(_("⬅️ Back"), StaffWsCb(a="home").pack()))
+        builder.row(kb.button(label, _cb(StaffCoAction.CARD, counsellor.id)))
+    builder.row(kb.button(_("➕ New counsellor"), _cb(StaffCoAction.NEW)))
+    builder.row(kb.nav(_("🗓 My counselling day"), Page.C_TODAY))
+    builder.row(kb.button(_("⬅️ Back"), StaffWsCb(a=StaffWsAction.HOME).pack()))
     await show(query, "\n".join(lines), builder.as_markup())
 
 
@@ -93,7 +101,7 @@ async def card_screen(
             minutes=rule.slot_minutes,
         )
         lines.append("• " + text)
-        builder.row(kb.button("✖️ " + text, _cb("hx", rule.id)))
+        builder.row(kb.button("✖️ " + text, _cb(StaffCoAction.HOURS_REMOVE, rule.id)))
     if not plan.hours:
         lines.append(_("None yet."))
     if plan.time_off:
@@ -102,13 +110,15 @@ async def card_screen(
         days_off = f"{fmt_day(off.first_day, locale)} – {fmt_day(off.last_day, locale)}"
         text = f"{days_off}, {_(REASONS[off.reason])}"
         lines.append("• " + text)
-        builder.row(kb.button("✖️ " + text, _cb("ox", off.id)))
-    builder.row(kb.button(_("➕ Weekly hours"), _cb("hours", found.id)))
-    builder.row(kb.button(_("➕ Time off"), _cb("off", found.id)))
-    builder.row(kb.button(_("🔗 Account"), _cb("link", found.id)))
+        builder.row(kb.button("✖️ " + text, _cb(StaffCoAction.OFF_REMOVE, off.id)))
+    builder.row(kb.button(_("➕ Weekly hours"), _cb(StaffCoAction.HOURS, found.id)))
+    builder.row(kb.button(_("➕ Time off"), _cb(StaffCoAction.OFF, found.id)))
+    builder.row(kb.button(_("🔗 Account"), _cb(StaffCoAction.LINK, found.id)))
     pause = _("▶️ Offer times again") if not found.active else _("⏸ Pause")
-    builder.row(kb.button(pause, _cb("act", found.id, "1" if not found.active else "0")))
-    builder.row(kb.button(_("⬅️ Back"), _cb("home")))
+    builder.row(
+        kb.button(pause, _cb(StaffCoAction.ACTIVE, found.id, "1" if not found.active else "0"))
+    )
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.HOME)))
     return "\n".join(lines), builder.as_markup()
 
 
@@ -133,8 +143,8 @@ async def new(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     builder = InlineKeyboardBuilder()
     for key in counselling.SERVICES:
-        builder.row(kb.button(screens.service_name(key), _cb("svc", 0, key)))
-    builder.row(kb.button(_("⬅️ Back"), _cb("home")))
+        builder.row(kb.button(screens.service_name(key), _cb(StaffCoAction.SERVICE, 0, key)))
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.HOME)))
     await show(query, _("➕ <b>New counsellor</b>\nWhich service?"), builder.as_markup())
 
 
@@ -158,9 +168,9 @@ async def name_typed(message: Message, state: FSMContext) -> None:
     await state.update_data(name=name)
     await state.set_state(None)
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("💻 Online"), callback_data=_cb("city", 0, workshops.ONLINE))
+    builder.button(text=_("💻 Online"), callback_data=_cb(StaffCoAction.CITY, 0, workshops.ONLINE))
     for key in CITIES:
-        builder.button(text=city_name(key), callback_data=_cb("city", 0, key))
+        builder.button(text=city_name(key), callback_data=_cb(StaffCoAction.CITY, 0, key))
     builder.adjust(2)
     await message.answer(_("📍 Where?"), reply_markup=builder.as_markup())
 
@@ -237,10 +247,13 @@ async def link_menu(
     for person in await counselling.linkable(session, user):
         mark = "✓ " if person.id == found.user_id else ""
         builder.row(
-            kb.button(mark + button_name(person.display_name), _cb("ln", found.id, str(person.id)))
+            kb.button(
+                mark + button_name(person.display_name),
+                _cb(StaffCoAction.LINK_PICK, found.id, str(person.id)),
+            )
         )
-    builder.row(kb.button(_("✖️ No account"), _cb("ln", found.id, "0")))
-    builder.row(kb.button(_("⬅️ Back"), _cb("card", found.id)))
+    builder.row(kb.button(_("✖️ No account"), _cb(StaffCoAction.LINK_PICK, found.id, "0")))
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, found.id)))
     text = _(
         "🔗 Which staff member or mentor is this counsellor? They will see their day with /today."
     )
@@ -302,9 +315,9 @@ async def hours_weekday(
     found = await counselling.counsellor(session, user, callback_data.id)
     builder = InlineKeyboardBuilder()
     for index, name in enumerate(weekday_names(user.locale)):
-        builder.button(text=name, callback_data=_cb("hd", found.id, str(index)))
+        builder.button(text=name, callback_data=_cb(StaffCoAction.HOURS_DAY, found.id, str(index)))
     builder.adjust(7)
-    builder.row(kb.button(_("⬅️ Back"), _cb("card", found.id)))
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, found.id)))
     await show(query, _("Which day of the week?"), builder.as_markup())
 
 
@@ -335,7 +348,7 @@ async def hours_typed(message: Message, state: FSMContext) -> None:
     for minutes in counselling.SLOT_MINUTES:
         builder.button(
             text=_("{n} min").format(n=minutes),
-            callback_data=_cb("hm", int(data["id"]), str(minutes)),
+            callback_data=_cb(StaffCoAction.HOURS_MORE, int(data["id"]), str(minutes)),
         )
     builder.adjust(4)
     await message.answer(_("How long is one appointment?"), reply_markup=builder.as_markup())
@@ -396,16 +409,27 @@ async def hours_removed(
 # Time off
 
 
+# The first and the last day away are picked on the same calendar; each has its month pager.
+_OFF_MONTH = {
+    StaffCoAction.OFF_FROM: StaffCoAction.OFF_FROM_MONTH,
+    StaffCoAction.OFF_TO: StaffCoAction.OFF_TO_MONTH,
+}
+
+
 def _off_calendar(
-    counsellor_id: int, step: str, today: date, shown: date, locale: str
+    counsellor_id: int, step: StaffCoAction, today: date, shown: date, locale: str
 ) -> InlineKeyboardMarkup:
     picking = calendar.Picking(
         day=lambda day: _cb(step, counsellor_id, day.strftime("%Y%m%d")),
-        month=lambda day: _cb("om" + step[-1], counsellor_id, day.strftime("%Y%m%d")),
+        month=lambda day: _cb(_OFF_MONTH[step], counsellor_id, day.strftime("%Y%m%d")),
         nothing=_NOTHING,
     )
     return calendar.month(
-        shown, today, locale, [[kb.button(_("⬅️ Back"), _cb("card", counsellor_id))]], picking
+        shown,
+        today,
+        locale,
+        [[kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, counsellor_id))]],
+        picking,
     )
 
 
@@ -423,7 +447,9 @@ async def time_off_start(
     await state.clear()
     today = clock.now().astimezone(ZoneInfo(tz)).date()
     await show(
-        query, _("📅 First day away?"), _off_calendar(found.id, "o1", today, today, user.locale)
+        query,
+        _("📅 First day away?"),
+        _off_calendar(found.id, StaffCoAction.OFF_FROM, today, today, user.locale),
     )
 
 
@@ -439,8 +465,9 @@ async def time_off_month(
     shown = calendar.parse_day(callback_data.v, today.replace(day=1))
     if shown is None:
         raise NotFound("stale button")
-    step = "o1" if callback_data.a == "om1" else "o2"
-    text = _("📅 First day away?") if step == "o1" else _("📅 Last day away?")
+    first = callback_data.a == StaffCoAction.OFF_FROM_MONTH
+    step = StaffCoAction.OFF_FROM if first else StaffCoAction.OFF_TO
+    text = _("📅 First day away?") if first else _("📅 Last day away?")
     await show(query, text, _off_calendar(callback_data.id, step, today, shown, user.locale))
 
 
@@ -458,12 +485,12 @@ async def time_off_day(
     if day is None:
         callback_answer.text = _("That day has passed. Please pick another.")
         return
-    if callback_data.a == "o1":
+    if callback_data.a == StaffCoAction.OFF_FROM:
         await state.set_data({"first": day.isoformat()})
         await show(
             query,
             _("📅 Last day away?"),
-            _off_calendar(callback_data.id, "o2", day, day, user.locale),
+            _off_calendar(callback_data.id, StaffCoAction.OFF_TO, day, day, user.locale),
         )
         return
     first = (await state.get_data()).get("first")
@@ -472,7 +499,9 @@ async def time_off_day(
     await state.update_data(last=day.isoformat())
     builder = InlineKeyboardBuilder()
     for key, name in REASONS.items():
-        builder.button(text=_(name), callback_data=_cb("or", callback_data.id, key))
+        builder.button(
+            text=_(name), callback_data=_cb(StaffCoAction.OFF_CONFIRM, callback_data.id, key)
+        )
     builder.adjust(3)
     await show(query, _("Why?"), builder.as_markup())
 
@@ -530,24 +559,27 @@ def create_router() -> Router:
     router.message.filter(HasRole(Role.STAFF))
     router.callback_query.filter(HasRole(Role.STAFF))
     cb = router.callback_query.register
-    cb(home, StaffCoCb.filter(F.a == "home"))
-    cb(label, StaffCoCb.filter(F.a == "x"))
-    cb(card, StaffCoCb.filter(F.a == "card"))
-    cb(new, StaffCoCb.filter(F.a == "new"))
-    cb(service_picked, StaffCoCb.filter(F.a == "svc"))
-    cb(city_picked, StaffCoCb.filter(F.a == "city"))
-    cb(link_menu, StaffCoCb.filter(F.a == "link"))
-    cb(link_picked, StaffCoCb.filter(F.a == "ln"))
-    cb(pause, StaffCoCb.filter(F.a == "act"))
-    cb(hours_weekday, StaffCoCb.filter(F.a == "hours"))
-    cb(hours_day_picked, StaffCoCb.filter(F.a == "hd"))
-    cb(hours_length_picked, StaffCoCb.filter(F.a == "hm"))
-    cb(hours_removed, StaffCoCb.filter(F.a == "hx"))
-    cb(time_off_start, StaffCoCb.filter(F.a == "off"))
-    cb(time_off_month, StaffCoCb.filter(F.a.in_({"om1", "om2"})))
-    cb(time_off_day, StaffCoCb.filter(F.a.in_({"o1", "o2"})))
-    cb(time_off_reason, StaffCoCb.filter(F.a == "or"))
-    cb(time_off_removed, StaffCoCb.filter(F.a == "ox"))
+    cb(home, StaffCoCb.filter(F.a == StaffCoAction.HOME))
+    cb(label, StaffCoCb.filter(F.a == StaffCoAction.LABEL))
+    cb(card, StaffCoCb.filter(F.a == StaffCoAction.CARD))
+    cb(new, StaffCoCb.filter(F.a == StaffCoAction.NEW))
+    cb(service_picked, StaffCoCb.filter(F.a == StaffCoAction.SERVICE))
+    cb(city_picked, StaffCoCb.filter(F.a == StaffCoAction.CITY))
+    cb(link_menu, StaffCoCb.filter(F.a == StaffCoAction.LINK))
+    cb(link_picked, StaffCoCb.filter(F.a == StaffCoAction.LINK_PICK))
+    cb(pause, StaffCoCb.filter(F.a == StaffCoAction.ACTIVE))
+    cb(hours_weekday, StaffCoCb.filter(F.a == StaffCoAction.HOURS))
+    cb(hours_day_picked, StaffCoCb.filter(F.a == StaffCoAction.HOURS_DAY))
+    cb(hours_length_picked, StaffCoCb.filter(F.a == StaffCoAction.HOURS_MORE))
+    cb(hours_removed, StaffCoCb.filter(F.a == StaffCoAction.HOURS_REMOVE))
+    cb(time_off_start, StaffCoCb.filter(F.a == StaffCoAction.OFF))
+    cb(
+        time_off_month,
+        StaffCoCb.filter(F.a.in_({StaffCoAction.OFF_FROM_MONTH, StaffCoAction.OFF_TO_MONTH})),
+    )
+    cb(time_off_day, StaffCoCb.filter(F.a.in_({StaffCoAction.OFF_FROM, StaffCoAction.OFF_TO})))
+    cb(time_off_reason, StaffCoCb.filter(F.a == StaffCoAction.OFF_CONFIRM))
+    cb(time_off_removed, StaffCoCb.filter(F.a == StaffCoAction.OFF_REMOVE))
     router.message.register(name_typed, StateFilter(CounsellorDialog.name), TYPED)
     router.message.register(address_typed, StateFilter(CounsellorDialog.address), TYPED)
     router.message.register(hours_typed, StateFilter(CounsellorDialog.hours), TYPED)

@@ -23,6 +23,7 @@ from bot.booking import workshops
 from bot.booking.models import Workshop, WorkshopStatus
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import StaffCoAction, StaffCoCb, StaffWsAction, StaffWsCb
 from bot.booking.telegram.participants import participants_screen
 from bot.booking.telegram.states import WorkshopDialog
 from bot.clock import Clock
@@ -32,7 +33,7 @@ from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import calendar
 from bot.kit import keyboards as kb
 from bot.kit.calendar import parse_clock
-from bot.kit.callbacks import NavCb, StaffCoCb, StaffWsCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
 from bot.kit.render import show
@@ -47,10 +48,10 @@ TIMES = ("10:00", "12:00", "14:00", "16:00", "18:00")
 LENGTHS = (60, 90, 120, 180)
 SEATS = (5, 10, 15, 20, 30)
 CUTOFFS = (0, 1, 2, 6, 24)  # hours before the start
-_NOTHING = StaffWsCb(a="x").pack()
+_NOTHING = StaffWsCb(a=StaffWsAction.LABEL).pack()
 
 
-def _cb(action: str, workshop_id: int = 0, value: str = "") -> str:
+def _cb(action: StaffWsAction, workshop_id: int = 0, value: str = "") -> str:
     return StaffWsCb(a=action, id=workshop_id, v=value).pack()
 
 
@@ -71,7 +72,7 @@ async def home(
     callback_data: object = None,
 ) -> None:
     await state.clear()
-    past = isinstance(callback_data, StaffWsCb) and callback_data.a == "past"
+    past = isinstance(callback_data, StaffWsCb) and callback_data.a == StaffWsAction.PAST
     page = int(callback_data.v or 0) if isinstance(callback_data, StaffWsCb) else 0
     found = await workshops.staff_listing(session, user, clock.now(), page, past=past)
     lines = [_("🗂 <b>Past workshops</b>") if past else _("🗓 <b>Workshops</b> · staff")]
@@ -86,12 +87,12 @@ async def home(
         label = f"{mark}{button_name(workshop.title, 30)} · {seats}"
         if waiting:
             label += f" +{waiting}"
-        builder.row(kb.button(label, _cb("card", workshop.id)))
+        builder.row(kb.button(label, _cb(StaffWsAction.CARD, workshop.id)))
         lines.append(
             f"• {mark}{esc(workshop.title)} — {fmt_datetime(workshop.starts_at, user.locale, tz)}"
         )
     paging = []
-    action = "past" if past else "home"
+    action = StaffWsAction.PAST if past else StaffWsAction.HOME
     if found.page > 0:
         paging.append(kb.button("◀️", _cb(action, 0, str(found.page - 1))))
     if found.page + 1 < found.pages:
@@ -99,13 +100,13 @@ async def home(
     if paging:
         builder.row(*paging)
     if not past:
-        builder.row(kb.button(_("➕ New workshop"), _cb("new")))
+        builder.row(kb.button(_("➕ New workshop"), _cb(StaffWsAction.NEW)))
         builder.row(
-            kb.button(_("💬 Counselling"), StaffCoCb(a="home").pack()),
-            kb.button(_("🗂 Past workshops"), _cb("past")),
+            kb.button(_("💬 Counselling"), StaffCoCb(a=StaffCoAction.HOME).pack()),
+            kb.button(_("🗂 Past workshops"), _cb(StaffWsAction.PAST)),
         )
     else:
-        builder.row(kb.button(_("⬅️ Back"), _cb("home")))
+        builder.row(kb.button(_("⬅️ Back"), _cb(StaffWsAction.HOME)))
     builder.row(kb.back_to_menu())
     await show(event, "\n".join(lines), builder.as_markup())
 
@@ -139,12 +140,12 @@ async def card_screen(
     listing = await workshops.participants(session, user, workshop_id)
     workshop = listing.workshop
     builder = InlineKeyboardBuilder()
-    builder.row(kb.button(_("👥 Who booked"), _cb("people", workshop.id)))
-    builder.row(kb.button(_("📄 CSV file"), _cb("csv", workshop.id)))
+    builder.row(kb.button(_("👥 Who booked"), _cb(StaffWsAction.PEOPLE, workshop.id)))
+    builder.row(kb.button(_("📄 CSV file"), _cb(StaffWsAction.CSV, workshop.id)))
     if workshop.status == WorkshopStatus.SCHEDULED and workshop.starts_at > clock.now():
-        builder.row(kb.button(_("✏️ Edit"), _cb("edit", workshop.id)))
-        builder.row(kb.button(_("✖️ Cancel the workshop"), _cb("cancel", workshop.id)))
-    builder.row(kb.button(_("⬅️ Back"), _cb("home")))
+        builder.row(kb.button(_("✏️ Edit"), _cb(StaffWsAction.EDIT, workshop.id)))
+        builder.row(kb.button(_("✖️ Cancel the workshop"), _cb(StaffWsAction.CANCEL, workshop.id)))
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffWsAction.HOME)))
     text = card_text(workshop, user.locale, tz, len(listing.waiting))
     return text, builder.as_markup()
 
@@ -208,8 +209,8 @@ async def ask_cancel(
         ).format(n=affected),
     )
     markup = kb.only(
-        [kb.button(_("Yes, cancel it"), _cb("cancelok", callback_data.id))],
-        [kb.button(_("⬅️ Back"), _cb("card", callback_data.id))],
+        [kb.button(_("Yes, cancel it"), _cb(StaffWsAction.CANCEL_CONFIRMED, callback_data.id))],
+        [kb.button(_("⬅️ Back"), _cb(StaffWsAction.CARD, callback_data.id))],
     )
     await show(query, text, markup)
 
@@ -239,9 +240,16 @@ async def cancel_confirmed(
 def _kinds_markup(workshop_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for key in workshops.KINDS:
-        builder.button(text=screens.kind_name(key), callback_data=_cb("kind", workshop_id, key))
+        builder.button(
+            text=screens.kind_name(key), callback_data=_cb(StaffWsAction.KIND, workshop_id, key)
+        )
     builder.adjust(2)
-    builder.row(kb.button(_("⬅️ Back"), _cb("card", workshop_id) if workshop_id else _cb("home")))
+    builder.row(
+        kb.button(
+            _("⬅️ Back"),
+            _cb(StaffWsAction.CARD, workshop_id) if workshop_id else _cb(StaffWsAction.HOME),
+        )
+    )
     return builder.as_markup()
 
 
@@ -283,7 +291,12 @@ async def kind_picked(
 
 def _back(workshop_id: int) -> InlineKeyboardMarkup:
     return kb.only(
-        [kb.button(_("⬅️ Back"), _cb("card", workshop_id) if workshop_id else _cb("home"))]
+        [
+            kb.button(
+                _("⬅️ Back"),
+                _cb(StaffWsAction.CARD, workshop_id) if workshop_id else _cb(StaffWsAction.HOME),
+            )
+        ]
     )
 
 
@@ -311,7 +324,10 @@ async def title_typed(
         return
     await state.update_data(title=title)
     await state.set_state(WorkshopDialog.description)
-    markup = kb.only([kb.button(_("Skip"), _cb("nodesc"))], [kb.button(_("⬅️ Back"), _cb("home"))])
+    markup = kb.only(
+        [kb.button(_("Skip"), _cb(StaffWsAction.NO_DESCRIPTION))],
+        [kb.button(_("⬅️ Back"), _cb(StaffWsAction.HOME))],
+    )
     await message.answer(_("Type a short description, or tap Skip."), reply_markup=markup)
 
 
@@ -343,9 +359,11 @@ async def no_description(query: CallbackQuery, state: FSMContext) -> None:
 
 def _cities_markup(workshop_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("💻 Online"), callback_data=_cb("city", workshop_id, workshops.ONLINE))
+    builder.button(
+        text=_("💻 Online"), callback_data=_cb(StaffWsAction.CITY, workshop_id, workshops.ONLINE)
+    )
     for key in CITIES:
-        builder.button(text=city_name(key), callback_data=_cb("city", workshop_id, key))
+        builder.button(text=city_name(key), callback_data=_cb(StaffWsAction.CITY, workshop_id, key))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -406,11 +424,18 @@ def _calendar(
 ) -> InlineKeyboardMarkup:
     today = _today(clock, tz)
     picking = calendar.Picking(
-        day=lambda day: _cb("day", workshop_id, day.strftime("%Y%m%d")),
-        month=lambda day: _cb("month", workshop_id, day.strftime("%Y%m%d")),
+        day=lambda day: _cb(StaffWsAction.DAY, workshop_id, day.strftime("%Y%m%d")),
+        month=lambda day: _cb(StaffWsAction.MONTH, workshop_id, day.strftime("%Y%m%d")),
         nothing=_NOTHING,
     )
-    back = [[kb.button(_("⬅️ Back"), _cb("card", workshop_id) if workshop_id else _cb("home"))]]
+    back = [
+        [
+            kb.button(
+                _("⬅️ Back"),
+                _cb(StaffWsAction.CARD, workshop_id) if workshop_id else _cb(StaffWsAction.HOME),
+            )
+        ]
+    ]
     return calendar.month(shown or today, today, locale, back, picking)
 
 
@@ -449,7 +474,8 @@ async def day_picked(
     builder = InlineKeyboardBuilder()
     for label in TIMES:
         builder.button(
-            text=label, callback_data=_cb("time", callback_data.id, label.replace(":", ""))
+            text=label,
+            callback_data=_cb(StaffWsAction.TIME, callback_data.id, label.replace(":", "")),
         )
     builder.adjust(5)
     await show(
@@ -484,7 +510,7 @@ async def _ask_length(event: Message | CallbackQuery, state: FSMContext, moment:
     builder = InlineKeyboardBuilder()
     for minutes in LENGTHS:
         label = _("{hours} h").format(hours=f"{minutes / 60:g}")
-        builder.button(text=label, callback_data=_cb("len", editing, str(minutes)))
+        builder.button(text=label, callback_data=_cb(StaffWsAction.LENGTH, editing, str(minutes)))
     builder.adjust(4)
     await show(event, _("⏱ How long?"), builder.as_markup())
 
@@ -531,7 +557,9 @@ async def length_picked(
 def _seats_markup(workshop_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for seats in SEATS:
-        builder.button(text=str(seats), callback_data=_cb("seats", workshop_id, str(seats)))
+        builder.button(
+            text=str(seats), callback_data=_cb(StaffWsAction.SEATS, workshop_id, str(seats))
+        )
     builder.adjust(5)
     return builder.as_markup()
 
@@ -700,22 +728,22 @@ async def edit_menu(
     wid = workshop.id
     markup = kb.only(
         [
-            kb.button(_("✏️ Title"), _cb("f", wid, "title")),
-            kb.button(_("✏️ Description"), _cb("f", wid, "desc")),
+            kb.button(_("✏️ Title"), _cb(StaffWsAction.FIELD, wid, "title")),
+            kb.button(_("✏️ Description"), _cb(StaffWsAction.FIELD, wid, "desc")),
         ],
         [
-            kb.button(_("🏷 Type"), _cb("f", wid, "kind")),
-            kb.button(_("📍 Place"), _cb("f", wid, "place")),
+            kb.button(_("🏷 Type"), _cb(StaffWsAction.FIELD, wid, "kind")),
+            kb.button(_("📍 Place"), _cb(StaffWsAction.FIELD, wid, "place")),
         ],
         [
-            kb.button(_("📅 Time"), _cb("f", wid, "time")),
-            kb.button(_("🪑 Seats"), _cb("f", wid, "seats")),
+            kb.button(_("📅 Time"), _cb(StaffWsAction.FIELD, wid, "time")),
+            kb.button(_("🪑 Seats"), _cb(StaffWsAction.FIELD, wid, "seats")),
         ],
-        [kb.button(_("⏳ Booking closes"), _cb("f", wid, "closes"))],
-        [kb.button(_("🌐 For which languages"), _cb("f", wid, "langs"))],
-        [kb.button(_("🏷 Programme"), _cb("f", wid, "prog"))],
-        [kb.button(_("🌐 Text in one language"), _cb("f", wid, "text"))],
-        [kb.button(_("⬅️ Back"), _cb("card", wid))],
+        [kb.button(_("⏳ Booking closes"), _cb(StaffWsAction.FIELD, wid, "closes"))],
+        [kb.button(_("🌐 For which languages"), _cb(StaffWsAction.FIELD, wid, "langs"))],
+        [kb.button(_("🏷 Programme"), _cb(StaffWsAction.FIELD, wid, "prog"))],
+        [kb.button(_("🌐 Text in one language"), _cb(StaffWsAction.FIELD, wid, "text"))],
+        [kb.button(_("⬅️ Back"), _cb(StaffWsAction.CARD, wid))],
     )
     await show(
         query, _("✏️ What do you want to change?") + f"\n<b>{esc(workshop.title)}</b>", markup
@@ -757,7 +785,7 @@ async def edit_field(
         builder = InlineKeyboardBuilder()
         for hours in CUTOFFS:
             label = _("at the start") if hours == 0 else _("{n} h before").format(n=hours)
-            builder.button(text=label, callback_data=_cb("closes", wid, str(hours)))
+            builder.button(text=label, callback_data=_cb(StaffWsAction.CLOSES, wid, str(hours)))
         builder.adjust(1)
         await show(query, _("⏳ Booking and cancelling close:"), builder.as_markup())
     elif field == "langs":
@@ -766,14 +794,18 @@ async def edit_field(
         builder = InlineKeyboardBuilder()
         for key in PROGRAMMES:
             mark = "✓ " if key == workshop.programme else ""
-            builder.row(kb.button(mark + programme_name(key), _cb("prog", wid, key)))
-        builder.row(kb.button(_("Everyone"), _cb("prog", wid, "-")))
+            builder.row(
+                kb.button(mark + programme_name(key), _cb(StaffWsAction.PROGRAMME, wid, key))
+            )
+        builder.row(kb.button(_("Everyone"), _cb(StaffWsAction.PROGRAMME, wid, "-")))
         await show(query, _("🏷 Which programme is it for?"), builder.as_markup())
     elif field == "text":
         builder = InlineKeyboardBuilder()
         for code in workshops.TEXT_LOCALES:
-            builder.row(kb.button(LANGUAGE_NAMES[code], _cb("tl", wid, code)))
-        builder.row(kb.button(_("⬅️ Back"), _cb("edit", wid)))
+            builder.row(
+                kb.button(LANGUAGE_NAMES[code], _cb(StaffWsAction.TEXT_LANGUAGE, wid, code))
+            )
+        builder.row(kb.button(_("⬅️ Back"), _cb(StaffWsAction.EDIT, wid)))
         await show(
             query,
             _("🌐 Which language? Without a text of its own, a language shows the main text."),
@@ -788,8 +820,10 @@ def _languages_screen(workshop: Workshop) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     for code in workshops.TEXT_LOCALES:
         mark = "✓ " if code in chosen else ""
-        builder.row(kb.button(mark + LANGUAGE_NAMES[code], _cb("lang", workshop.id, code)))
-    builder.row(kb.button(_("⬅️ Back"), _cb("card", workshop.id)))
+        builder.row(
+            kb.button(mark + LANGUAGE_NAMES[code], _cb(StaffWsAction.LANGUAGE, workshop.id, code))
+        )
+    builder.row(kb.button(_("⬅️ Back"), _cb(StaffWsAction.CARD, workshop.id)))
     text = _("🌐 Who sees it: people with these languages. None ticked: everyone.")
     return text, builder.as_markup()
 
@@ -829,9 +863,11 @@ async def simple_choice(
     """Booking closes (hours before) and the programme: one tap, saved."""
     workshop = await workshops.staff_workshop(session, user, callback_data.id)
     changes: dict[str, Any]
-    if callback_data.a == "closes" and callback_data.v.isdigit():
+    if callback_data.a == StaffWsAction.CLOSES and callback_data.v.isdigit():
         changes = {"closes_at": workshop.starts_at - timedelta(hours=int(callback_data.v))}
-    elif callback_data.a == "prog" and (callback_data.v in PROGRAMMES or callback_data.v == "-"):
+    elif callback_data.a == StaffWsAction.PROGRAMME and (
+        callback_data.v in PROGRAMMES or callback_data.v == "-"
+    ):
         changes = {"programme": None if callback_data.v == "-" else callback_data.v}
     else:
         raise NotFound("stale button")
@@ -862,7 +898,7 @@ async def text_title_typed(message: Message, state: FSMContext) -> None:
     await state.update_data(title=title)
     await state.set_state(WorkshopDialog.text_description)
     workshop_id = await _editing(state)
-    markup = kb.only([kb.button(_("Skip"), _cb("tskip", workshop_id))])
+    markup = kb.only([kb.button(_("Skip"), _cb(StaffWsAction.TEXT_SKIP, workshop_id))])
     await message.answer(
         _("Now the description in that language, or tap Skip."), reply_markup=markup
     )
@@ -917,31 +953,35 @@ def create_router() -> Router:
     router.callback_query.filter(HasRole(Role.STAFF))
     cb = router.callback_query.register
     router.message.register(home, Command("workshops"))
-    cb(home, NavCb.filter(F.to == "workshops"))
-    cb(home, StaffWsCb.filter(F.a.in_({"home", "past"})))
-    cb(label, StaffWsCb.filter(F.a == "x"))
-    cb(card, StaffWsCb.filter(F.a == "card"))
-    cb(people, StaffWsCb.filter(F.a == "people"))
-    cb(export_csv, StaffWsCb.filter(F.a == "csv"))
-    cb(ask_cancel, StaffWsCb.filter(F.a == "cancel"))
-    cb(cancel_confirmed, StaffWsCb.filter(F.a == "cancelok"))
-    cb(new, StaffWsCb.filter(F.a == "new"))
-    cb(kind_picked, StaffWsCb.filter(F.a == "kind"))
-    cb(no_description, StaffWsCb.filter(F.a == "nodesc"), StateFilter(WorkshopDialog.description))
-    cb(city_picked, StaffWsCb.filter(F.a == "city"))
-    cb(calendar_month, StaffWsCb.filter(F.a == "month"))
-    cb(day_picked, StaffWsCb.filter(F.a == "day"))
-    cb(time_picked, StaffWsCb.filter(F.a == "time"))
-    cb(length_picked, StaffWsCb.filter(F.a == "len"))
-    cb(seats_picked, StaffWsCb.filter(F.a == "seats"))
-    cb(edit_menu, StaffWsCb.filter(F.a == "edit"))
-    cb(edit_field, StaffWsCb.filter(F.a == "f"))
-    cb(toggle_language, StaffWsCb.filter(F.a == "lang"))
-    cb(simple_choice, StaffWsCb.filter(F.a.in_({"closes", "prog"})))
-    cb(text_language, StaffWsCb.filter(F.a == "tl"))
+    cb(home, NavCb.filter(F.to == Page.WORKSHOPS))
+    cb(home, StaffWsCb.filter(F.a.in_({StaffWsAction.HOME, StaffWsAction.PAST})))
+    cb(label, StaffWsCb.filter(F.a == StaffWsAction.LABEL))
+    cb(card, StaffWsCb.filter(F.a == StaffWsAction.CARD))
+    cb(people, StaffWsCb.filter(F.a == StaffWsAction.PEOPLE))
+    cb(export_csv, StaffWsCb.filter(F.a == StaffWsAction.CSV))
+    cb(ask_cancel, StaffWsCb.filter(F.a == StaffWsAction.CANCEL))
+    cb(cancel_confirmed, StaffWsCb.filter(F.a == StaffWsAction.CANCEL_CONFIRMED))
+    cb(new, StaffWsCb.filter(F.a == StaffWsAction.NEW))
+    cb(kind_picked, StaffWsCb.filter(F.a == StaffWsAction.KIND))
+    cb(
+        no_description,
+        StaffWsCb.filter(F.a == StaffWsAction.NO_DESCRIPTION),
+        StateFilter(WorkshopDialog.description),
+    )
+    cb(city_picked, StaffWsCb.filter(F.a == StaffWsAction.CITY))
+    cb(calendar_month, StaffWsCb.filter(F.a == StaffWsAction.MONTH))
+    cb(day_picked, StaffWsCb.filter(F.a == StaffWsAction.DAY))
+    cb(time_picked, StaffWsCb.filter(F.a == StaffWsAction.TIME))
+    cb(length_picked, StaffWsCb.filter(F.a == StaffWsAction.LENGTH))
+    cb(seats_picked, StaffWsCb.filter(F.a == StaffWsAction.SEATS))
+    cb(edit_menu, StaffWsCb.filter(F.a == StaffWsAction.EDIT))
+    cb(edit_field, StaffWsCb.filter(F.a == StaffWsAction.FIELD))
+    cb(toggle_language, StaffWsCb.filter(F.a == StaffWsAction.LANGUAGE))
+    cb(simple_choice, StaffWsCb.filter(F.a.in_({StaffWsAction.CLOSES, StaffWsAction.PROGRAMME})))
+    cb(text_language, StaffWsCb.filter(F.a == StaffWsAction.TEXT_LANGUAGE))
     cb(
         text_description_skipped,
-        StaffWsCb.filter(F.a == "tskip"),
+        StaffWsCb.filter(F.a == StaffWsAction.TEXT_SKIP),
         StateFilter(WorkshopDialog.text_description),
     )
     router.message.register(title_typed, StateFilter(WorkshopDialog.title), TYPED)

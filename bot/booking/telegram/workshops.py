@@ -14,10 +14,11 @@ from bot.booking import workshops
 from bot.booking.models import BookingStatus
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import WorkshopsAction, WorkshopsCb
 from bot.booking.telegram.replies import calendar_file, position, refusal, undo
 from bot.clock import Clock
 from bot.config import Settings
-from bot.kit.callbacks import NavCb, WorkshopsCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import Consented
 from bot.kit.middlewares.refusals import STALE_BUTTON
@@ -45,11 +46,15 @@ async def listing(
 ) -> None:
     await state.clear()
     # From the menu the callback data is a NavCb: the list unfiltered.
-    data = callback_data if isinstance(callback_data, WorkshopsCb) else WorkshopsCb(a="list")
+    data = (
+        callback_data
+        if isinstance(callback_data, WorkshopsCb)
+        else WorkshopsCb(a=WorkshopsAction.LIST)
+    )
     if not _filters_ok(data.c, data.k):
         if callback_answer is not None:
             callback_answer.text = _(STALE_BUTTON)
-        data = WorkshopsCb(a="list")
+        data = WorkshopsCb(a=WorkshopsAction.LIST)
     found = await workshops.upcoming(
         session, user, clock.now(), city=data.c, kind=data.k, page=data.p
     )
@@ -69,7 +74,7 @@ async def pick_city(
         found.cities,
         callback_data.c,
         labels,
-        lambda key: WorkshopsCb(a="list", c=key, k=callback_data.k).pack(),
+        lambda key: WorkshopsCb(a=WorkshopsAction.LIST, c=key, k=callback_data.k).pack(),
     )
     await show(query, _("🏙 Where?"), markup)
 
@@ -87,7 +92,7 @@ async def pick_kind(
         found.kinds,
         callback_data.k,
         labels,
-        lambda key: WorkshopsCb(a="list", c=callback_data.c, k=key).pack(),
+        lambda key: WorkshopsCb(a=WorkshopsAction.LIST, c=callback_data.c, k=key).pack(),
     )
     await show(query, _("🏷 What kind of workshop?"), markup)
 
@@ -116,7 +121,7 @@ async def _show_card(
     with_calendar: bool = False,
 ) -> None:
     card = await workshops.card(session, user, data.id)
-    back = WorkshopsCb(a="list", p=data.p, c=data.c, k=data.k)
+    back = WorkshopsCb(a=WorkshopsAction.LIST, p=data.p, c=data.c, k=data.k)
     place = await position(session, card.mine) if card.mine is not None else 0
     screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place)
     confirmation = (
@@ -141,7 +146,7 @@ async def book(
 ) -> None:
     ctx = booking_context(settings, clock)
     try:
-        if callback_data.a == "wait":
+        if callback_data.a == WorkshopsAction.WAIT:
             made = await booking.join_waitlist(session, user, callback_data.id, ctx)
         else:
             made = await booking.book_workshop(session, user, callback_data.id, ctx)
@@ -177,10 +182,12 @@ def create_router() -> Router:
     router.message.filter(Consented())
     router.callback_query.filter(Consented())
     router.message.register(listing, Command("workshops"))
-    router.callback_query.register(listing, NavCb.filter(F.to == "workshops"))
-    router.callback_query.register(listing, WorkshopsCb.filter(F.a == "list"))
-    router.callback_query.register(pick_city, WorkshopsCb.filter(F.a == "cities"))
-    router.callback_query.register(pick_kind, WorkshopsCb.filter(F.a == "kinds"))
-    router.callback_query.register(open_workshop, WorkshopsCb.filter(F.a == "open"))
-    router.callback_query.register(book, WorkshopsCb.filter(F.a.in_({"book", "wait"})))
+    router.callback_query.register(listing, NavCb.filter(F.to == Page.WORKSHOPS))
+    router.callback_query.register(listing, WorkshopsCb.filter(F.a == WorkshopsAction.LIST))
+    router.callback_query.register(pick_city, WorkshopsCb.filter(F.a == WorkshopsAction.CITIES))
+    router.callback_query.register(pick_kind, WorkshopsCb.filter(F.a == WorkshopsAction.KINDS))
+    router.callback_query.register(open_workshop, WorkshopsCb.filter(F.a == WorkshopsAction.OPEN))
+    router.callback_query.register(
+        book, WorkshopsCb.filter(F.a.in_({WorkshopsAction.BOOK, WorkshopsAction.WAIT}))
+    )
     return router

@@ -26,15 +26,15 @@ from bot.broadcasts.models import (
     ButtonKind,
 )
 from bot.broadcasts.telegram import announcement, screens
+from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
+from bot.broadcasts.telegram.states import BroadcastDialog
 from bot.clock import Clock
 from bot.i18n.locales import LOCALES
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import AudienceCb, BcCb, WhenCb
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.filters import HasRole
 from bot.kit.middlewares.refusals import STALE_BUTTON
 from bot.kit.render import show
-from bot.kit.states import BroadcastDialog
 from bot.kit.texts import _, esc, ngettext
 from bot.people import roles as staff
 from bot.people.models import Role, User
@@ -76,7 +76,7 @@ async def detail_screen(ctx: Ctx, broadcast_id: int) -> screens.Screen:
         name = report.mentor.display_name if report.mentor else None
         return screens.scheduled_view(broadcast, report.texts, name, ctx.user.locale, ctx.tz)
     if broadcast.status == BroadcastStatus.CANCELLED and not report.counts:
-        return _("✖️ Cancelled."), kb.only([kb.button(_("⬅️ Back"), BcCb(a="home").pack())])
+        return _("✖️ Cancelled."), kb.only([kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack())])
     return screens.status_view(broadcast, report.counts)
 
 
@@ -196,7 +196,9 @@ async def _preview(ctx: Ctx, data: BcCb) -> None:
             await ctx.bot.send_message(
                 chat_id,
                 text.format(code=esc(exc.message)),
-                reply_markup=kb.only([kb.button(_("✏️ Edit"), BcCb(a="open", id=data.id).pack())]),
+                reply_markup=kb.only(
+                    [kb.button(_("✏️ Edit"), BcCb(a=BcAction.OPEN, id=data.id).pack())]
+                ),
             )
             return
     text, markup = screens.preview_done(data.id, found.total)
@@ -406,8 +408,8 @@ async def on_when(
         date=screens.when_text(found.send_at, user.locale, tz)
     )
     markup = kb.only(
-        [kb.button(_("✖️ Cancel it"), BcCb(a="cancel", id=found.id).pack())],
-        [kb.button(_("⬅️ Back"), BcCb(a="home").pack())],
+        [kb.button(_("✖️ Cancel it"), BcCb(a=BcAction.CANCEL, id=found.id).pack())],
+        [kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack())],
     )
     await show(query, text, markup)
 
@@ -422,7 +424,7 @@ async def _dialog(state: FSMContext) -> tuple[int, str]:
 
 async def _again(message: Message, text: str, broadcast_id: int) -> None:
     """Asks again; the author may also go back to the draft instead."""
-    back = kb.only([kb.button(_("⬅️ Back"), BcCb(a="open", id=broadcast_id).pack())])
+    back = kb.only([kb.button(_("⬅️ Back"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())])
     await message.answer(text, reply_markup=back)
 
 

@@ -19,10 +19,10 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     RecipientStatus,
 )
+from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
 from bot.i18n.formatting import fmt_date, fmt_time, zone_label
 from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, SR_CYRL
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import AudienceCb, BcCb, WhenCb
 from bot.kit.texts import N_, _, button_name, esc, name_or_someone, ngettext
 from bot.people.models import Role
 from bot.people.names import city_name, programme_name
@@ -88,10 +88,10 @@ def home(role: str, has_draft: bool, scheduled: int) -> Screen:
         )
         new = _("✏️ Continue the draft") if has_draft else _("➕ New announcement")
     markup = kb.only(
-        [kb.button(new, BcCb(a="new").pack())],
+        [kb.button(new, BcCb(a=BcAction.NEW).pack())],
         [
-            kb.button(_("🕒 Scheduled ({n})").format(n=scheduled), BcCb(a="list").pack()),
-            kb.button(_("📋 Sent"), BcCb(a="sent").pack()),
+            kb.button(_("🕒 Scheduled ({n})").format(n=scheduled), BcCb(a=BcAction.LIST).pack()),
+            kb.button(_("📋 Sent"), BcCb(a=BcAction.SENT).pack()),
         ],
         [kb.back_to_menu()],
     )
@@ -127,24 +127,26 @@ def draft(found: broadcasts.Draft, mentor_name: str | None) -> Screen:
     if not is_mentor_message(broadcast):
         builder.row(kb.button(_("👥 Who gets it"), AudienceCb(id=bid, k="menu").pack()))
     mark = "✅ " if EVERYONE in found.texts else "✏️ "
-    builder.row(kb.button(mark + _("Text for everyone"), BcCb(a="txt", id=bid, v=EVERYONE).pack()))
+    builder.row(
+        kb.button(mark + _("Text for everyone"), BcCb(a=BcAction.TEXT, id=bid, v=EVERYONE).pack())
+    )
     builder.row(
         *[
             kb.button(
                 ("✅ " if key in found.texts else "✏️ ") + name,
-                BcCb(a="txt", id=bid, v=key).pack(),
+                BcCb(a=BcAction.TEXT, id=bid, v=key).pack(),
             )
             for key, name in TEXT_LANGUAGES.items()
         ]
     )
     builder.row(
-        kb.button(_("🖼 Photo"), BcCb(a="photo", id=bid).pack()),
-        kb.button(_("🔗 Button"), BcCb(a="btn", id=bid).pack()),
+        kb.button(_("🖼 Photo"), BcCb(a=BcAction.PHOTO, id=bid).pack()),
+        kb.button(_("🔗 Button"), BcCb(a=BcAction.BUTTON, id=bid).pack()),
     )
-    builder.row(kb.button(_("👁 Preview"), BcCb(a="prev", id=bid).pack()))
+    builder.row(kb.button(_("👁 Preview"), BcCb(a=BcAction.PREVIEW, id=bid).pack()))
     builder.row(
-        kb.button(_("🗑 Discard"), BcCb(a="drop", id=bid).pack()),
-        kb.button(_("⬅️ Back"), BcCb(a="home").pack()),
+        kb.button(_("🗑 Discard"), BcCb(a=BcAction.DROP, id=bid).pack()),
+        kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack()),
     )
     return "\n".join(lines), builder.as_markup()
 
@@ -162,9 +164,14 @@ def text_prompt(broadcast_id: int, locale: str, has_text: bool, photo: bool) -> 
     rows = []
     if has_text:
         rows.append(
-            [kb.button(_("🗑 Remove this text"), BcCb(a="rm", id=broadcast_id, v=locale).pack())]
+            [
+                kb.button(
+                    _("🗑 Remove this text"),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v=locale).pack(),
+                )
+            ]
         )
-    rows.append([kb.button(_("⬅️ Back"), BcCb(a="open", id=broadcast_id).pack())])
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())])
     return "\n".join(lines), kb.only(*rows)
 
 
@@ -172,9 +179,14 @@ def photo_prompt(broadcast_id: int, has_photo: bool) -> Screen:
     rows = []
     if has_photo:
         rows.append(
-            [kb.button(_("🗑 Remove the photo"), BcCb(a="rm", id=broadcast_id, v="photo").pack())]
+            [
+                kb.button(
+                    _("🗑 Remove the photo"),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v="photo").pack(),
+                )
+            ]
         )
-    rows.append([kb.button(_("⬅️ Back"), BcCb(a="open", id=broadcast_id).pack())])
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())])
     return _("🖼 Send one photo. It goes above the text."), kb.only(*rows)
 
 
@@ -182,9 +194,14 @@ def button_prompt(broadcast_id: int, has_button: bool) -> Screen:
     rows = []
     if has_button:
         rows.append(
-            [kb.button(_("🗑 Remove the button"), BcCb(a="rm", id=broadcast_id, v="btn").pack())]
+            [
+                kb.button(
+                    _("🗑 Remove the button"),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v="btn").pack(),
+                )
+            ]
         )
-    rows.append([kb.button(_("⬅️ Back"), BcCb(a="open", id=broadcast_id).pack())])
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())])
     text = "\n".join(
         [
             _("🔗 Send the web address the button opens, for example https://example.org"),
@@ -204,7 +221,7 @@ def audience_menu(broadcast_id: int) -> Screen:
         (_("Young people of a mentor"), AudienceCb(id=broadcast_id, k=Audience.MENTEES)),
     ]
     rows = [[kb.button(label, data.pack())] for label, data in choices]
-    rows.append([kb.button(_("⬅️ Back"), BcCb(a="open", id=broadcast_id).pack())])
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())])
     return _("👥 Who gets it?"), kb.only(*rows)
 
 
@@ -265,9 +282,9 @@ def preview_done(broadcast_id: int, total: int) -> Screen:
         total,
     ).format(n=total)
     markup = kb.only(
-        [kb.button(_("📤 Send now"), BcCb(a="now", id=broadcast_id).pack())],
+        [kb.button(_("📤 Send now"), BcCb(a=BcAction.NOW, id=broadcast_id).pack())],
         [kb.button(_("🕒 Schedule"), WhenCb(id=broadcast_id).pack())],
-        [kb.button(_("✏️ Edit"), BcCb(a="open", id=broadcast_id).pack())],
+        [kb.button(_("✏️ Edit"), BcCb(a=BcAction.OPEN, id=broadcast_id).pack())],
     )
     return text, markup
 
@@ -299,7 +316,7 @@ def day_choice(broadcast_id: int, now: datetime, tz: str, locale: str) -> Screen
         label = fmt_date(day, locale, tz, skeleton="MMMEd")
         builder.button(text=label, callback_data=WhenCb(id=broadcast_id, d=offset))
     builder.adjust(2)
-    builder.row(kb.button(_("⬅️ Back"), BcCb(a="prev", id=broadcast_id).pack()))
+    builder.row(kb.button(_("⬅️ Back"), BcCb(a=BcAction.PREVIEW, id=broadcast_id).pack()))
     return _("🕒 On which day? (your time: {place})").format(
         place=zone_label(tz, locale)
     ), builder.as_markup()
@@ -341,8 +358,8 @@ def scheduled_view(
         f"<i>{excerpt(texts, locale)}</i>",
     ]
     markup = kb.only(
-        [kb.button(_("✖️ Cancel it"), BcCb(a="cancel", id=broadcast.id).pack())],
-        [kb.button(_("⬅️ Back"), BcCb(a="list").pack())],
+        [kb.button(_("✖️ Cancel it"), BcCb(a=BcAction.CANCEL, id=broadcast.id).pack())],
+        [kb.button(_("⬅️ Back"), BcCb(a=BcAction.LIST).pack())],
     )
     return "\n".join(lines), markup
 
@@ -391,16 +408,18 @@ def undelivered_count(counts: dict[str, int]) -> int:
 
 def progress_markup(broadcast_id: int) -> InlineKeyboardMarkup:
     return kb.only(
-        [kb.button(_("⏹ Stop sending"), BcCb(a="stop", id=broadcast_id).pack())],
-        [kb.button(_("🔄 Refresh"), BcCb(a="show", id=broadcast_id).pack())],
+        [kb.button(_("⏹ Stop sending"), BcCb(a=BcAction.STOP, id=broadcast_id).pack())],
+        [kb.button(_("🔄 Refresh"), BcCb(a=BcAction.SHOW, id=broadcast_id).pack())],
     )
 
 
 def report_markup(broadcast_id: int, counts: dict[str, int]) -> InlineKeyboardMarkup:
     rows = []
     if undelivered_count(counts):
-        rows.append([kb.button(_("📄 Not delivered (CSV)"), BcCb(a="csv", id=broadcast_id).pack())])
-    rows.append([kb.button(_("⬅️ Back"), BcCb(a="sent").pack())])
+        rows.append(
+            [kb.button(_("📄 Not delivered (CSV)"), BcCb(a=BcAction.CSV, id=broadcast_id).pack())]
+        )
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.SENT).pack())])
     return kb.only(*rows)
 
 
@@ -415,8 +434,8 @@ def scheduled_list(items: Sequence[Broadcast], locale: str, tz: str) -> Screen:
     for item in items:
         assert item.send_at is not None
         label = f"{when_text(item.send_at, locale, tz)} · {audience_text(item)}"
-        builder.row(kb.button(button_name(label, 60), BcCb(a="show", id=item.id).pack()))
-    builder.row(kb.button(_("⬅️ Back"), BcCb(a="home").pack()))
+        builder.row(kb.button(button_name(label, 60), BcCb(a=BcAction.SHOW, id=item.id).pack()))
+    builder.row(kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack()))
     text = _("🕒 <b>Scheduled</b>") if items else _("Nothing is scheduled.")
     return text, builder.as_markup()
 
@@ -427,7 +446,7 @@ def sent_list(items: Sequence[Broadcast], locale: str, tz: str) -> Screen:
         moment = item.started_at or item.created_at
         mark = "⏳" if item.status == BroadcastStatus.SENDING else "✅"
         label = f"{mark} {when_text(moment, locale, tz)} · {people(item.total)}"
-        builder.row(kb.button(button_name(label, 60), BcCb(a="show", id=item.id).pack()))
-    builder.row(kb.button(_("⬅️ Back"), BcCb(a="home").pack()))
+        builder.row(kb.button(button_name(label, 60), BcCb(a=BcAction.SHOW, id=item.id).pack()))
+    builder.row(kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack()))
     text = _("📋 <b>Sent</b>") if items else _("Nothing has been sent yet.")
     return text, builder.as_markup()

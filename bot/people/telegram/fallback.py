@@ -7,12 +7,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.kit import keyboards as kb
 from bot.kit.middlewares.refusals import STALE_BUTTON
 from bot.kit.render import show
 from bot.kit.texts import _, paragraphs
 from bot.people import rules as people
 from bot.people.models import User
+from bot.people.telegram import keyboards as people_kb
 from bot.people.telegram import screens
 
 
@@ -23,7 +23,9 @@ async def stale_button(
     callback_answer.text = _(STALE_BUTTON)
     if people.needs_consent(user):
         await show(
-            query, _("👋 Hi! Choose your language:"), kb.languages(user.locale, onboarding=True)
+            query,
+            _("👋 Hi! Choose your language:"),
+            people_kb.languages(user.locale, onboarding=True),
         )
         return
     await state.clear()

@@ -15,7 +15,6 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n.formatting import fmt_datetime
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import InviteCb
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
 from bot.kit.render import show
@@ -23,6 +22,7 @@ from bot.kit.texts import _, esc, name_or_someone
 from bot.people import invites
 from bot.people import queries as users
 from bot.people.models import InviteKind, Role, User
+from bot.people.telegram.callbacks import InviteAction, InviteCb
 
 
 async def new_invite(
@@ -86,7 +86,7 @@ async def _show_list(
         builder.row(
             kb.button(
                 _("✖️ Revoke the link valid until {time}").format(time=until),
-                InviteCb(action="revoke", id=invite.id).pack(),
+                InviteCb(action=InviteAction.REVOKE, id=invite.id).pack(),
             )
         )
     builder.row(kb.back_to_menu())
@@ -116,7 +116,9 @@ def create_router() -> Router:
     router.message.filter(HasRole(Role.MENTOR, Role.STAFF))
     router.callback_query.filter(HasRole(Role.MENTOR, Role.STAFF))
     router.message.register(new_invite, Command("invite"))
-    router.callback_query.register(new_invite, InviteCb.filter(F.action.in_({"mentor", "mentee"})))
-    router.callback_query.register(open_invites, InviteCb.filter(F.action == "list"))
-    router.callback_query.register(revoke, InviteCb.filter(F.action == "revoke"))
+    router.callback_query.register(
+        new_invite, InviteCb.filter(F.action.in_({InviteAction.MENTOR, InviteAction.MENTEE}))
+    )
+    router.callback_query.register(open_invites, InviteCb.filter(F.action == InviteAction.LIST))
+    router.callback_query.register(revoke, InviteCb.filter(F.action == InviteAction.REVOKE))
     return router

@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import NavCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.filters import Consented
 from bot.kit.help_now import help_now as help_now_card
 from bot.kit.helplines import Helplines
@@ -60,10 +60,10 @@ def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="menu")
     router.message.register(help_now, Command("sos"))
-    router.callback_query.register(help_now, NavCb.filter(F.to == "sos"))
+    router.callback_query.register(help_now, NavCb.filter(F.to == Page.SOS))
     router.message.register(cancel, Command("cancel"))
     router.message.register(help_screen, Command("help"))
-    router.callback_query.register(help_screen, NavCb.filter(F.to == "help"))
+    router.callback_query.register(help_screen, NavCb.filter(F.to == Page.HELP))
     router.message.register(main_menu, Command("menu"), Consented())
-    router.callback_query.register(main_menu, NavCb.filter(F.to == "menu"), Consented())
+    router.callback_query.register(main_menu, NavCb.filter(F.to == Page.MENU), Consented())
     return router

@@ -16,17 +16,19 @@ from bot.config import Settings
 from bot.i18n.locales import LOCALES
 from bot.kit import commands
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import BirthdayCb, ConsentCb, LangCb, NavCb, YearCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.render import show
-from bot.kit.states import Onboarding
 from bot.kit.texts import _, paragraphs
 from bot.people import invites, onboarding
 from bot.people import rules as people
 from bot.people.models import InviteKind, User
 from bot.people.onboarding import Step
+from bot.people.telegram import keyboards as people_kb
 from bot.people.telegram import screens
+from bot.people.telegram.callbacks import BirthdayCb, ConsentCb, LangCb, YearCb
 from bot.people.telegram.invite_flow import after_redemption
+from bot.people.telegram.states import Onboarding
 
 YEARS_PER_ROW = 4
 # Commands (/cancel, /help, /sos...) go on to their own handlers from inside the dialog.
@@ -49,7 +51,7 @@ async def start(
         await state.set_data({"token": token})
         await message.answer(
             _("👋 Hi! Choose your language:"),
-            reply_markup=kb.languages(user.locale, onboarding=True),
+            reply_markup=people_kb.languages(user.locale, onboarding=True),
         )
         return
     await state.clear()
@@ -69,7 +71,9 @@ async def restart(query: CallbackQuery, state: FSMContext, user: User) -> None:
     token = (await state.get_data()).get("token")
     await state.set_state(Onboarding.language)
     await state.set_data({"token": token})
-    await show(query, _("👋 Hi! Choose your language:"), kb.languages(user.locale, onboarding=True))
+    await show(
+        query, _("👋 Hi! Choose your language:"), people_kb.languages(user.locale, onboarding=True)
+    )
 
 
 async def pick_language(
@@ -89,7 +93,7 @@ async def pick_language(
         await show(query, text, markup)
         return
     await state.set_state(Onboarding.consent)
-    await show(query, screens.intro(), kb.consent())
+    await show(query, screens.intro(), people_kb.consent())
 
 
 async def consent(
@@ -112,7 +116,9 @@ async def consent(
     await state.set_state(Onboarding.consent)
     action = callback_data.action
     if action == "more":
-        await show(query, screens.privacy_notice(settings.unconsented_ttl_days), kb.consent())
+        await show(
+            query, screens.privacy_notice(settings.unconsented_ttl_days), people_kb.consent()
+        )
     elif action == "no":
         # Out of the dialog, so typing is not met with the consent question again; the data
         # (a pending invite) stays for "I changed my mind".
@@ -123,10 +129,10 @@ async def consent(
                 "Okay. I keep only your Telegram ID and language. "
                 "You can change your mind at any time."
             ),
-            kb.declined(),
+            people_kb.declined(),
         )
     elif action == "again":
-        await show(query, screens.intro(), kb.consent())
+        await show(query, screens.intro(), people_kb.consent())
     elif action == "yes":
         token = (await state.get_data()).get("token")
         if await onboarding.invite_kind(session, token) == InviteKind.MENTOR:
@@ -265,7 +271,7 @@ async def _finish(
                 "nothing about you."
             )
         )
-        await show(event, paragraphs(*lines), kb.only([kb.nav(_("🆘 Help now"), "sos")]))
+        await show(event, paragraphs(*lines), kb.only([kb.nav(_("🆘 Help now"), Page.SOS)]))
     else:
         await state.clear()
         await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale)
@@ -280,20 +286,20 @@ async def buttons_expected(
     current = await state.get_state()
     nudge = _("Please use the buttons 👇")
     if current == Onboarding.language.state:
-        await message.answer(nudge, reply_markup=kb.languages(user.locale, onboarding=True))
+        await message.answer(nudge, reply_markup=people_kb.languages(user.locale, onboarding=True))
     elif current == Onboarding.birthday.state:
         await message.answer(
             paragraphs(nudge, birthday_question()), reply_markup=birthday_keyboard()
         )
     else:
-        await message.answer(paragraphs(nudge, screens.intro()), reply_markup=kb.consent())
+        await message.answer(paragraphs(nudge, screens.intro()), reply_markup=people_kb.consent())
 
 
 def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="onboarding")
     router.message.register(start, CommandStart())
-    router.callback_query.register(restart, NavCb.filter(F.to == "start"))
+    router.callback_query.register(restart, NavCb.filter(F.to == Page.START))
     router.callback_query.register(pick_language, LangCb.filter(F.onboarding))
     router.callback_query.register(consent, ConsentCb.filter())
     router.callback_query.register(year_button, YearCb.filter(), StateFilter(Onboarding.year))

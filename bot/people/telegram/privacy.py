@@ -18,24 +18,26 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.kit import commands, notify
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import DeleteCb, NavCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.render import show
 from bot.kit.sealing import Sealer
 from bot.kit.texts import _, name_or_someone, paragraphs
 from bot.people import privacy
 from bot.people import rules as people
 from bot.people.models import User
+from bot.people.telegram import keyboards as people_kb
 from bot.people.telegram import screens
+from bot.people.telegram.callbacks import DeleteCb
 
 
 async def notice(event: Message | CallbackQuery, user: User, settings: Settings) -> None:
     consented = not people.needs_consent(user)
-    markup = kb.only([kb.nav(_("⬅️ Back"), "privacy")]) if consented else None
+    markup = kb.only([kb.nav(_("⬅️ Back"), Page.PRIVACY)]) if consented else None
     await show(event, screens.privacy_notice(settings.unconsented_ttl_days), markup)
 
 
 async def summary(query: CallbackQuery, user: User) -> None:
-    await show(query, screens.privacy_summary(), kb.privacy(not people.needs_consent(user)))
+    await show(query, screens.privacy_summary(), people_kb.privacy(not people.needs_consent(user)))
 
 
 async def my_data(
@@ -62,7 +64,7 @@ async def ask_delete(event: Message | CallbackQuery) -> None:
         "🗑 Delete everything Putokaz keeps about you? This cannot be undone. "
         "People connected with you in Putokaz will be told that you left."
     )
-    await show(event, text, kb.confirm_delete())
+    await show(event, text, people_kb.confirm_delete())
 
 
 async def delete(
@@ -107,11 +109,11 @@ def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="privacy")
     router.message.register(notice, Command("privacy"))
-    router.callback_query.register(notice, NavCb.filter(F.to == "notice"))
-    router.callback_query.register(summary, NavCb.filter(F.to == "privacy"))
+    router.callback_query.register(notice, NavCb.filter(F.to == Page.NOTICE))
+    router.callback_query.register(summary, NavCb.filter(F.to == Page.PRIVACY))
     router.message.register(my_data, Command("mydata"))
-    router.callback_query.register(my_data, NavCb.filter(F.to == "mydata"))
+    router.callback_query.register(my_data, NavCb.filter(F.to == Page.MYDATA))
     router.message.register(ask_delete, Command("deleteme"))
-    router.callback_query.register(ask_delete, NavCb.filter(F.to == "deleteme"))
+    router.callback_query.register(ask_delete, NavCb.filter(F.to == Page.DELETEME))
     router.callback_query.register(delete, DeleteCb.filter())
     return router

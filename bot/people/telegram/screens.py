@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.kit import keyboards as kb
 from bot.kit.texts import _, name_or_someone, ngettext
 from bot.people.invites import Outcome, Redemption
 from bot.people.models import Role, User
+from bot.people.telegram import keyboards as people_kb
 
 
 def menu(user: User) -> tuple[str, InlineKeyboardMarkup]:
@@ -15,7 +15,7 @@ def menu(user: User) -> tuple[str, InlineKeyboardMarkup]:
         Role.MENTOR: _("🧭 <b>Putokaz</b> · mentor"),
         Role.STAFF: _("🧭 <b>Putokaz</b> · staff"),
     }.get(Role(user.role), _("🧭 <b>Putokaz</b>"))
-    return f"{title}\n" + _("What would you like to do?"), kb.main_menu(user.role)
+    return f"{title}\n" + _("What would you like to do?"), people_kb.main_menu(user.role)
 
 
 def intro() -> str:

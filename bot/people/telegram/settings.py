@@ -17,7 +17,7 @@ from bot.i18n.formatting import fmt_time, zone_label
 from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
 from bot.kit import commands
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import CityCb, LangCb, MuteCb, NavCb, TzCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import Consented
 from bot.kit.render import show
@@ -26,18 +26,23 @@ from bot.people import profile
 from bot.people import rules as people
 from bot.people.models import User
 from bot.people.names import city_name
+from bot.people.telegram import keyboards as people_kb
+from bot.people.telegram.callbacks import CityCb, LangCb, MuteCb, TzCb
 
 
 async def language_command(message: Message, user: User) -> None:
     # Before consent the picker continues the onboarding.
     onboarding = people.needs_consent(user)
     await message.answer(
-        _("🌐 Choose your language:"), reply_markup=kb.languages(user.locale, onboarding=onboarding)
+        _("🌐 Choose your language:"),
+        reply_markup=people_kb.languages(user.locale, onboarding=onboarding),
     )
 
 
 async def language_screen(query: CallbackQuery, user: User) -> None:
-    await show(query, _("🌐 Choose your language:"), kb.languages(user.locale, onboarding=False))
+    await show(
+        query, _("🌐 Choose your language:"), people_kb.languages(user.locale, onboarding=False)
+    )
 
 
 async def set_language(
@@ -75,7 +80,7 @@ def settings_screen(
             _("Announcements: off") if user.announcements_muted else _("Announcements: on"),
         ]
     )
-    return text, kb.settings(user.announcements_muted)
+    return text, people_kb.settings(user.announcements_muted)
 
 
 async def settings_view(query: CallbackQuery, user: User, settings: Settings, clock: Clock) -> None:
@@ -90,7 +95,7 @@ async def timezone_screen(query: CallbackQuery, user: User, clock: Clock) -> Non
         label = f"{mark}{zone_label(tz, user.locale)} · {fmt_time(now, user.locale, tz)}"
         builder.button(text=label, callback_data=TzCb(index=index))
     builder.adjust(2)
-    builder.row(kb.nav(_("⬅️ Back"), "settings"))
+    builder.row(kb.nav(_("⬅️ Back"), Page.SETTINGS))
     await show(
         query,
         _("🕒 Where do you live? Pick the place whose time matches yours."),
@@ -120,7 +125,7 @@ async def city_screen(query: CallbackQuery, user: User) -> None:
     builder.adjust(2)
     if user.city is not None:
         builder.row(kb.button(_("✖️ Do not say"), CityCb(key="-").pack()))
-    builder.row(kb.nav(_("⬅️ Back"), "settings"))
+    builder.row(kb.nav(_("⬅️ Back"), Page.SETTINGS))
     text = _("🏙 Where do you live? Staff can then tell you about things near you.")
     await show(query, text, builder.as_markup())
 
@@ -161,12 +166,14 @@ def create_router() -> Router:
     """A new router each time: a router can belong to one dispatcher only."""
     router = Router(name="settings")
     router.message.register(language_command, Command("language"))
-    router.callback_query.register(language_screen, NavCb.filter(F.to == "language"), Consented())
+    router.callback_query.register(
+        language_screen, NavCb.filter(F.to == Page.LANGUAGE), Consented()
+    )
     router.callback_query.register(set_language, LangCb.filter(~F.onboarding), Consented())
-    router.callback_query.register(settings_view, NavCb.filter(F.to == "settings"), Consented())
-    router.callback_query.register(timezone_screen, NavCb.filter(F.to == "tz"), Consented())
+    router.callback_query.register(settings_view, NavCb.filter(F.to == Page.SETTINGS), Consented())
+    router.callback_query.register(timezone_screen, NavCb.filter(F.to == Page.TZ), Consented())
     router.callback_query.register(set_timezone, TzCb.filter(), Consented())
-    router.callback_query.register(city_screen, NavCb.filter(F.to == "city"), Consented())
+    router.callback_query.register(city_screen, NavCb.filter(F.to == Page.CITY), Consented())
     router.callback_query.register(set_city, CityCb.filter(), Consented())
     router.callback_query.register(set_muted, MuteCb.filter(), Consented())
     return router

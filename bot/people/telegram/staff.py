@@ -14,7 +14,6 @@ from bot.i18n.formatting import fmt_date
 from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import commands, notify
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import PeopleCb, PersonCb, ProgrammeCb, SetRoleCb, UnlinkCb
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.filters import HasRole
 from bot.kit.middlewares.refusals import STALE_BUTTON
@@ -24,6 +23,7 @@ from bot.people import profile
 from bot.people import roles as staff
 from bot.people.models import Role, User
 from bot.people.names import programme_name
+from bot.people.telegram.callbacks import PeopleCb, PersonCb, ProgrammeCb, SetRoleCb, UnlinkCb
 
 ROLE_NAMES = {Role.YOUTH: N_("young person"), Role.MENTOR: N_("mentor"), Role.STAFF: N_("staff")}
 FILTERS = {

@@ -19,22 +19,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.kit import calendar, notify
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import (
-    CalendarCb,
-    DomainCb,
-    GoalPickCb,
-    MenteeCb,
-    MoreTimeCb,
-    NudgeCb,
-    OwnerCb,
-    PlanCb,
-    TaskCb,
-    TimeCb,
-)
+from bot.kit.callbacks import CalendarAction, CalendarCb, Page
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.filters import HasRole
 from bot.kit.render import edit, show
-from bot.kit.states import PlanDialog
 from bot.kit.texts import N_, _, button_name, esc, name_or_someone, ngettext, paragraphs
 from bot.people import mentoring
 from bot.people import queries as users
@@ -44,7 +32,21 @@ from bot.plans import rules as plans
 from bot.plans.models import Goal, Task, TaskOwner
 from bot.plans.rules import DOMAINS, Decision
 from bot.plans.rules import context_for as plan_context
+from bot.plans.telegram.callbacks import (
+    DomainCb,
+    GoalPickCb,
+    MenteeAction,
+    MenteeCb,
+    MoreTimeCb,
+    NudgeCb,
+    OwnerCb,
+    PlanCb,
+    TaskAction,
+    TaskCb,
+    TimeCb,
+)
 from bot.plans.telegram.screens import MORE_TIME_CHOICES, domain_name, due_text, plan_screen
+from bot.plans.telegram.states import PlanDialog
 
 TIME_PRESETS = ("09:00", "10:00", "12:00", "14:00", "16:00", "18:00")
 NUDGES = (
@@ -117,7 +119,9 @@ async def mentee_plan(
     await state.clear()
     view = await plans.plan(session, user, callback_data.id, plan_context(settings, clock))
     text, markup = plan_screen(view, user, user.locale, 0, False)
-    nudge = kb.button(_("📣 Send a reminder"), MenteeCb(id=callback_data.id, action="nudge").pack())
+    nudge = kb.button(
+        _("📣 Send a reminder"), MenteeCb(id=callback_data.id, action=MenteeAction.NUDGE).pack()
+    )
     markup.inline_keyboard.insert(len(markup.inline_keyboard) - 1, [nudge])
     await show(query, text, markup)
 
@@ -217,7 +221,9 @@ async def new_task(
             builder.row(
                 kb.button(f"🎯 {button_name(goal.title, 40)}", GoalPickCb(id=goal.id).pack())
             )
-    builder.row(kb.button(_("🎯 Add a goal"), MenteeCb(id=youth.id, action="goal").pack()))
+    builder.row(
+        kb.button(_("🎯 Add a goal"), MenteeCb(id=youth.id, action=MenteeAction.GOAL).pack())
+    )
     builder.row(*_back_to_plan(youth.id))
     if not view.goals:
         text = _("Every task belongs to a goal. Add a goal first.")
@@ -293,7 +299,7 @@ async def task_owner(
     await state.set_state(PlanDialog.task_date)
     data = await state.get_data()
     extra = [
-        [kb.button(_("No deadline"), CalendarCb(action="n", day="0").pack())],
+        [kb.button(_("No deadline"), CalendarCb(action=CalendarAction.NO_DATE, day="0").pack())],
         _back_to_plan(int(data.get("youth", 0))),
     ]
     await show(query, _("📅 By when? Pick the day."), _calendar(user, settings, clock, None, extra))
@@ -357,7 +363,7 @@ async def task_day(
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    if callback_data.action == "n":
+    if callback_data.action == CalendarAction.NO_DATE:
         await state.update_data(day=None)
         await _finish_task(
             query, state, session, user, settings, clock, i18n, bot, callback_answer, None
@@ -588,8 +594,12 @@ async def cancel(
     task = await plans.editable_task(session, user, callback_data.id)
     text = _("Cancel this task? {task}").format(task=f"<b>{esc(task.title)}</b>")
     markup = kb.only(
-        [kb.button(_("Yes, cancel it"), TaskCb(id=task.id, action="cancelok").pack())],
-        [kb.button(_("⬅️ Back"), TaskCb(id=task.id, action="open").pack())],
+        [
+            kb.button(
+                _("Yes, cancel it"), TaskCb(id=task.id, action=TaskAction.CANCEL_CONFIRMED).pack()
+            )
+        ],
+        [kb.button(_("⬅️ Back"), TaskCb(id=task.id, action=TaskAction.OPEN).pack())],
     )
     await show(query, text, markup)
 
@@ -643,7 +653,7 @@ async def _show_nudges(
         back = _back_to_plan(youth.id)
     else:
         head = _("📣 A reminder for all your young people. Pick one, or write your own.")
-        back = [kb.nav(_("⬅️ Back"), "mentees")]
+        back = [kb.nav(_("⬅️ Back"), Page.MENTEES)]
     rows = [
         [kb.button(_(text), NudgeCb(youth=youth_id, preset=index).pack())]
         for index, text in enumerate(NUDGES)
@@ -676,7 +686,12 @@ async def nudge_pick(
             query,
             _("✍️ Type your message (up to {limit} characters).").format(limit=NUDGE_LIMIT),
             kb.only(
-                [kb.button(_("⬅️ Back"), MenteeCb(id=callback_data.youth, action="nudge").pack())]
+                [
+                    kb.button(
+                        _("⬅️ Back"),
+                        MenteeCb(id=callback_data.youth, action=MenteeAction.NUDGE).pack(),
+                    )
+                ]
             ),
         )
         return
@@ -785,31 +800,41 @@ def create_router() -> Router:
     router = Router(name="plan_edit")
     router.message.filter(HasRole(Role.MENTOR))
     router.callback_query.filter(HasRole(Role.MENTOR))
-    router.callback_query.register(mentee_plan, MenteeCb.filter(F.action == "plan"))
+    router.callback_query.register(mentee_plan, MenteeCb.filter(F.action == MenteeAction.PLAN))
     router.callback_query.register(answer_more_time, MoreTimeCb.filter())
-    router.callback_query.register(new_goal, MenteeCb.filter(F.action == "goal"))
-    router.callback_query.register(new_task, MenteeCb.filter(F.action == "task"))
-    router.callback_query.register(nudge_menu, MenteeCb.filter(F.action == "nudge"))
-    router.callback_query.register(nudge_all, MenteeCb.filter(F.action == "nudgeall"))
+    router.callback_query.register(new_goal, MenteeCb.filter(F.action == MenteeAction.GOAL))
+    router.callback_query.register(new_task, MenteeCb.filter(F.action == MenteeAction.TASK))
+    router.callback_query.register(nudge_menu, MenteeCb.filter(F.action == MenteeAction.NUDGE))
+    router.callback_query.register(nudge_all, MenteeCb.filter(F.action == MenteeAction.NUDGE_ALL))
     router.callback_query.register(nudge_pick, NudgeCb.filter())
     router.callback_query.register(task_goal, GoalPickCb.filter())
     router.callback_query.register(
         goal_domain, DomainCb.filter(), StateFilter(PlanDialog.goal_domain)
     )
     router.callback_query.register(task_owner, OwnerCb.filter(), StateFilter(PlanDialog.task_owner))
-    router.callback_query.register(calendar_label, CalendarCb.filter(F.action == "x"))
-    router.callback_query.register(calendar_month, CalendarCb.filter(F.action == "m"))
     router.callback_query.register(
-        task_day, CalendarCb.filter(F.action.in_({"d", "n"})), StateFilter(PlanDialog.task_date)
+        calendar_label, CalendarCb.filter(F.action == CalendarAction.LABEL)
     )
     router.callback_query.register(
-        moved_day, CalendarCb.filter(F.action == "d"), StateFilter(PlanDialog.move_date)
+        calendar_month, CalendarCb.filter(F.action == CalendarAction.MONTH)
+    )
+    router.callback_query.register(
+        task_day,
+        CalendarCb.filter(F.action.in_({CalendarAction.DAY, CalendarAction.NO_DATE})),
+        StateFilter(PlanDialog.task_date),
+    )
+    router.callback_query.register(
+        moved_day,
+        CalendarCb.filter(F.action == CalendarAction.DAY),
+        StateFilter(PlanDialog.move_date),
     )
     router.callback_query.register(task_time, TimeCb.filter(), StateFilter(PlanDialog.task_time))
-    router.callback_query.register(move, TaskCb.filter(F.action == "move"))
-    router.callback_query.register(rename, TaskCb.filter(F.action == "rename"))
-    router.callback_query.register(cancel, TaskCb.filter(F.action == "cancel"))
-    router.callback_query.register(cancel_confirmed, TaskCb.filter(F.action == "cancelok"))
+    router.callback_query.register(move, TaskCb.filter(F.action == TaskAction.MOVE))
+    router.callback_query.register(rename, TaskCb.filter(F.action == TaskAction.RENAME))
+    router.callback_query.register(cancel, TaskCb.filter(F.action == TaskAction.CANCEL))
+    router.callback_query.register(
+        cancel_confirmed, TaskCb.filter(F.action == TaskAction.CANCEL_CONFIRMED)
+    )
     router.message.register(goal_title, StateFilter(PlanDialog.goal_title), TYPED)
     router.message.register(task_title, StateFilter(PlanDialog.task_title), TYPED)
     router.message.register(nudge_typed, StateFilter(PlanDialog.nudge_text), TYPED)

@@ -12,13 +12,15 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n.formatting import fmt_date
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import InviteCb, MenteeCb, NavCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.filters import HasRole
 from bot.kit.render import show
 from bot.kit.texts import _, name_or_someone, ngettext
 from bot.people.models import Role, User
+from bot.people.telegram.callbacks import InviteAction, InviteCb
 from bot.plans import rules as plans
 from bot.plans.rules import context_for as plan_context
+from bot.plans.telegram.callbacks import MenteeAction, MenteeCb
 from bot.plans.telegram.screens import mentee_button
 
 # Past this many, the list shows buttons for the first ones and counts the rest.
@@ -62,9 +64,15 @@ async def mentees(
     else:
         lines.append(_("Tap a name to open their plan."))
         rows.append(
-            [kb.button(_("📣 Remind all of them"), MenteeCb(id=0, action="nudgeall").pack())]
+            [
+                kb.button(
+                    _("📣 Remind all of them"), MenteeCb(id=0, action=MenteeAction.NUDGE_ALL).pack()
+                )
+            ]
         )
-    rows.append([kb.button(_("➕ Invite a young person"), InviteCb(action="mentee").pack())])
+    rows.append(
+        [kb.button(_("➕ Invite a young person"), InviteCb(action=InviteAction.MENTEE).pack())]
+    )
     rows.append([kb.back_to_menu()])
     await show(event, "\n".join(lines), kb.only(*rows))
 
@@ -75,5 +83,5 @@ def create_router() -> Router:
     router.message.filter(HasRole(Role.MENTOR))
     router.callback_query.filter(HasRole(Role.MENTOR))
     router.message.register(mentees, Command("mentees"))
-    router.callback_query.register(mentees, NavCb.filter(F.to == "mentees"))
+    router.callback_query.register(mentees, NavCb.filter(F.to == Page.MENTEES))
     return router

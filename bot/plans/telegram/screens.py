@@ -7,12 +7,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n.formatting import fmt_clock, fmt_day
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import MenteeCb, MoreTimeCb, NavCb, PlanCb, TaskCb
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.texts import N_, _, button_name, esc, name_or_someone, ngettext
 from bot.people.models import User
 from bot.plans.models import Task, TaskOwner, TaskStatus
 from bot.plans.reminders import OVERDUE, offset_of
 from bot.plans.rules import DOMAINS, PlanView, TaskLine
+from bot.plans.telegram.callbacks import (
+    MenteeAction,
+    MenteeCb,
+    MoreTimeCb,
+    PlanCb,
+    TaskAction,
+    TaskCb,
+)
 
 PAGE_SIZE = 6
 TITLE_ON_BUTTON = 40
@@ -97,7 +105,7 @@ def plan_screen(
         builder.row(
             kb.button(
                 f"{page * PAGE_SIZE + number}. {_short(task.title)}",
-                TaskCb(id=task.id, action="open").pack(),
+                TaskCb(id=task.id, action=TaskAction.OPEN).pack(),
             )
         )
     paging = []
@@ -120,10 +128,14 @@ def plan_screen(
         builder.row(kb.back_to_menu())
     else:
         builder.row(
-            kb.button(_("➕ Add a task"), MenteeCb(id=view.youth.id, action="task").pack()),
-            kb.button(_("🎯 Add a goal"), MenteeCb(id=view.youth.id, action="goal").pack()),
+            kb.button(
+                _("➕ Add a task"), MenteeCb(id=view.youth.id, action=MenteeAction.TASK).pack()
+            ),
+            kb.button(
+                _("🎯 Add a goal"), MenteeCb(id=view.youth.id, action=MenteeAction.GOAL).pack()
+            ),
         )
-        builder.row(kb.button(_("⬅️ Back"), NavCb(to="mentees").pack()))
+        builder.row(kb.button(_("⬅️ Back"), NavCb(to=Page.MENTEES).pack()))
     return "\n".join(lines), builder.as_markup()
 
 
@@ -150,19 +162,29 @@ def task_screen(line: TaskLine, viewer: User, locale: str) -> tuple[str, InlineK
     rows: list[list[InlineKeyboardButton]] = []
     if task.status == TaskStatus.TODO:
         if own:
-            rows.append([kb.button(_("✅ Done"), TaskCb(id=task.id, action="done").pack())])
             rows.append(
-                [kb.button(_("⏳ I need more time"), TaskCb(id=task.id, action="more").pack())]
+                [kb.button(_("✅ Done"), TaskCb(id=task.id, action=TaskAction.DONE).pack())]
+            )
+            rows.append(
+                [
+                    kb.button(
+                        _("⏳ I need more time"), TaskCb(id=task.id, action=TaskAction.MORE).pack()
+                    )
+                ]
             )
         else:
             rows.append(
                 [
-                    kb.button(_("📅 New date"), TaskCb(id=task.id, action="move").pack()),
-                    kb.button(_("✏️ Rename"), TaskCb(id=task.id, action="rename").pack()),
+                    kb.button(_("📅 New date"), TaskCb(id=task.id, action=TaskAction.MOVE).pack()),
+                    kb.button(_("✏️ Rename"), TaskCb(id=task.id, action=TaskAction.RENAME).pack()),
                 ]
             )
             rows.append(
-                [kb.button(_("✖️ Cancel this task"), TaskCb(id=task.id, action="cancel").pack())]
+                [
+                    kb.button(
+                        _("✖️ Cancel this task"), TaskCb(id=task.id, action=TaskAction.CANCEL).pack()
+                    )
+                ]
             )
     back = PlanCb() if own else PlanCb(youth=task.youth_id)
     rows.append([kb.button(_("⬅️ Back to the plan"), back.pack())])
@@ -188,8 +210,8 @@ def reminder_text(kind: str, task: Task, locale: str) -> str:
 
 def reminder_keyboard(task: Task) -> InlineKeyboardMarkup:
     return kb.only(
-        [kb.button(_("✅ Done"), TaskCb(id=task.id, action="done").pack())],
-        [kb.button(_("⏳ I need more time"), TaskCb(id=task.id, action="more").pack())],
+        [kb.button(_("✅ Done"), TaskCb(id=task.id, action=TaskAction.DONE).pack())],
+        [kb.button(_("⏳ I need more time"), TaskCb(id=task.id, action=TaskAction.MORE).pack())],
         [kb.button(_("📋 Open my plan"), PlanCb().pack())],
     )
 
@@ -198,7 +220,7 @@ def mentee_button(youth: User, done: int, total: int, overdue: int) -> InlineKey
     label = f"{button_name(youth.display_name)} · {done}/{total}"
     if overdue:
         label += f" · ⚠️{overdue}"
-    return kb.button(label, MenteeCb(id=youth.id, action="plan").pack())
+    return kb.button(label, MenteeCb(id=youth.id, action=MenteeAction.PLAN).pack())
 
 
 # What a mentor can answer to "I need more time", in days added to the deadline.

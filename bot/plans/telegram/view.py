@@ -16,17 +16,17 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.kit import keyboards as kb
 from bot.kit import notify
-from bot.kit.callbacks import PlanCb, TaskCb
 from bot.kit.errors import NotFound
 from bot.kit.filters import Consented
 from bot.kit.render import show
-from bot.kit.states import PlanDialog
 from bot.kit.texts import _, esc, name_or_someone, paragraphs
 from bot.people import queries as users
 from bot.people.models import User
 from bot.plans import rules as plans
 from bot.plans.rules import context_for as plan_context
+from bot.plans.telegram.callbacks import PlanCb, TaskAction, TaskCb
 from bot.plans.telegram.screens import due_text, more_time_keyboard, plan_screen, task_screen
+from bot.plans.telegram.states import PlanDialog
 
 
 async def my_plan(
@@ -102,7 +102,7 @@ async def done(
         _("Want to add a short note for your mentor? Type it now, or tap Skip."),
     )
     markup = kb.only(
-        [kb.button(_("Skip"), TaskCb(id=task.id, action="skip").pack())],
+        [kb.button(_("Skip"), TaskCb(id=task.id, action=TaskAction.SKIP).pack())],
         [kb.button(_("📋 Open my plan"), PlanCb().pack())],
     )
     await show(query, text, markup)
@@ -186,10 +186,10 @@ def create_router() -> Router:
     router.callback_query.filter(Consented())
     router.message.register(my_plan, Command("plan"))
     router.callback_query.register(plan_page, PlanCb.filter())
-    router.callback_query.register(open_task, TaskCb.filter(F.action == "open"))
-    router.callback_query.register(done, TaskCb.filter(F.action == "done"))
-    router.callback_query.register(skip_note, TaskCb.filter(F.action == "skip"))
-    router.callback_query.register(more_time, TaskCb.filter(F.action == "more"))
+    router.callback_query.register(open_task, TaskCb.filter(F.action == TaskAction.OPEN))
+    router.callback_query.register(done, TaskCb.filter(F.action == TaskAction.DONE))
+    router.callback_query.register(skip_note, TaskCb.filter(F.action == TaskAction.SKIP))
+    router.callback_query.register(more_time, TaskCb.filter(F.action == TaskAction.MORE))
     router.message.register(
         note_typed, StateFilter(PlanDialog.done_note), F.text & ~F.text.startswith("/")
     )

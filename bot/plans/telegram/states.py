@@ -1,15 +1,8 @@
-"""FSM states. Only steps that expect typing or a specific button need one."""
+"""Dialog states of plans: only steps that expect typing or a specific button need one."""
 
 from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
-
-
-class Onboarding(StatesGroup):
-    language = State()
-    consent = State()
-    year = State()
-    birthday = State()
 
 
 class PlanDialog(StatesGroup):
@@ -24,11 +17,3 @@ class PlanDialog(StatesGroup):
     rename = State()
     done_note = State()
     nudge_text = State()
-
-
-class BroadcastDialog(StatesGroup):
-    """Data: "bc" the broadcast id, "lang" the language of the text asked for."""
-
-    text = State()
-    photo = State()
-    url = State()

@@ -1,0 +1,154 @@
+"""Callback data of the buttons of workshops, counselling and bookings (prefixes short)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class WorkshopsAction(StrEnum):
+    """What a WorkshopsCb button does."""
+
+    BOOK = "book"
+    CITIES = "cities"
+    KINDS = "kinds"
+    LIST = "list"
+    OPEN = "open"
+    WAIT = "wait"
+
+
+class WorkshopsCb(CallbackData, prefix="wy"):
+    """A young person's workshops: a list | open | book | wait; c the town filter, k the type."""
+
+    a: WorkshopsAction
+    id: int = 0
+    p: int = 0
+    c: str = ""
+    k: str = ""
+
+
+class CounselAction(StrEnum):
+    """What a CounselCb button does."""
+
+    COUNSELLOR_DAY = "cday"
+    DAY = "day"
+    MONTH = "month"
+    SLOT = "slot"
+    SERVICE = "svc"
+    LABEL = "x"
+
+
+class CounselCb(CallbackData, prefix="cn"):
+    """Counselling: a svc | month | day | slot | x (a label); s the service; b the booking being
+    moved (0: a new booking); d a day yyyymmdd; id a slot."""
+
+    a: CounselAction
+    s: str = ""
+    b: int = 0
+    d: str = ""
+    id: int = 0
+
+
+class BookingAction(StrEnum):
+    """What a BookingCb button does."""
+
+    CANCEL = "cancel"
+    CANCEL_CONFIRMED = "cancelok"
+    CALENDAR_FILE = "ics"
+    LIST = "list"
+    MOVE = "move"
+    OPEN = "open"
+    TAKE = "take"
+
+
+class BookingCb(CallbackData, prefix="bk"):
+    """My bookings: a list | open | cancel | cancelok | ics | take (an offered seat) | move."""
+
+    a: BookingAction
+    id: int = 0
+
+
+class StaffWsAction(StrEnum):
+    """What a StaffWsCb button does."""
+
+    CANCEL = "cancel"
+    CANCEL_CONFIRMED = "cancelok"
+    CARD = "card"
+    CITY = "city"
+    CLOSES = "closes"
+    CSV = "csv"
+    DAY = "day"
+    EDIT = "edit"
+    FIELD = "f"
+    HOME = "home"
+    KIND = "kind"
+    LANGUAGE = "lang"
+    LENGTH = "len"
+    MONTH = "month"
+    NEW = "new"
+    NO_DESCRIPTION = "nodesc"
+    PAST = "past"
+    PEOPLE = "people"
+    PROGRAMME = "prog"
+    SEATS = "seats"
+    TIME = "time"
+    TEXT_LANGUAGE = "tl"
+    TEXT_SKIP = "tskip"
+    LABEL = "x"
+
+
+class StaffWsCb(CallbackData, prefix="sw"):
+    """Staff workshops: a the action, id the workshop, v an argument (a page, a field, a key)."""
+
+    a: StaffWsAction
+    id: int = 0
+    v: str = ""
+
+
+class StaffCoAction(StrEnum):
+    """What a StaffCoCb button does."""
+
+    ACTIVE = "act"
+    CARD = "card"
+    CITY = "city"
+    HOURS_DAY = "hd"
+    HOURS_MORE = "hm"
+    HOME = "home"
+    HOURS = "hours"
+    HOURS_REMOVE = "hx"
+    LINK = "link"
+    LINK_PICK = "ln"
+    NEW = "new"
+    OFF_FROM = "o1"
+    OFF_TO = "o2"
+    OFF = "off"
+    OFF_FROM_MONTH = "om1"
+    OFF_TO_MONTH = "om2"
+    OFF_CONFIRM = "or"
+    OFF_REMOVE = "ox"
+    SERVICE = "svc"
+    LABEL = "x"
+
+
+class StaffCoCb(CallbackData, prefix="sq"):
+    """Staff counselling: a the action, id a counsellor (or hours, time off), v an argument."""
+
+    a: StaffCoAction
+    id: int = 0
+    v: str = ""
+
+
+class Mark(StrEnum):
+    """What a AttendCb button does."""
+
+    UNKNOWN = "-"
+    ATTENDED = "a"
+    NO_SHOW = "n"
+
+
+class AttendCb(CallbackData, prefix="at"):
+    """Attendance of one booking: v a (attended) | n (no-show) | - (unknown)."""
+
+    id: int
+    v: Mark
