@@ -17,11 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import counselling
 from bot.booking import queries as rows
 from bot.booking import rules as booking
 from bot.booking.models import (
-    Attendance,
     Booking,
     BookingStatus,
     Workshop,
@@ -478,27 +476,6 @@ async def participants(session: AsyncSession, actor: User, workshop_id: int) -> 
     )
     queue = sorted(queue, key=lambda p: (p[0].status != BookingStatus.OFFERED, p[0].queued_at))
     return Participants(workshop, list(booked), list(queue))
-
-
-async def mark_attendance(
-    session: AsyncSession, actor: User, booking_id: int, value: str | None, now: datetime
-) -> Booking:
-    """Staff (or the booking's counsellor) mark who came, once the event has begun."""
-    item = await rows.get(session, booking_id)
-    if item is None or item.status != BookingStatus.BOOKED:
-        raise NotFound("booking")
-    if value is not None and value not in Attendance.__members__.values():
-        raise ValueError("attendance")
-    if item.workshop_id is not None:
-        require(actor, Role.STAFF)
-    else:
-        await counselling.check_counsellor_of(session, actor, item)
-    if item.starts_at > now:
-        raise ValueError("not begun yet")
-    item.attendance = value
-    item.updated_at = now
-    await session.flush()
-    return item
 
 
 CSV_COLUMNS = ("name", "language", "status", "booked_at_utc", "attendance")

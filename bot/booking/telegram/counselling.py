@@ -15,7 +15,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import counselling, workshops
+from bot.booking import attendance as attendance_rules
+from bot.booking import counselling
 from bot.booking import queries as rows
 from bot.booking import rules as booking
 from bot.booking.models import Attendance, Booking, Counsellor
@@ -306,7 +307,7 @@ async def attendance(
     try:
         if value == "":
             raise NotFound("value")
-        item = await workshops.mark_attendance(session, user, callback_data.id, value, clock.now())
+        item = await attendance_rules.mark(session, user, callback_data.id, value, clock.now())
     except (NotFound, NotAllowed, ValueError):
         raise NotFound("stale button") from None
     callback_answer.text = _("Saved.")
