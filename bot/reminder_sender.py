@@ -37,7 +37,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import Enum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -51,7 +50,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.booking import rules as booking
@@ -65,13 +63,13 @@ from bot.kit.middlewares.errors import describe
 from bot.kit.pacing import Pacer
 from bot.kit.retry import background_sending
 from bot.kit.texts import _, esc, name_or_someone, ngettext
-from bot.people import queries as users
 from bot.people import rules as people
-from bot.people.models import Role, User
-from bot.plans import reminder_rows
+from bot.people.models import User
+from bot.plans import reminder_delivery as delivery
 from bot.plans import rules as plans
-from bot.plans.models import ReminderStatus, Task, TaskStatus
-from bot.plans.reminder_rows import Claimed
+from bot.plans.models import Task, TaskStatus
+from bot.plans.reminder_delivery import Outcome, Result
+from bot.plans.reminder_rows import Claimed, new_token
 from bot.plans.reminders import ReminderRules, is_stale
 from bot.plans.telegram.screens import due_text, reminder_keyboard, reminder_text
 
@@ -80,7 +78,6 @@ log = logging.getLogger(__name__)
 BATCH = 200  # the most one claim takes, however fast the rate
 SEND_SHARE = 0.5  # of the lease, for sending a whole batch at REMINDER_RATE
 HOLD_SECONDS = 2.0  # of sending at REMINDER_RATE held at once, just before it goes out
-MAX_ATTEMPTS = 5
 DIGEST_LEASE = timedelta(minutes=5)
 # The digest goes out from this local hour until noon (later it is no longer "morning").
 DIGEST_UNTIL = time(12)
@@ -104,28 +101,6 @@ def worker_count(rate: float) -> int:
     """Messages in flight at once: enough to keep the rate with slow answers, few, because each
     one in flight at a kill -9 may go out twice."""
     return max(1, min(10, math.ceil(rate / 3)))
-
-
-def backoff(attempts: int) -> timedelta:
-    """After a 5xx or a network error: 5 s, 15 s, 45 s, 135 s."""
-    return timedelta(seconds=min(600, 5 * 3 ** max(0, attempts - 1)))
-
-
-class Outcome(Enum):
-    SENT = "sent"
-    CANCELLED = "cancelled"  # the task or booking no longer wants it
-    BLOCKED = "blocked"
-    FAILED = "failed"  # refused by Telegram for good
-    RETRY = "retry"  # 429: back in the queue after retry_after
-    ERROR = "error"  # 5xx or network: back in the queue after a growing delay
-    LOST = "lost"  # taken over or moved meanwhile: not ours to send or to record
-
-
-@dataclass(frozen=True)
-class Result:
-    claimed: Claimed
-    outcome: Outcome
-    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -267,9 +242,7 @@ class ReminderSender:
             return 0  # stopping, or a 429 pause: claiming now would only push rows back
         with self._busy():
             async with self.sessions.begin() as session:
-                batch = await reminder_rows.claim(
-                    session, self.clock.now(), self.batch, self.lease, reminder_rows.new_token()
-                )
+                batch = await delivery.claim_due(session, self.clock.now(), self.batch, self.lease)
             if not batch:
                 return 0
             return await self._send_batch(batch)
@@ -325,7 +298,7 @@ class ReminderSender:
 
         async def held() -> set[int]:
             async with self.sessions.begin() as session:
-                return await reminder_rows.hold(session, items, self.clock.now(), self.lease)
+                return await delivery.hold(session, items, self.clock.now(), self.lease)
 
         return await self._write("hold of reminders", held) or set()
 
@@ -412,33 +385,11 @@ class ReminderSender:
         if not results and not left:
             return
         now = self.clock.now()
-        done = {
-            Outcome.SENT: ReminderStatus.SENT,
-            Outcome.CANCELLED: ReminderStatus.CANCELLED,
-            Outcome.BLOCKED: ReminderStatus.SKIPPED,
-            Outcome.FAILED: ReminderStatus.FAILED,
-        }
+        # Due when a 429 pause ends, or now when stopping: the next start sends them.
+        pause = self.pacer.paused_for  # ours, or one the broadcast sender ran into
+        left_due = max(now + timedelta(seconds=pause), self._resume_at) if pause > 0 else now
         async with self.sessions.begin() as session:
-            for result in results:
-                claimed = result.claimed
-                if result.outcome in done:
-                    await reminder_rows.finish(session, [claimed], done[result.outcome], now)
-                    if result.outcome == Outcome.BLOCKED and claimed.user.is_active:
-                        await users.set_active(session, claimed.user.telegram_id, False)
-                elif result.outcome == Outcome.RETRY and result.retry_at is not None:
-                    await reminder_rows.release(session, [claimed], result.retry_at, counted=False)
-                elif result.outcome == Outcome.ERROR:
-                    attempts = claimed.reminder.attempts
-                    if attempts >= MAX_ATTEMPTS:
-                        await reminder_rows.finish(session, [claimed], ReminderStatus.FAILED, now)
-                    else:
-                        when = now + backoff(attempts)
-                        await reminder_rows.release(session, [claimed], when, counted=True)
-            if left:
-                # Due when a 429 pause ends, or now when stopping: the next start sends them.
-                pause = self.pacer.paused_for  # ours, or one the broadcast sender ran into
-                when = max(now + timedelta(seconds=pause), self._resume_at) if pause > 0 else now
-                await reminder_rows.release(session, left, when, counted=False)
+            await delivery.record(session, results, left, left_due, now)
 
     # Mentors' morning digest
 
@@ -450,15 +401,7 @@ class ReminderSender:
             now = self.clock.now()
             rules = ReminderRules.from_settings(self.settings)
             async with self.sessions() as session:
-                mentors = (
-                    await session.scalars(
-                        select(User).where(
-                            User.role == Role.MENTOR,
-                            User.is_active.is_(True),
-                            User.consent_at.is_not(None),
-                        )
-                    )
-                ).all()
+                mentors = await delivery.mentors(session)
             sent = 0
             for mentor in mentors:
                 if self._interrupted():
@@ -472,16 +415,14 @@ class ReminderSender:
             return sent
 
     async def _digest(self, mentor: User, day: date, rules: ReminderRules) -> bool:
-        token = reminder_rows.new_token()
+        token = new_token()
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            claimed = await reminder_rows.claim_digest(
-                session, mentor.id, day, now, DIGEST_LEASE, token
-            )
+            claimed = await delivery.claim_digest(session, mentor.id, day, now, DIGEST_LEASE, token)
             if claimed is None:
                 return False
             ctx = plans.Context(now, rules, self.settings.timezone)
-            late = await plans.overdue_for_mentor(session, mentor.id, ctx)
+            late = await delivery.late_tasks(session, mentor.id, ctx)
         if not late:
             await self._digest_written(claimed, done=True)
             return False
@@ -494,7 +435,7 @@ class ReminderSender:
 
         async def held() -> bool:
             async with self.sessions.begin() as session:
-                return await reminder_rows.hold_digest(
+                return await delivery.hold_digest(
                     session, claimed, token, self.clock.now(), DIGEST_LEASE
                 )
 
@@ -539,12 +480,10 @@ class ReminderSender:
     ) -> None:
         async def work() -> None:
             async with self.sessions.begin() as session:
-                if inactive is not None:
-                    await users.set_active(session, inactive.telegram_id, False)
-                if done:
-                    await reminder_rows.digest_done(session, digest_id, self.clock.now())
-                elif release is not None:
-                    await reminder_rows.release_digest(session, digest_id, release)
+                await delivery.digest_written(
+                    session, digest_id, self.clock.now(),
+                    done=done, release=release, unreachable=inactive,
+                )  # fmt: skip
 
         await self._write(f"digest {digest_id}", work)
 

@@ -22,7 +22,6 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -39,11 +38,10 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcasts import queries as rows
+from bot.broadcasts import delivery
 from bot.broadcasts import rules as broadcasts
-from bot.broadcasts.models import Broadcast, BroadcastStatus, RecipientStatus
+from bot.broadcasts.models import Broadcast, RecipientStatus
 from bot.broadcasts.queries import Claimed, Outcome
 from bot.broadcasts.telegram import announcement, screens
 from bot.broadcasts.telegram.announcement import Content, Rendered
@@ -190,7 +188,7 @@ class BroadcastSender:
         self._started_at = time.monotonic()
         async with self.sessions.begin() as session:
             started = await broadcasts.start_due(session, self.clock.now())
-            authors = await self._authors(session, started)
+            authors = {b.id: await delivery.author_of(session, b) for b in started}
         for broadcast in started:
             author = authors.get(broadcast.id)
             if author is None:
@@ -209,10 +207,9 @@ class BroadcastSender:
                 log.info("progress message for broadcast %s not sent: %s", broadcast.id, exc)
                 continue
             async with self.sessions.begin() as session:
-                found = await rows.get(session, broadcast.id)
-                if found is not None:
-                    found.report_chat_id = author.telegram_id
-                    found.report_message_id = message.message_id
+                await delivery.report_at(
+                    session, broadcast.id, author.telegram_id, message.message_id
+                )
             self._shown[broadcast.id] = message
             self._progress_at[broadcast.id] = time.monotonic()
 
@@ -257,22 +254,12 @@ class BroadcastSender:
     async def _claim(self) -> list[_Job]:
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            active = await rows.sending_ids(session)
-            if not active:
-                return []
-            # Every broadcast gets its share, so a mentor's five messages do not wait behind
-            # an announcement to thousands.
-            share = max(1, math.ceil(self.batch / len(active)))
-            claimed: list[Claimed] = []
-            for broadcast_id in active:
-                found = await rows.claim(session, broadcast_id, now, self.lease, share, self.token)
-                if found and broadcast_id not in self._contents:
-                    # Read once here, not by every worker that meets it first.
-                    broadcast = await rows.get(session, broadcast_id)
-                    if broadcast is not None:
-                        texts = await rows.texts(session, broadcast_id)
-                        self._contents[broadcast_id] = Content.of(broadcast, texts)
-                claimed += found
+            claimed = await delivery.claim_fairly(session, now, self.lease, self.batch, self.token)
+            for broadcast_id in sorted({c.broadcast_id for c in claimed} - set(self._contents)):
+                # Read once here, not by every worker that meets it first.
+                found = await delivery.content(session, broadcast_id)
+                if found is not None:
+                    self._contents[broadcast_id] = Content.of(*found)
         deadline = time.monotonic() + self.send_window
         return [_Job(c, deadline) for c in claimed]
 
@@ -389,37 +376,31 @@ class BroadcastSender:
                 continue
             self._progress_at[broadcast_id] = now
             async with self.sessions() as session:
-                broadcast = await rows.get(session, broadcast_id)
-                if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
-                    continue
-                counts = await rows.counts(session, broadcast_id)
-                author = await self._author(session, broadcast)
-            if author is None or broadcast.report_message_id is None:
+                found = await delivery.progress(session, broadcast_id)
+            if found is None or found.author is None or found.broadcast.report_message_id is None:
                 continue
-            with self.i18n.context(), self.i18n.use_locale(author.locale):
-                text = screens.progress_text(counts)
+            with self.i18n.context(), self.i18n.use_locale(found.author.locale):
+                text = screens.progress_text(found.counts)
                 markup = screens.progress_markup(broadcast_id)
-            await self._edit(broadcast, author, text, markup)
+            await self._edit(found.broadcast, found.author, text, markup)
 
     async def _finish(self) -> None:
         async with self.sessions.begin() as session:
-            finished = await rows.finish_ready(session, self.clock.now())
-            authors = await self._authors(session, finished)
-            counts = {b.id: await rows.counts(session, b.id) for b in finished}
-        for broadcast in finished:
+            finished = await delivery.finish_ready(session, self.clock.now())
+        for done in finished:
+            broadcast, author, counts = done.broadcast, done.author, done.counts
             self._progress_at.pop(broadcast.id, None)
-            author = authors.get(broadcast.id)
-            log.info("broadcast %s done: %s", broadcast.id, counts[broadcast.id])
+            log.info("broadcast %s done: %s", broadcast.id, counts)
             if author is None:
                 continue
             with self.i18n.context(), self.i18n.use_locale(author.locale):
-                text = screens.report_text(counts[broadcast.id])
-                markup = screens.report_markup(broadcast.id, counts[broadcast.id])
+                text = screens.report_text(counts)
+                markup = screens.report_markup(broadcast.id, counts)
             if not await self._edit(broadcast, author, text, markup):
                 with contextlib.suppress(TelegramAPIError), background_sending():
                     await self.bot.send_message(author.telegram_id, text, reply_markup=markup)
-        for broadcast in finished:
-            self._shown.pop(broadcast.id, None)
+        for done in finished:
+            self._shown.pop(done.broadcast.id, None)
 
     async def _edit(
         self, broadcast: Broadcast, author: User, text: str, markup: InlineKeyboardMarkup
@@ -444,22 +425,6 @@ class BroadcastSender:
             return False
         self._shown[broadcast.id] = edited
         return True
-
-    async def _authors(self, session: AsyncSession, found: Sequence[Broadcast]) -> dict[int, User]:
-        result = {}
-        for broadcast in found:
-            author = await self._author(session, broadcast)
-            if author is not None:
-                result[broadcast.id] = author
-        return result
-
-    async def _author(self, session: AsyncSession, broadcast: Broadcast) -> User | None:
-        if broadcast.author_id is None:
-            return None
-        author = await session.get(User, broadcast.author_id)
-        if author is None or not author.is_active:
-            return None
-        return author
 
 
 class _Recorder:
@@ -496,7 +461,7 @@ class _Recorder:
             batch, self._pending = self._pending, []
             try:
                 async with self.sessions.begin() as session:
-                    await rows.record(session, batch, self.clock.now())
+                    await delivery.record(session, batch, self.clock.now())
             except (SQLAlchemyError, OSError) as exc:
                 failures += 1
                 log.warning("recording %d outcomes failed: %s", len(batch), describe(exc))
