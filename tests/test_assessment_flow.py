@@ -193,7 +193,9 @@ async def test_pause_and_come_back_after_a_restart(
             assert "6 / " in resumed.html_text
             # An old question message from before the restart still leads to the right place.
             old = await again.click_data(
-                AssessCb(act="a", id=data_of(resumed)[0].id, q=where.index, o=0).pack(),
+                AssessCb(
+                    act=AssessAction.ANSWER, id=data_of(resumed)[0].id, q=where.index, o=0
+                ).pack(),
                 first_keyboard,
             )
             assert current_question(old) != where
