@@ -45,6 +45,7 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarScopeView,
     CalendarUserConfig,
     CalendarYearsView,
+    date_from_raw,
 )
 from aiogram_dialog.widgets.text import Const, Format, Text
 
@@ -277,7 +278,7 @@ class DayPicker(Calendar):
 
     async def _handle_click_date(self, data: str, manager: DialogManager) -> None:
         try:
-            int(data)
-        except ValueError:
+            date_from_raw(int(data))
+        except (ValueError, OverflowError):
             raise NotFound("not a day") from None  # forged: answered as a stale button
         await super()._handle_click_date(data, manager)
