@@ -25,6 +25,7 @@ from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import workshops
+from bot.booking.models import Workshop
 from bot.booking.rules import Context
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
@@ -171,6 +172,14 @@ def _back_to(state: State) -> Keyboard:
     return SwitchTo(Tr("⬅️ Back"), id="back", state=state)
 
 
+async def _go(manager: DialogManager, then: Then[T], value: T) -> None:
+    """On to what follows a step; a rule's Unfit is answered and the step stays."""
+    try:
+        await then(manager, value)
+    except workshops.Unfit as exc:
+        await _refuse(manager, _why(exc))
+
+
 async def _buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     await message.answer(_("Please use the buttons 👇"))  # the step is shown again below
 
@@ -188,39 +197,40 @@ async def _typed_error(
     await _refuse(manager, _why(error))
 
 
+Items = Callable[[], list[tuple[str, str]]]  # (key, label), labels in the person's language
+Getter = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def _select(id: str, items: Items, then: Then[str]) -> Select[str]:
+    """Buttons for `items`; a key not among them is a stale or forged button."""
+
+    async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, key: str) -> None:
+        if key not in {k for k, _label in items()}:
+            raise NotFound("not a choice")
+        await _go(manager, then, key)
+
+    return Select(
+        Format("{item[1]}"),
+        id=id,
+        item_id_getter=itemgetter(0),
+        items=lambda data: data.get(id) or items(),  # a getter may mark the current choice
+        on_click=picked,
+    )
+
+
 def _choice(
     state: State,
     text: Text,
     back: Keyboard,
-    items: Callable[[], list[tuple[str, str]]],
+    items: Items,
     then: Then[str],
     *,
     width: int = 1,
-    extra: tuple[Any, ...] = (),
+    getter: Getter | None = None,
 ) -> Window:
-    """Pick one of `items` (key, label); a key not among them is a stale or forged button."""
-
-    async def picked(_event: CallbackQuery, _widget: Any, manager: DialogManager, key: str) -> None:
-        if key not in {k for k, _label in items()}:
-            raise NotFound("not a choice")
-        await then(manager, key)
-
-    async def getter(**_kwargs: Any) -> dict[str, Any]:
-        return {"items": items()}
-
     return Window(
         text,
-        Group(
-            Select(
-                Format("{item[1]}"),
-                id="pick",
-                item_id_getter=itemgetter(0),
-                items="items",
-                on_click=picked,
-            ),
-            width=width,
-        ),
-        *extra,
+        Group(_select("pick", items, then), width=width),
         back,
         MessageInput(_buttons_please),
         state=state,
@@ -236,12 +246,12 @@ def _typed(
     then: Then[T],
     *,
     buttons: tuple[Any, ...] = (),
-    getter: Callable[..., Awaitable[dict[str, Any]]] | None = None,
+    getter: Getter | None = None,
 ) -> Window:
     """Type a value; `parse` (a rule) converts it or says why it does not fit."""
 
-    async def typed(_m: Message, _w: ManagedTextInput[T], manager: DialogManager, value: T) -> None:
-        await then(manager, value)
+    async def typed(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
+        await _go(manager, then, value)
 
     return Window(
         text,
@@ -281,11 +291,7 @@ def place_step(state: State, back: Keyboard, then: Then[str]) -> Window:
     """The address, or the link for an online workshop (the city step decided which)."""
 
     async def typed(manager: DialogManager, text: str) -> None:
-        try:
-            place = workshops.typed_place(text, Answers.of(manager).online)
-        except workshops.Unfit as exc:
-            await _refuse(manager, _why(exc))
-            return
+        place = workshops.typed_place(text, Answers.of(manager).online)
         keep(manager, place=place)
         await then(manager, place)
 
@@ -293,14 +299,12 @@ def place_step(state: State, back: Keyboard, then: Then[str]) -> Window:
 
 
 def day_step(state: State, back: Keyboard, then: Then[date]) -> Window:
-    async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
-        try:
-            workshops.check_day(day, forms.today_of(manager))
-        except workshops.Unfit as exc:
-            await _refuse(manager, _why(exc))
-            return
-        keep(manager, day=day)
+    async def checked(manager: DialogManager, day: date) -> None:
+        keep(manager, day=workshops.check_day(day, forms.today_of(manager)))
         await then(manager, day)
+
+    async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
+        await _go(manager, checked, day)
 
     return Window(
         Tr("📅 Which day?"),
@@ -316,40 +320,15 @@ def start_step(state: State, back: Keyboard, then: Then[time]) -> Window:
 
     async def chosen(manager: DialogManager, start: time) -> None:
         keep(manager, start=start)
-        try:
-            _when(manager)
-        except workshops.Unfit as exc:
-            await _refuse(manager, _why(exc))
-            return
+        _when(manager)  # Unfit when it has passed
         await then(manager, start)
 
-    async def picked(_event: CallbackQuery, _widget: Any, manager: DialogManager, key: str) -> None:
-        if key not in TIMES:
-            raise NotFound("not a time")
+    async def button(manager: DialogManager, key: str) -> None:
         await chosen(manager, time.fromisoformat(key))
 
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: time) -> None:
-        await chosen(manager, value)
-
-    async def getter(**_kwargs: Any) -> dict[str, Any]:
-        return {"times": TIMES}
-
-    return Window(
-        Tr("🕒 What time does it start? Tap one or type it, like 17:30."),
-        Row(
-            Select(Format("{item}"), id="time", item_id_getter=str, items="times", on_click=picked)
-        ),
-        back,
-        TextInput(
-            id="typed",
-            type_factory=workshops.typed_clock,
-            on_success=typed,
-            on_error=_typed_error,
-        ),
-        MessageInput(_text_please),
-        state=state,
-        getter=getter,
-    )
+    times = Row(_select("time", lambda: [(t, t) for t in TIMES], button))
+    text = Tr("🕒 What time does it start? Tap one or type it, like 17:30.")
+    return _typed(state, text, back, workshops.typed_clock, chosen, buttons=(times,))
 
 
 def length_step(state: State, back: Keyboard, then: Then[int]) -> Window:
@@ -363,29 +342,12 @@ def length_step(state: State, back: Keyboard, then: Then[int]) -> Window:
 
 
 def seats_step(state: State, back: Keyboard, then: Then[int]) -> Window:
-    async def picked(_event: CallbackQuery, _widget: Any, manager: DialogManager, key: str) -> None:
-        if key not in {str(n) for n in SEATS}:
-            raise NotFound("not a number of seats")
+    async def button(manager: DialogManager, key: str) -> None:
         await then(manager, int(key))
 
-    async def getter(**_kwargs: Any) -> dict[str, Any]:
-        return {"seats": [str(n) for n in SEATS]}
-
-    return _typed(
-        state,
-        Tr("🪑 How many seats? Tap one or type a number."),
-        back,
-        workshops.typed_seats,
-        then,
-        buttons=(
-            Row(
-                Select(
-                    Format("{item}"), id="seats", item_id_getter=str, items="seats", on_click=picked
-                )
-            ),
-        ),
-        getter=getter,
-    )
+    seats = Row(_select("seats", lambda: [(str(n), str(n)) for n in SEATS], button))
+    text = Tr("🪑 How many seats? Tap one or type a number.")
+    return _typed(state, text, back, workshops.typed_seats, then, buttons=(seats,))
 
 
 # Creating
@@ -397,32 +359,22 @@ def new_dialog() -> Dialog:
         screen = await home_screen(data["session"], data["user"], data["tz"], data["clock"])
         await _end(manager, screen)
 
-    async def kind(manager: DialogManager, key: str) -> None:
-        keep(manager, kind=key)
-        await manager.next()
+    def keeping(field: str) -> Then[Any]:
+        async def then(manager: DialogManager, value: object) -> None:
+            keep(manager, **{field: value})
+            await manager.next()
 
-    async def title(manager: DialogManager, text: str) -> None:
-        keep(manager, title=text)
-        await manager.next()
-
-    async def description(manager: DialogManager, text: str | None) -> None:
-        keep(manager, description=text)
-        await manager.next()
+        return then
 
     async def skip(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-        await description(manager, None)
+        await keeping("description")(manager, None)
 
     async def onward(manager: DialogManager, _value: object) -> None:
         await manager.next()
 
     async def length(manager: DialogManager, minutes: int) -> None:
-        try:
-            _when(manager, minutes)
-        except workshops.Unfit as exc:
-            await _refuse(manager, _why(exc))
-            return
-        keep(manager, minutes=minutes)
-        await manager.next()
+        _when(manager, minutes)  # Unfit when it has passed meanwhile
+        await keeping("minutes")(manager, minutes)
 
     return Dialog(
         _choice(
@@ -430,7 +382,7 @@ def new_dialog() -> Dialog:
             Tr("➕ <b>New workshop</b>\nWhat kind?"),
             Button(Tr("⬅️ Back"), id="leave", on_click=leave),
             _kinds,
-            kind,
+            keeping("kind"),
             width=2,
         ),
         _typed(
@@ -438,14 +390,14 @@ def new_dialog() -> Dialog:
             Tr("Type the title, for example: How to write a CV."),
             _back(),
             workshops.typed_title,
-            title,
+            keeping("title"),
         ),
         _typed(
             NewWorkshop.description,
             Tr("Type a short description, or tap Skip."),
             _back(),
             workshops.typed_description,
-            description,
+            keeping("description"),
             buttons=(Button(Tr("Skip"), id="skip", on_click=skip),),
         ),
         city_step(NewWorkshop.city, _back(), onward),
@@ -507,31 +459,43 @@ async def _to_card(manager: DialogManager, note: str = "", *, noted: bool = Fals
     await _end(manager, screen, note, noted=noted)
 
 
-async def save(manager: DialogManager, **fields: Any) -> None:
-    """One or more fields changed; people booked hear of a new time or place (the rule)."""
-    data = manager.middleware_data
+async def _saved(manager: DialogManager, change: Awaitable[workshops.Change]) -> None:
+    """A change by a rule, then the card; people booked hear of a new time or place."""
     try:
-        change = await workshops.change(
-            data["session"], data["user"], _editing(manager), _ctx(manager), **fields
-        )
+        told = (await change).told
     except ValueError:
         await _refuse(manager, _("That does not fit: check the times and seats."), alert=True)
         return
-    await _to_card(manager, _saved(change.told))
-
-
-def _saved(told: int) -> str:
     if told:
-        return ngettext(
+        note = ngettext(
             "Saved. {n} person will be told.", "Saved. {n} people will be told.", told
         ).format(n=told)
-    return _("Saved.")
+    else:
+        note = _("Saved.")
+    await _to_card(manager, note)
 
 
-async def _menu_getter(
-    dialog_manager: DialogManager, session: AsyncSession, user: User, **_kwargs: Any
-) -> dict[str, Any]:
-    workshop = await workshops.staff_workshop(session, user, _editing(dialog_manager))
+async def save(manager: DialogManager, **fields: Any) -> None:
+    data = manager.middleware_data
+    change = workshops.change(
+        data["session"], data["user"], _editing(manager), _ctx(manager), **fields
+    )
+    await _saved(manager, change)
+
+
+def saving(field: str, convert: Callable[[Any], Any] = lambda value: value) -> Then[Any]:
+    async def then(manager: DialogManager, value: object) -> None:
+        await save(manager, **{field: convert(value)})
+
+    return then
+
+
+async def _workshop(dialog_manager: DialogManager, data: dict[str, Any]) -> Workshop:
+    return await workshops.staff_workshop(data["session"], data["user"], _editing(dialog_manager))
+
+
+async def _menu_getter(dialog_manager: DialogManager, **data: Any) -> dict[str, Any]:
+    workshop = await _workshop(dialog_manager, data)
     prompt = _("✏️ What do you want to change?") + f"\n<b>{esc(workshop.title)}</b>"
     return {"prompt": prompt}
 
@@ -579,58 +543,22 @@ def _text_locales() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in workshops.TEXT_LOCALES]
 
 
-async def _languages_getter(
-    dialog_manager: DialogManager, session: AsyncSession, user: User, **_kwargs: Any
-) -> dict[str, Any]:
-    workshop = await workshops.staff_workshop(session, user, _editing(dialog_manager))
-    chosen = {c for c in workshop.languages.split(",") if c}
-    items = [
-        (code, ("✓ " if code in chosen else "") + LANGUAGE_NAMES[code])
-        for code in workshops.TEXT_LOCALES
-    ]
-    return {"items": items}
+def _programmes() -> list[tuple[str, str]]:
+    return [*((key, programme_name(key)) for key in PROGRAMMES), (EVERYONE, _("Everyone"))]
 
 
-def _languages() -> Window:
-    """Tick the languages of the people who see it; each tap is saved."""
-
-    async def toggled(_e: CallbackQuery, _w: Any, manager: DialogManager, code: str) -> None:
-        data = manager.middleware_data
-        try:
-            await workshops.toggle_language(
-                data["session"], data["user"], _editing(manager), code, _ctx(manager)
-            )
-        except ValueError:
-            raise NotFound("the workshop cannot change now") from None
-
-    return Window(
-        Tr("🌐 Who sees it: people with these languages. None ticked: everyone."),
-        Column(
-            Select(
-                Format("{item[1]}"),
-                id="lang",
-                item_id_getter=itemgetter(0),
-                items="items",
-                on_click=toggled,
-            )
-        ),
-        _back_to(EditWorkshop.menu),
-        MessageInput(_buttons_please),
-        state=EditWorkshop.languages,
-        getter=_languages_getter,
-    )
+def _ticked(items: list[tuple[str, str]], chosen: set[str]) -> list[tuple[str, str]]:
+    return [(key, ("✓ " if key in chosen else "") + label) for key, label in items]
 
 
-async def _programmes_getter(
-    dialog_manager: DialogManager, session: AsyncSession, user: User, **_kwargs: Any
-) -> dict[str, Any]:
-    workshop = await workshops.staff_workshop(session, user, _editing(dialog_manager))
-    return {"items": _programmes(workshop.programme)}
+async def _languages_getter(dialog_manager: DialogManager, **data: Any) -> dict[str, Any]:
+    workshop = await _workshop(dialog_manager, data)
+    return {"pick": _ticked(_text_locales(), set(workshop.languages.split(",")))}
 
 
-def _programmes(current: str | None = None) -> list[tuple[str, str]]:
-    items = [(key, ("✓ " if key == current else "") + programme_name(key)) for key in PROGRAMMES]
-    return [*items, (EVERYONE, _("Everyone"))]
+async def _programmes_getter(dialog_manager: DialogManager, **data: Any) -> dict[str, Any]:
+    workshop = await _workshop(dialog_manager, data)
+    return {"pick": _ticked(_programmes(), {workshop.programme or ""})}
 
 
 async def _text_title_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -639,78 +567,53 @@ async def _text_title_getter(dialog_manager: DialogManager, **_kwargs: Any) -> d
 
 
 def edit_dialog() -> Dialog:
-    async def kind(manager: DialogManager, key: str) -> None:
-        await save(manager, kind=key)
-
-    async def title(manager: DialogManager, text: str) -> None:
-        await save(manager, title=text)
-
-    async def description(manager: DialogManager, text: str) -> None:
-        await save(manager, description=text)
-
-    async def city(manager: DialogManager, _city: str | None) -> None:
-        await manager.switch_to(EditWorkshop.address)
-
     async def place(manager: DialogManager, text: str) -> None:
         answers = Answers.of(manager)
+        online = answers.online
         await save(
             manager,
             city=answers.city,
-            address=None if answers.online else text,
-            online_url=text if answers.online else None,
+            address=None if online else text,
+            online_url=text if online else None,
         )
 
-    async def day(manager: DialogManager, _day: date) -> None:
-        await manager.switch_to(EditWorkshop.start)
-
-    async def start(manager: DialogManager, _start: time) -> None:
-        await manager.switch_to(EditWorkshop.length)
-
     async def length(manager: DialogManager, minutes: int) -> None:
-        try:
-            starts_at, ends_at = _when(manager, minutes)
-        except workshops.Unfit as exc:
-            await _refuse(manager, _why(exc))
-            return
+        starts_at, ends_at = _when(manager, minutes)
         # closes_at None: booking closes as long before the new start as before the old one.
         await save(manager, starts_at=starts_at, ends_at=ends_at, closes_at=None)
 
-    async def seats(manager: DialogManager, capacity: int) -> None:
-        await save(manager, capacity=capacity)
-
     async def closes(manager: DialogManager, hours: str) -> None:
         data = manager.middleware_data
+        change = workshops.close_booking_before(
+            data["session"], data["user"], _editing(manager), int(hours), _ctx(manager)
+        )
+        await _saved(manager, change)
+
+    async def toggled(manager: DialogManager, code: str) -> None:
+        """Each tap is saved; the window stays, its ticks redrawn."""
+        data = manager.middleware_data
         try:
-            change = await workshops.close_booking_before(
-                data["session"], data["user"], _editing(manager), int(hours), _ctx(manager)
+            await workshops.toggle_language(
+                data["session"], data["user"], _editing(manager), code, _ctx(manager)
             )
         except ValueError:
-            await _refuse(manager, _("That does not fit: check the times and seats."), alert=True)
-            return
-        await _to_card(manager, _saved(change.told))
+            raise NotFound("the workshop cannot change now") from None
 
-    async def programme(manager: DialogManager, key: str) -> None:
-        await save(manager, programme=None if key == EVERYONE else key)
+    def switching(state: State, keeping: str = "") -> Then[Any]:
+        async def then(manager: DialogManager, value: object) -> None:
+            if keeping:
+                keep(manager, **{keeping: value})
+            await manager.switch_to(state)
 
-    async def text_language(manager: DialogManager, code: str) -> None:
-        keep(manager, language=code)
-        await manager.switch_to(EditWorkshop.text_title)
-
-    async def text_title(manager: DialogManager, text: str) -> None:
-        keep(manager, title=text)
-        await manager.switch_to(EditWorkshop.text_description)
+        return then
 
     async def text_description(manager: DialogManager, text: str | None) -> None:
         data = manager.middleware_data
         answers = Answers.of(manager)
+        workshop_id, language, title = _editing(manager), answers.language, answers.title
         try:
             await workshops.set_text(
-                data["session"],
-                data["user"],
-                _editing(manager),
-                answers.language,
-                answers.title,
-                text,
+                data["session"], data["user"], workshop_id, language, title, text
             )
         except ValueError:
             raise NotFound("the form lost its language or title") from None
@@ -719,65 +622,65 @@ def edit_dialog() -> Dialog:
     async def skip_text(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
         await text_description(manager, None)
 
+    def menu() -> Keyboard:
+        return _back_to(EditWorkshop.menu)
+
+    step = EditWorkshop
     return Dialog(
         _menu(),
-        _choice(
-            EditWorkshop.kind, Tr("What kind?"), _back_to(EditWorkshop.menu), _kinds, kind, width=2
+        _choice(step.kind, Tr("What kind?"), menu(), _kinds, saving("kind"), width=2),
+        _typed(
+            step.title, Tr("Type the new title."), menu(), workshops.typed_title, saving("title")
         ),
         _typed(
-            EditWorkshop.title,
-            Tr("Type the new title."),
-            _back_to(EditWorkshop.menu),
-            workshops.typed_title,
-            title,
-        ),
-        _typed(
-            EditWorkshop.description,
+            step.description,
             Tr("Type the new description."),
-            _back_to(EditWorkshop.menu),
+            menu(),
             workshops.typed_description,
-            description,
+            saving("description"),
         ),
-        city_step(EditWorkshop.city, _back_to(EditWorkshop.menu), city),
-        place_step(EditWorkshop.address, _back_to(EditWorkshop.city), place),
-        day_step(EditWorkshop.day, _back_to(EditWorkshop.menu), day),
-        start_step(EditWorkshop.start, _back_to(EditWorkshop.day), start),
-        length_step(EditWorkshop.length, _back_to(EditWorkshop.start), length),
-        seats_step(EditWorkshop.seats, _back_to(EditWorkshop.menu), seats),
+        city_step(step.city, menu(), switching(step.address)),
+        place_step(step.address, _back_to(step.city), place),
+        day_step(step.day, menu(), switching(step.start)),
+        start_step(step.start, _back_to(step.day), switching(step.length)),
+        length_step(step.length, _back_to(step.start), length),
+        seats_step(step.seats, menu(), saving("capacity")),
+        _choice(step.closes, Tr("⏳ Booking and cancelling close:"), menu(), _cutoffs, closes),
         _choice(
-            EditWorkshop.closes,
-            Tr("⏳ Booking and cancelling close:"),
-            _back_to(EditWorkshop.menu),
-            _cutoffs,
-            closes,
-        ),
-        _languages(),
-        _choice(
-            EditWorkshop.programme,
-            Tr("🏷 Which programme is it for?"),
-            _back_to(EditWorkshop.menu),
-            _programmes,
-            programme,
-        ),
-        _choice(
-            EditWorkshop.text_language,
-            Tr("🌐 Which language? Without a text of its own, a language shows the main text."),
-            _back_to(EditWorkshop.menu),
+            step.languages,
+            Tr("🌐 Who sees it: people with these languages. None ticked: everyone."),
+            menu(),
             _text_locales,
-            text_language,
+            toggled,
+            getter=_languages_getter,
+        ),
+        _choice(
+            step.programme,
+            Tr("🏷 Which programme is it for?"),
+            menu(),
+            _programmes,
+            saving("programme", lambda key: None if key == EVERYONE else key),
+            getter=_programmes_getter,
+        ),
+        _choice(
+            step.text_language,
+            Tr("🌐 Which language? Without a text of its own, a language shows the main text."),
+            menu(),
+            _text_locales,
+            switching(step.text_title, "language"),
         ),
         _typed(
-            EditWorkshop.text_title,
+            step.text_title,
             Format("{prompt}"),
-            _back_to(EditWorkshop.text_language),
+            _back_to(step.text_language),
             workshops.typed_title,
-            text_title,
+            switching(step.text_description, "title"),
             getter=_text_title_getter,
         ),
         _typed(
-            EditWorkshop.text_description,
+            step.text_description,
             Tr("Now the description in that language, or tap Skip."),
-            _back_to(EditWorkshop.text_title),
+            _back_to(step.text_title),
             workshops.typed_description,
             text_description,
             buttons=(Button(Tr("Skip"), id="skip", on_click=skip_text),),
