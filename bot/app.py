@@ -91,9 +91,13 @@ def create_bot(settings: Settings) -> Bot:
 async def create_storage(settings: Settings) -> BaseStorage:
     if not settings.redis_url:
         return MemoryStorage()
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage  # only needed with Redis
 
-    storage = RedisStorage.from_url(settings.redis_url)
+    # with_destiny: the staff forms (aiogram-dialog) keep their stack beside the FSM state.
+    storage = RedisStorage.from_url(
+        settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+    )
     try:
         # redis-py types ping() as sync-or-async.
         await storage.redis.ping()  # type: ignore[misc]

@@ -18,6 +18,7 @@ from bot.booking.telegram import (
     counselling,
     staff_counselling,
     staff_workshops,
+    workshop_forms,
     workshops,
 )
 from bot.broadcasts.telegram import compose as broadcasts
@@ -145,6 +146,9 @@ def create_dispatcher(
         workshops.create_router(),
         counselling.create_router(),
         bookings.create_router(),
+        # Forms (aiogram-dialog) after every plain handler: they take only their own buttons, the
+        # buttons that open them and text typed while one is open (bot/kit/forms.py).
+        workshop_forms.create_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)
