@@ -44,12 +44,8 @@ async def home_screen(
         lines.append(
             f"• {mark}{esc(workshop.title)} — {fmt_datetime(workshop.starts_at, user.locale, tz)}"
         )
-    paging = []
     action = StaffWsAction.PAST if past else StaffWsAction.HOME
-    if found.page > 0:
-        paging.append(kb.button("◀️", cb(action, 0, str(found.page - 1))))
-    if found.page + 1 < found.pages:
-        paging.append(kb.button("▶️", cb(action, 0, str(found.page + 1))))
+    paging = kb.pager(found.page, found.pages, lambda to: cb(action, 0, str(to)))
     if paging:
         builder.row(*paging)
     if not past:
