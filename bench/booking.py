@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import Counter, fresh_database, replies, seed
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.booking_models import Booking, BookingStatus
@@ -46,7 +47,6 @@ from bot.services.booking import Context
 from bot.services.reminders import ReminderRules
 from bot.telegram.callbacks import WorkshopsCb
 from bot.telegram.factory import ALLOWED_UPDATES, create_dispatcher
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 TOKEN = "123456:BENCH-booking-token"
 ROUND_TIMEOUT = 120.0

@@ -6,7 +6,7 @@ Usage, from the repository root with the venv active:
 
 Each run launches the bot twice on one fresh SQLite file: first on an empty file (the launch
 creates the schema), then again on the now migrated file; then, for scale, a 15-line aiogram
-echo bot. A fake Bot API in this process serves them (tests/fake_telegram, real HTTP). A launch
+echo bot. A fake Bot API in this process serves them (bot/botapi, real HTTP). A launch
 is timed from spawning the interpreter to the fake's first getUpdates call. The RSS of the bot
 process is read from /proc once it has answered one /start and at least --rss-delay seconds have
 passed since that first getUpdates; then it is stopped with SIGTERM and its exit code shown.
@@ -28,8 +28,8 @@ from pathlib import Path
 # `python bench/startup.py` puts bench/ on sys.path, not the root that holds `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.botapi import FakeTelegram
 from bot.i18n.catalogs import compile_all
-from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:BENCH-startup-token"
 # Settings the bot would otherwise pick up from the caller's shell and that change the mode.

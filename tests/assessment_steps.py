@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from bot.botapi import FakeTelegram, StoredMessage
 from bot.services.chart import LABELS_KEY, png_text
 from bot.services.questionnaire import Question, Questionnaire, load_all
 from bot.services.sealing import new_key
 from bot.telegram.callbacks import AssessCb
 from tests.conftest import ADMIN_ID
 from tests.conversation import tr
-from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.harness import Harness, Person, running_bot
 
 QUESTIONNAIRE: Questionnaire = load_all(locales_dir=None).current

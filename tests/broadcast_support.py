@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.broadcast_models import EVERYONE, BroadcastRecipient
@@ -27,7 +28,6 @@ from bot.db.models import Role, User
 from bot.services import broadcasts
 from bot.telegram.broadcast_sender import BroadcastSender
 from bot.telegram.factory import create_i18n, create_pacer
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"

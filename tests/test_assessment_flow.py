@@ -13,6 +13,7 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select
 
 from bot import app
+from bot.botapi import FakeTelegram
 from bot.config import Settings
 from bot.db.assessment_models import Assessment, AssessmentAnswer
 from bot.services import chart, questionnaire
@@ -31,7 +32,6 @@ from tests.assessment_steps import (
     press,
 )
 from tests.conversation import ALL_LOCALES, labels, onboard, plain, stored_user, tr
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, Harness, Person
 from tests.test_roles import invite_youth, new_mentor, staff_member
 

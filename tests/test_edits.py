@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from aiogram.types import MessageEntity
 
+from bot.botapi import format_text
 from bot.telegram.callbacks import LangCb, PeopleCb
 from bot.telegram.stored_text import entity_ranges, stored_form
 from tests.conversation import ALL_LOCALES, language_button, onboard, tr
-from tests.fake_telegram import format_text
 from tests.harness import NOT_MODIFIED, Harness
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.botapi import FakeTelegram
 from tests.conversation import tr
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN
 
 STARTUP_SECONDS = 60  # a cold interpreter imports aiogram, SQLAlchemy and Babel

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.db.booking_models import BookingStatus
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -31,7 +32,6 @@ from tests.booking_support import bookings_of, notices, person, workshop
 from tests.booking_support import ctx as booking_ctx
 from tests.broadcast_support import seed
 from tests.databases import truncate_all
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import FakeClock
 from tests.reminder_support import (
     TOKEN,

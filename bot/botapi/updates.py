@@ -13,8 +13,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_telegram.errors import ApiError
-from tests.fake_telegram.models import Signal
+from bot.botapi.errors import ApiError
+from bot.botapi.models import Signal
 
 # Without allowed_updates Telegram sends everything but these three.
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
