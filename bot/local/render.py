@@ -29,9 +29,10 @@ _SIMPLE = {
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "tg://")
 
 
-def _href(url: str) -> str | None:
+def _href(url: str, *, bare: bool = False) -> str | None:
+    """A link the page may open; ``bare``: a link Telegram found in the text (no scheme)."""
     url = url.strip()
-    if "://" not in url and not url.startswith("mailto:"):
+    if bare and "://" not in url:
         url = "https://" + url
     return url if url.lower().startswith(_SAFE_SCHEMES) else None
 
@@ -41,7 +42,7 @@ def _tags(entity: dict[str, Any], text: str) -> tuple[str, str]:
     if kind in _SIMPLE:
         return _SIMPLE[kind]
     if kind in ("text_link", "url"):
-        href = _href(str(entity.get("url") or text))
+        href = _href(str(entity.get("url") or text), bare=kind == "url")
         if href is None:
             return "", ""
         attrs = f'href="{html.escape(href)}" target="_blank" rel="noopener noreferrer"'
