@@ -24,7 +24,6 @@ PAGE = {
     "name": N_("Name"),
     "language": N_("Telegram language"),
     "add": N_("Add"),
-    "cancel": N_("Cancel"),
     "message": N_("Message"),
     "send": N_("Send"),
     "menu": N_("Menu"),
@@ -52,7 +51,6 @@ PAGE = {
     "role_youth": N_("young person"),
     "role_mentor": N_("mentor"),
     "role_staff": N_("staff"),
-    "new": N_("new"),
 }
 
 
