@@ -61,29 +61,99 @@ async def _local(
             await process.wait()
 
 
+CHANGE = {"X-Putokaz": "1"}
+MILICA, KALINA, AMIR, ANA = 7_000_000_002, 7_000_000_004, 7_000_000_005, 7_000_000_006
+
+
+async def _chat_shows(http: aiohttp.ClientSession, url: str, chat_id: int, needle: str) -> str:
+    """The first message in the chat containing ``needle``, waiting for it (long polls)."""
+
+    async def find() -> str:
+        since = 0
+        while True:
+            async with http.get(f"{url}api/chats/{chat_id}?since={since}&wait=1") as response:
+                data = await response.json()
+            for message in data["messages"]:
+                if needle in message.get("html", ""):
+                    return str(message["html"])
+            since = data["rev"]
+
+    return await asyncio.wait_for(find(), 60)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert process.stderr is not None
+    err = (await asyncio.wait_for(process.stderr.read(), 30)).decode()
+    assert await asyncio.wait_for(process.wait(), 30) == 0, err
+    assert "Traceback" not in err
+
+
 async def test_without_a_token_the_bot_runs_locally_with_its_page(tmp_path: Path) -> None:
-    async with _local(tmp_path) as (url, process):
-        async with aiohttp.ClientSession() as http:
-            async with http.get(url + "healthz") as response:
-                assert await response.text() == "ok local"
-            async with http.get(url, headers={"Accept-Language": "bg"}) as response:
-                page = await response.text()
-                assert response.status == 200
-                assert tr("bg", "Putokaz on this computer") in page
-            # Another site open in the same browser cannot drive the bot.
-            async with http.post(url + "api/people", json={"name": "X"}) as response:
-                assert response.status == 403
-            # Nor a name that a foreign site resolves to 127.0.0.1 (DNS rebinding).
-            rebound = {"Host": "attacker.example"}
-            async with http.get(url + "api/people", headers=rebound) as response:
-                assert response.status == 421
-        process.send_signal(signal.SIGTERM)
-        assert process.stderr is not None
-        err = (await asyncio.wait_for(process.stderr.read(), 30)).decode()
-        assert await asyncio.wait_for(process.wait(), 30) == 0, err
-        assert "Traceback" not in err
+    greeting = tr("en", "👋 Hi! Choose your language:")
+    async with _local(tmp_path) as (url, process), aiohttp.ClientSession() as http:
+        async with http.get(url + "healthz") as response:
+            assert await response.text() == "ok local"
+        async with http.get(url, headers={"Accept-Language": "bg"}) as response:
+            assert response.status == 200
+            assert tr("bg", "Putokaz on this computer") in await response.text()
+        # Another site open in the same browser cannot drive the bot...
+        async with http.post(url + "api/people", json={"name": "X"}) as response:
+            assert response.status == 403
+        # ...nor one whose name it points at 127.0.0.1 (DNS rebinding).
+        rebound = {"Host": "attacker.example"}
+        async with http.get(url + "api/people", headers=rebound) as response:
+            assert response.status == 421
+        async with http.post(
+            url + "api/people", json={"name": "Sara", "language": "en"}, headers=CHANGE
+        ) as response:
+            sara = (await response.json())["id"]
+        async with http.post(
+            f"{url}api/chats/{sara}/send", json={"text": "/start"}, headers=CHANGE
+        ) as response:
+            assert response.status == 200
+        assert await _chat_shows(http, url, sara, greeting)
+        await _stop(process)
     assert (tmp_path / "data" / "local.sqlite3").exists()
     assert not (tmp_path / "real.sqlite3").exists()
+
+    # Started again: Sara is still there and the bot still answers her (new update ids go on
+    # after the ones it handled, or it would skip them as delivered twice).
+    async with _local(tmp_path) as (url, process), aiohttp.ClientSession() as http:
+        async with http.get(url + "api/people") as response:
+            assert [p["id"] for p in (await response.json())["people"]] == [sara]
+        async with http.post(
+            f"{url}api/chats/{sara}/send", json={"text": "/start"}, headers=CHANGE
+        ) as response:
+            assert response.status == 200
+        assert await _chat_shows(http, url, sara, greeting)
+        await _stop(process)
+
+
+async def test_the_clock_brings_the_scheduled_announcement_and_demo_data_goes_in_one_step(
+    tmp_path: Path,
+) -> None:
+    async with _local(tmp_path, "--demo") as (url, _process), aiohttp.ClientSession() as http:
+        async with http.get(url + "api/people") as response:
+            people = (await response.json())["people"]
+        assert len(people) == 7 and all(p["demo"] for p in people)
+        assert {p["role"] for p in people} == {"youth", "mentor", "staff"}
+        # Scheduled for tomorrow at 10:00: two days on it has gone out, in each one's language.
+        for _ in range(2):
+            async with http.post(url + "api/clock", json={"move": "day"}, headers=CHANGE) as r:
+                assert (await r.json())["moved"] is True
+        assert await _chat_shows(http, url, MILICA, "Радионице ове недеље")
+        assert await _chat_shows(http, url, KALINA, "Работилници тази седмица")
+        assert await _chat_shows(http, url, AMIR, "Workshops this week")
+
+        async with http.delete(url + "api/demo", headers=CHANGE) as response:
+            assert (await response.json())["removed"] == 7
+        async with http.get(url + "api/people") as response:
+            assert (await response.json())["people"] == []
+        async with http.post(url + "api/demo", headers=CHANGE, json={}) as response:
+            assert response.status == 200
+        async with http.get(url + "api/people") as response:
+            assert len((await response.json())["people"]) == 7
 
 
 def test_a_message_is_drawn_from_telegrams_entities_and_escaped() -> None:

@@ -61,6 +61,11 @@ class UpdateQueue:
         if isinstance(value, list):
             self.allowed = frozenset(str(v) for v in value) or None
 
+    def continue_after(self, update_id: int) -> None:
+        """New updates are numbered after ``update_id``, as Telegram's go on across restarts of
+        the bot (local mode's server is new at each start; the bot remembers ids it handled)."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     def push(self, update: dict[str, Any]) -> int:
         update_id = int(update.get("update_id", self._next_id))
         update = {"update_id": update_id} | copy.deepcopy(update)

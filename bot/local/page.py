@@ -22,13 +22,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 from babel.dates import format_datetime
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import Running
 from bot.botapi import FakeTelegram
 from bot.botapi.api_bot import scope_key
 from bot.botapi.models import ChatState
-from bot.db.models import User
+from bot.db.models import ProcessedUpdate, User
 from bot.i18n.formatting import babel_locale
 from bot.local import demo
 from bot.local.clock import MovableClock
@@ -85,6 +85,9 @@ class ChatPage:
         self.running = running
         async with running.sessions() as session:
             people = (await session.execute(select(User.telegram_id, User.display_name))).all()
+            handled = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+        # The bot skips update ids it handled before: numbering goes on where it stopped.
+        self.server.state.updates.continue_after(handled or 0)
         for telegram_id, name in people:
             self.ensure_chat(telegram_id, name or f"#{telegram_id}", None)
 
@@ -208,6 +211,7 @@ class ChatPage:
         )
 
     async def send(self, request: web.Request) -> web.Response:
+        self._running()  # updates flow once the bot knows which ids it handled before
         chat = self._chat(request)
         text = str((await _json(request)).get("text", "")).strip()
         if not text or len(text) > MAX_TEXT:
@@ -217,6 +221,7 @@ class ChatPage:
 
     async def press(self, request: web.Request) -> web.Response:
         """A button press; answers with the bot's answerCallbackQuery (toast or alert)."""
+        self._running()
         chat = self._chat(request)
         body = await _json(request)
         try:

@@ -285,6 +285,37 @@
   $("menu-button").addEventListener("click", () => { $("commands").hidden = !$("commands").hidden; });
   $("start").addEventListener("click", () => send("/start"));
   $("people-toggle").addEventListener("click", () => $("people").classList.toggle("open"));
+  // A link to this bot with ?start= (an invite) opens in the chat of the person who follows it,
+  // as tapping it on Telegram would: the page asks who.
+  const startLink = new RegExp(
+    "^https://t\\.me/" + config.bot.username + "\\?start=([A-Za-z0-9_-]{1,64})$", "i");
+
+  function chooseWhoOpens(payload) {
+    const box = $("who-opens");
+    const list = $("who-opens-list");
+    list.textContent = "";
+    for (const person of state.people) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = person.name;
+      b.addEventListener("click", () => {
+        box.hidden = true;
+        openChat(person.id);
+        api("/api/chats/" + person.id + "/send", { text: "/start " + payload })
+          .catch(() => toast(t.no_answer));
+      });
+      list.append(b);
+    }
+    box.hidden = false;
+  }
+
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest("a[href]");
+    const found = link && startLink.exec(link.href);
+    if (found) { e.preventDefault(); chooseWhoOpens(found[1]); }
+  });
+  $("who-opens-cancel").addEventListener("click", () => { $("who-opens").hidden = true; });
+
   $("messages").addEventListener("click", (e) => {
     const target = e.target;
     if (target.classList.contains("command")) { e.preventDefault(); send(target.dataset.command); }
