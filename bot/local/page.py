@@ -82,7 +82,6 @@ class ChatPage:
 
     async def ready(self, running: Running) -> None:
         """The bot is assembled: every person in the database gets their chat back."""
-        self.running = running
         async with running.sessions() as session:
             people = (await session.execute(select(User.telegram_id, User.display_name))).all()
             handled = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
@@ -90,6 +89,7 @@ class ChatPage:
         self.server.state.updates.continue_after(handled or 0)
         for telegram_id, name in people:
             self.ensure_chat(telegram_id, name or f"#{telegram_id}", None)
+        self.running = running  # only now: updates are numbered right from here on
 
     def ensure_chat(self, telegram_id: int, name: str, language: str | None) -> ChatState:
         chat = self.server.state.chats.get(telegram_id)

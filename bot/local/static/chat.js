@@ -359,6 +359,7 @@
   loadPeople().then(() => {
     const wanted = Number(location.hash.slice(1));
     if (wanted && state.people.some((p) => p.id === wanted)) openChat(wanted);
+    else $("people").classList.add("open"); // on a phone: the list first
   });
   setInterval(() => { if (!document.hidden) loadPeople(); }, 30000);
 })();
