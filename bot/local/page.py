@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -21,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
-from babel.dates import format_datetime
 from sqlalchemy import func, select
 
 from bot.app import Running
@@ -29,7 +27,7 @@ from bot.botapi import FakeTelegram
 from bot.botapi.api_bot import scope_key
 from bot.botapi.models import ChatState
 from bot.db.models import ProcessedUpdate, User
-from bot.i18n.formatting import babel_locale
+from bot.i18n.formatting import fmt_date, fmt_time
 from bot.local import demo
 from bot.local.clock import MovableClock
 from bot.local.moments import advance, next_due
@@ -298,8 +296,8 @@ class ChatPage:
         return self.running
 
     def _clock_label(self, locale: str) -> str:
-        moment = self.clock.now().astimezone(self.zone)
-        return str(format_datetime(moment, "EEE d MMM, HH:mm", locale=babel_locale(locale)))
+        moment, zone = self.clock.now(), str(self.zone)
+        return f"{fmt_date(moment, locale, zone, 'MMMEd')}, {fmt_time(moment, locale, zone)}"
 
     def _commands(self, chat: ChatState) -> list[dict[str, str]]:
         """The command menu Telegram would show in this chat (scope and language fall back)."""
@@ -333,7 +331,3 @@ async def _json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="not an object")
     return body
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
