@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -112,9 +112,11 @@ async def settle(running: Running, clock: MovableClock) -> None:
 
 
 async def _anything_due(session: AsyncSession, now: datetime) -> bool:
+    # A claimed reminder is pushed a lease ahead until it is sent: in flight, not done.
     reminders = await session.scalar(
         select(func.count(Reminder.id)).where(
-            Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now
+            Reminder.status == ReminderStatus.PENDING,
+            or_(Reminder.due_at <= now, Reminder.claim.is_not(None)),
         )
     )
     announcements = await session.scalar(
