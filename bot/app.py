@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -18,6 +20,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -60,10 +63,22 @@ def describe_settings_error(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]).upper() or "settings"
-        if field == "BOT_TOKEN" and error["type"] == "missing":
-            return "BOT_TOKEN is not set: put the token from @BotFather in .env (see .env.example)"
         problems.append(f"{field}: {error['msg']}")
     return "bad configuration: " + "; ".join(problems)
+
+
+@dataclass(frozen=True)
+class Running:
+    """What a caller of run() gets once the bot is assembled, before updates flow (local mode)."""
+
+    bot: Bot
+    sessions: SessionFactory
+    assembled: Assembled
+    scheduler: AsyncIOScheduler
+    settings: Settings
+
+
+OnReady = Callable[[Running], Awaitable[None]]
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -76,6 +91,8 @@ def create_bot(settings: Settings) -> Bot:
     # Outermost: the update's transaction ends before the request (and before any 429 wait).
     session.middleware(CommitBeforeTelegram())
     session.middleware(RetryPolitely())
+    if settings.bot_token is None:
+        raise StartupError(EXIT_CONFIG, "BOT_TOKEN is not set")
     try:
         return Bot(
             settings.bot_token.get_secret_value(),
@@ -149,7 +166,7 @@ def on_lifecycle(
     settings: Settings,
     clock: Clock,
     bot: Bot,
-) -> None:
+) -> AsyncIOScheduler:
     scheduler = create_scheduler(sessions, settings, clock)
     reminders = ReminderSender(bot, sessions, assembled.i18n, assembled.pacer, clock, settings)
     add_reminder_jobs(scheduler, reminders, settings)
@@ -175,6 +192,7 @@ def on_lifecycle(
 
     dp.startup.register(startup)
     dp.shutdown.register(shutdown)
+    return scheduler
 
 
 async def _healthz(_request: web.Request) -> web.Response:
@@ -211,7 +229,11 @@ async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     await runner.cleanup()
 
 
-async def run(settings: Settings, clock: Clock | None = None) -> None:
+async def run(
+    settings: Settings, clock: Clock | None = None, *, on_ready: OnReady | None = None
+) -> None:
+    """The bot until SIGTERM. ``on_ready`` (local mode) runs once it is assembled and announces
+    it instead of the usual log line."""
     clock = clock or SystemClock()
     compile_all()
     try:
@@ -242,12 +264,15 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
         async with sessions.begin() as session:
             await users.promote_to_staff(session, settings.admin_ids)
         await commands.set_defaults(bot, assembled.i18n)
-        on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock, bot)
+        scheduler = on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock, bot)
         if settings.data_key is None:
             # A choice, not a failure: see DATA_KEY in .env.example.
             log.warning("DATA_KEY is not set: the self-assessment skips its free-text questions")
-        mode = "webhook" if settings.webhook_url else "polling"
-        log.info("Putokaz is running as @%s (%s)", username, mode)
+        if on_ready is not None:
+            await on_ready(Running(bot, sessions, assembled, scheduler, settings))
+        else:
+            mode = "webhook" if settings.webhook_url else "polling"
+            log.info("Putokaz is running as @%s (%s)", username, mode)
         if settings.webhook_url:
             await serve_webhook(assembled.dispatcher, bot, settings)
         else:
@@ -262,7 +287,13 @@ async def run(settings: Settings, clock: Clock | None = None) -> None:
         await engine.dispose()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    demo = "--demo" in args
+    unknown = [a for a in args if a != "--demo"]
+    if unknown:
+        print(f"putokaz: unknown argument {unknown[0]} (the only one is --demo)", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -273,7 +304,15 @@ def main() -> int:
     # in LOG_DEBUG.
     setup_logging(settings.log_level, settings.log_debug)
     try:
-        asyncio.run(run(settings))
+        if settings.local:
+            from bot.local.runner import run_local  # the chat page's code only when it is used
+
+            asyncio.run(run_local(settings, demo_people=demo))
+        elif demo:
+            print("putokaz: --demo is for local mode only (without BOT_TOKEN)", file=sys.stderr)
+            return EXIT_CONFIG
+        else:
+            asyncio.run(run(settings))
     except StartupError as exc:
         print(f"putokaz: {exc}", file=sys.stderr)
         return exc.code
