@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -38,7 +37,6 @@ from bot.kit import helplines as helplines_file
 from bot.kit.dialog_errors import DialogError
 from bot.kit.middlewares.session import CommitBeforeTelegram
 from bot.kit.retry import RetryPolitely
-from bot.logs import setup_logging
 from bot.people import queries as users
 from bot.reminder_sender import ReminderSender
 from bot.scheduler import (
@@ -285,37 +283,3 @@ async def run(
             await storage.close()
         await bot.session.close()
         await engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    demo = "--demo" in args
-    unknown = [a for a in args if a != "--demo"]
-    if unknown:
-        print(f"putokaz: unknown argument {unknown[0]} (the only one is --demo)", file=sys.stderr)
-        return EXIT_CONFIG
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"putokaz: {describe_settings_error(exc)}", file=sys.stderr)
-        return EXIT_CONFIG
-    # LOG_LEVEL is for our own lines; libraries (Alembic narrating each step, APScheduler two
-    # lines per background run, drivers printing SQL parameters) stay at WARNING unless named
-    # in LOG_DEBUG.
-    setup_logging(settings.log_level, settings.log_debug)
-    try:
-        if settings.local:
-            from bot.local.runner import run_local  # the chat page's code only when it is used
-
-            asyncio.run(run_local(settings, demo_people=demo))
-        elif demo:
-            print("putokaz: --demo is for local mode only (without BOT_TOKEN)", file=sys.stderr)
-            return EXIT_CONFIG
-        else:
-            asyncio.run(run(settings))
-    except StartupError as exc:
-        print(f"putokaz: {exc}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        pass
-    return 0
