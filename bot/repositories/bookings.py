@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db.booking_models import (
     Booking,
@@ -52,6 +53,43 @@ async def fresh_workshop(session: AsyncSession, workshop_id: int) -> Workshop | 
     return await session.scalar(
         select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
     )
+
+
+_WAITING_ROW = aliased(Booking)
+# A workshop's card in one statement, built once: the workshop as it is now, the person's row
+# for it (if any) and how many wait (it was four statements; on SQLite each waits its turn on
+# the one connection while everyone books the same workshop, bench/burst.py).
+_CARD = (
+    select(
+        Workshop,
+        Booking,
+        select(func.count())
+        .select_from(_WAITING_ROW)
+        .where(
+            _WAITING_ROW.workshop_id == Workshop.id,
+            _WAITING_ROW.status == BookingStatus.WAITING,
+        )
+        .correlate(Workshop)
+        .scalar_subquery(),
+    )
+    .outerjoin(
+        Booking,
+        and_(Booking.workshop_id == Workshop.id, Booking.user_id == bindparam("user_id")),
+    )
+    .where(Workshop.id == bindparam("workshop_id"))
+    .execution_options(populate_existing=True)
+)
+
+
+async def card(
+    session: AsyncSession, workshop_id: int, user_id: int
+) -> tuple[Workshop, Booking | None, int] | None:
+    """The workshop as it is now, the person's booking row for it and the number waiting."""
+    found = (await session.execute(_CARD, {"workshop_id": workshop_id, "user_id": user_id})).first()
+    if found is None:
+        return None
+    workshop, mine, waiting = found
+    return workshop, mine, int(waiting or 0)
 
 
 async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:

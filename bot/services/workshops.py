@@ -410,20 +410,21 @@ class Card:
 
 
 async def card(session: AsyncSession, user: User, workshop_id: int) -> Card:
-    workshop = await rows.fresh_workshop(session, workshop_id)
+    found = await rows.card(session, workshop_id, user.id)
+    workshop = found[0] if found is not None else None
     if (
-        workshop is None
+        found is None
+        or workshop is None
         or workshop.status != WorkshopStatus.SCHEDULED
         or not booking.visible_to(workshop, user)
     ):
         raise NotFound("workshop")
-    mine = await rows.for_workshop(session, workshop.id, user.id)
-    counts = (await rows.counts(session, [workshop.id])).get(workshop.id, {})
+    _workshop, mine, waiting = found
     return Card(
         workshop,
         await texts_of(session, [workshop.id]),
         mine if mine is not None and mine.status in rows.ACTIVE else None,
-        counts.get(BookingStatus.WAITING, 0),
+        waiting,
     )
 
 

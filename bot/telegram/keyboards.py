@@ -19,7 +19,7 @@ from bot.telegram.callbacks import (
     PeopleCb,
     PlanCb,
 )
-from bot.telegram.texts import _
+from bot.telegram.texts import _, current_locale
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:
@@ -68,9 +68,22 @@ def declined() -> InlineKeyboardMarkup:
     )
 
 
+# The main menu is the same for everyone of one language and role, and the most frequent screen:
+# built once per (language, role), not per /menu (its buttons were a sixth of the handler's CPU,
+# bench/throughput.py). Keyboards are never changed after they are built, so sharing is safe.
+_MAIN_MENUS: dict[tuple[str, str], InlineKeyboardMarkup] = {}
+
+
 def main_menu(role: str) -> InlineKeyboardMarkup:
-    # Rows built as lists, not with InlineKeyboardBuilder: its export deep-copies every button,
-    # a measurable share of the CPU of /menu, the most frequent screen (bench/throughput.py).
+    key = (current_locale(), str(role))
+    markup = _MAIN_MENUS.get(key)
+    if markup is None:
+        markup = _MAIN_MENUS[key] = _build_main_menu(role)
+    return markup
+
+
+def _build_main_menu(role: str) -> InlineKeyboardMarkup:
+    # Rows built as lists, not with InlineKeyboardBuilder: its export deep-copies every button.
     rows: list[list[InlineKeyboardButton]]
     if role == Role.MENTOR:
         rows = [

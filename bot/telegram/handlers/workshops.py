@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db.booking_models import BookingStatus
 from bot.db.models import User
 from bot.services import booking, next_steps, workshops
+from bot.services.booking import Item
 from bot.services.errors import NotFound
 from bot.services.profile import CITIES
 from bot.telegram import booking_screens as screens
@@ -24,7 +25,7 @@ from bot.telegram.callbacks import CounselCb, NavCb, WorkshopsCb
 from bot.telegram.filters import Consented
 from bot.telegram.handlers.bookings import (
     booking_context,
-    calendar_file,
+    calendar_file_of,
     position,
     refusal,
     undo,
@@ -130,7 +131,8 @@ async def _show_card(
     place = await position(session, card.mine) if card.mine is not None else 0
     screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place)
     confirmation = (
-        await calendar_file(session, user, card.mine.id, tz, clock.now())
+        # From the card's rows: the booking and the texts are not read a second time.
+        calendar_file_of(user, Item(card.mine, card.workshop, None), card.texts, tz, clock.now())
         if with_calendar and card.mine is not None and card.mine.status == BookingStatus.BOOKED
         else None
     )
