@@ -8,6 +8,7 @@ holds that row until commit; on SQLite it starts the write transaction, which is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, select, update
@@ -22,6 +23,7 @@ from bot.db.booking_models import (
     SlotStatus,
     Workshop,
     WorkshopStatus,
+    WorkshopText,
 )
 from bot.db.models import User
 
@@ -57,8 +59,9 @@ async def fresh_workshop(session: AsyncSession, workshop_id: int) -> Workshop | 
 
 _WAITING_ROW = aliased(Booking)
 # A workshop's card in one statement, built once: the workshop as it is now, the person's row
-# for it (if any) and how many wait (it was four statements; on SQLite each waits its turn on
-# the one connection while everyone books the same workshop, bench/burst.py).
+# for it (if any), how many wait, and its text in one language (it was five statements; on
+# SQLite each waits its turn on the one connection while everyone books the same workshop,
+# bench/burst.py).
 _CARD = (
     select(
         Workshop,
@@ -71,25 +74,42 @@ _CARD = (
         )
         .correlate(Workshop)
         .scalar_subquery(),
+        WorkshopText,
     )
     .outerjoin(
         Booking,
         and_(Booking.workshop_id == Workshop.id, Booking.user_id == bindparam("user_id")),
+    )
+    .outerjoin(
+        WorkshopText,
+        and_(WorkshopText.workshop_id == Workshop.id, WorkshopText.locale == bindparam("locale")),
     )
     .where(Workshop.id == bindparam("workshop_id"))
     .execution_options(populate_existing=True)
 )
 
 
+@dataclass(frozen=True)
+class CardRows:
+    workshop: Workshop
+    mine: Booking | None  # the person's row for it, in whatever status
+    waiting: int
+    text: WorkshopText | None  # its title and description in `locale`, if it has them
+
+
 async def card(
-    session: AsyncSession, workshop_id: int, user_id: int
-) -> tuple[Workshop, Booking | None, int] | None:
-    """The workshop as it is now, the person's booking row for it and the number waiting."""
-    found = (await session.execute(_CARD, {"workshop_id": workshop_id, "user_id": user_id})).first()
+    session: AsyncSession, workshop_id: int, user_id: int, locale: str
+) -> CardRows | None:
+    """A workshop as it is now, with what its card shows to one person (texts in `locale`)."""
+    found = (
+        await session.execute(
+            _CARD, {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
+        )
+    ).first()
     if found is None:
         return None
-    workshop, mine, waiting = found
-    return workshop, mine, int(waiting or 0)
+    workshop, mine, waiting, text = found
+    return CardRows(workshop, mine, int(waiting or 0), text)
 
 
 async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:

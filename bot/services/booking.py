@@ -134,9 +134,9 @@ async def book_workshop(
 ) -> Booking:
     await rows.lock_person(session, user.id)
     # The workshop and the person's row for it in one statement (as its card reads them).
-    found = await rows.card(session, workshop_id, user.id)
-    workshop = _visible(found[0] if found is not None else None, user)
-    existing = found[1] if found is not None else None
+    found = await rows.card(session, workshop_id, user.id, user.locale)
+    workshop = _visible(found.workshop if found is not None else None, user)
+    existing = found.mine if found is not None else None
     if existing is not None and existing.status in rows.ACTIVE:
         raise AlreadyBooked(existing)
     _check_open(workshop, ctx.now)
