@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,9 @@ class BotThread:
         self.loop.run_forever()
 
     def start(self) -> None:
+        # As `python -m bot` does once started (bot/app.py); the echo bot gets the same.
+        gc.collect()
+        gc.freeze()
         self._thread.start()
         self._polling = asyncio.run_coroutine_threadsafe(
             self.dp.start_polling(
