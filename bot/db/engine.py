@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
+from bot.db import one_trip
+
 log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -57,6 +59,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _one_trip)
         pool = engine.sync_engine.pool
         event.listen(pool, "reset", _rollback_if_open)
         event.listen(pool, "checkin", _checkpoint_on_checkin(pool))
@@ -83,6 +86,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Deleted rows are overwritten with zeros, not left readable in free space of the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _one_trip(dbapi_connection: Any, _record: Any) -> None:
+    if parsed_driver(dbapi_connection) == "aiosqlite":
+        one_trip.install(dbapi_connection)
+
+
+def parsed_driver(dbapi_connection: Any) -> str:
+    return type(getattr(dbapi_connection, "driver_connection", None)).__module__.split(".")[0]
 
 
 def checkpoint_after_commit(session: AsyncSession) -> None:
