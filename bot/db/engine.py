@@ -89,12 +89,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _one_trip(dbapi_connection: Any, _record: Any) -> None:
-    if parsed_driver(dbapi_connection) == "aiosqlite":
+    driver = type(getattr(dbapi_connection, "driver_connection", None))
+    if driver.__module__.split(".")[0] == "aiosqlite":
         one_trip.install(dbapi_connection)
-
-
-def parsed_driver(dbapi_connection: Any) -> str:
-    return type(getattr(dbapi_connection, "driver_connection", None)).__module__.split(".")[0]
 
 
 def checkpoint_after_commit(session: AsyncSession) -> None:

@@ -133,7 +133,8 @@ async def book_workshop(
     session: AsyncSession, user: User, workshop_id: int, ctx: Context
 ) -> Booking:
     await rows.lock_person(session, user.id)
-    # The workshop and the person's row for it in one statement (as its card reads them).
+    # The workshop and the person's row for it in one statement (as its card reads them; the
+    # card's text is not needed here).
     found = await rows.card(session, workshop_id, user.id, user.locale)
     workshop = _visible(found.workshop if found is not None else None, user)
     existing = found.mine if found is not None else None
