@@ -412,13 +412,17 @@ async def set_text(
     return row
 
 
+def text_locale(locale: str) -> str:
+    """The language of the stored text shown in `locale` (Serbian Latin is derived)."""
+    return SR_CYRL if locale == SR_LATN else locale
+
+
 def text_for(
     workshop: Workshop, texts: Sequence[WorkshopText], locale: str
 ) -> tuple[str, str | None]:
     """Title and description in the person's language, else the text for everyone."""
     by_locale = {t.locale: t for t in texts if t.workshop_id == workshop.id}
-    source = SR_CYRL if locale == SR_LATN else locale
-    text = by_locale.get(source)
+    text = by_locale.get(text_locale(locale))
     if text is None:
         return workshop.title, workshop.description
     if locale == SR_LATN:
@@ -513,26 +517,25 @@ async def has_upcoming(session: AsyncSession, user: User, now: datetime, kind: s
 @dataclass(frozen=True)
 class Card:
     workshop: Workshop
-    texts: list[WorkshopText]
+    texts: list[WorkshopText]  # its stored text in the person's language, if there is one
     mine: Booking | None
     waiting: int
 
 
 async def card(session: AsyncSession, user: User, workshop_id: int) -> Card:
-    workshop = await rows.fresh_workshop(session, workshop_id)
+    found = await rows.card(session, workshop_id, user.id, text_locale(user.locale))
     if (
-        workshop is None
-        or workshop.status != WorkshopStatus.SCHEDULED
-        or not booking.visible_to(workshop, user)
+        found is None
+        or found.workshop.status != WorkshopStatus.SCHEDULED
+        or not booking.visible_to(found.workshop, user)
     ):
         raise NotFound("workshop")
-    mine = await rows.for_workshop(session, workshop.id, user.id)
-    counts = (await rows.counts(session, [workshop.id])).get(workshop.id, {})
+    mine = found.mine
     return Card(
-        workshop,
-        await texts_of(session, [workshop.id]),
+        found.workshop,
+        [found.text] if found.text is not None else [],
         mine if mine is not None and mine.status in rows.ACTIVE else None,
-        counts.get(BookingStatus.WAITING, 0),
+        found.waiting,
     )
 
 
