@@ -5,7 +5,7 @@ Usage, from the repository root with the venv active:
     python bench/assessment.py [--users 200] [--charts 20]
     python bench/assessment.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-The real dispatcher and middlewares poll a fake Bot API (tests/fake_telegram: real HTTP on
+The real dispatcher and middlewares poll a fake Bot API (bot/botapi: real HTTP on
 127.0.0.1, no rate limits) in this process, on a fresh migrated database: an SQLite file in a
 temp dir, or a new PostgreSQL database created beside the one named in --database-url and
 dropped afterwards. The users are seeded as consented young people. All of them open the
@@ -43,6 +43,7 @@ from bench.throughput import Counter, fresh_database
 from bot.app import create_bot
 from bot.assessment import chart
 from bot.assessment.telegram.callbacks import AssessCb
+from bot.botapi import FakeTelegram, FakeUser, StoredMessage
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -52,7 +53,6 @@ from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.kit.sealing import new_key
 from bot.people import rules as people
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-assessment-token"
 PERSON_TIMEOUT = 600.0

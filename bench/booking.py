@@ -39,6 +39,7 @@ from bot.booking import workshops
 from bot.booking.models import Booking, BookingStatus
 from bot.booking.rules import Context
 from bot.booking.telegram.callbacks import WorkshopsAction, WorkshopsCb
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -47,7 +48,6 @@ from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.plans.reminders import ReminderRules
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 TOKEN = "123456:BENCH-booking-token"
 ROUND_TIMEOUT = 120.0

@@ -6,7 +6,7 @@ Usage, from the repository root with the venv active:
     python bench/throughput.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
     python bench/throughput.py --profile /tmp/menu.prof   # then: python -m pstats /tmp/menu.prof
 
-Both bots poll a fake Bot API (tests/fake_telegram: real HTTP on 127.0.0.1, no rate limits) in
+Both bots poll a fake Bot API (bot/botapi: real HTTP on 127.0.0.1, no rate limits) in
 this process, on the same event loop. Putokaz runs its real dispatcher and middlewares on a fresh
 migrated database: an SQLite file in a temp dir, or a new PostgreSQL database created beside the
 one named in --database-url (used only to connect) and dropped afterwards. Its users are seeded
@@ -46,6 +46,7 @@ from sqlalchemy.pool import NullPool
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser, StoredMessage
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -54,7 +55,6 @@ from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.people import rules as people
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-throughput-token"
 ROUND_TIMEOUT = 120.0

@@ -74,7 +74,7 @@ def create_pacer(settings: Settings, storage: BaseStorage | None = None) -> Pace
 
     # Telegram's limit is per bot: the bot id (the token's public part) keeps two bots that
     # share a Redis apart.
-    namespace = settings.bot_token.get_secret_value().split(":", 1)[0]
+    namespace = (settings.bot_token.get_secret_value() if settings.bot_token else "").split(":")[0]
     if isinstance(storage, RedisStorage):
         return SharedPacer(storage.redis, rates, namespace=namespace)
     client = Redis.from_url(settings.redis_url)

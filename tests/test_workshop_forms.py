@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from bot.booking.models import Workshop
 from bot.booking.telegram.callbacks import StaffWsAction, StaffWsCb
+from bot.botapi import FakeTelegram, StoredMessage
 from tests.booking_support import fresh, workshop
 from tests.conftest import ADMIN_ID
 from tests.conversation import labels, onboard, tr
 from tests.databases import REDIS_URL
-from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.harness import TOKEN, Harness, Person, running_bot
 from tests.test_booking_conversation import open_card
 from tests.test_plan_conversation import sender_for
