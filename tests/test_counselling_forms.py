@@ -15,9 +15,9 @@ from bot.booking.telegram.callbacks import (
     StaffCoAction,
     StaffCoCb,
 )
+from bot.botapi import StoredMessage
 from tests.booking_support import counsellor_with_hours, slots_of
 from tests.conversation import labels, onboard, tr
-from tests.fake_telegram import StoredMessage
 from tests.harness import Harness, Person
 from tests.test_roles import staff_member
 
