@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_dialog.widgets.kbd.calendar_kbd import raw_from_date
 from sqlalchemy import select
 
@@ -15,10 +17,12 @@ from bot.booking.telegram.callbacks import (
     StaffCoAction,
     StaffCoCb,
 )
-from bot.botapi import StoredMessage
+from bot.botapi import FakeTelegram, StoredMessage
 from tests.booking_support import counsellor_with_hours, slots_of
+from tests.conftest import ADMIN_ID
 from tests.conversation import labels, onboard, tr
-from tests.harness import Harness, Person
+from tests.databases import REDIS_URL
+from tests.harness import TOKEN, Harness, Person, running_bot
 from tests.test_roles import staff_member
 
 REFUSAL = "This button no longer works."
@@ -301,3 +305,34 @@ async def test_the_forms_speak_the_staff_members_language(harness: Harness) -> N
     assert (await staff.send("16:00-12:00")).body == tr(
         "bg", "The hours end before they start. Please type them like 10:00-14:00."
     )
+
+
+async def test_time_off_goes_on_after_a_restart_on_redis(
+    sqlite_url: str, redis_prefix: str
+) -> None:
+    def storage() -> RedisStorage:
+        builder = DefaultKeyBuilder(prefix=redis_prefix, with_destiny=True)
+        return RedisStorage.from_url(REDIS_URL, key_builder=builder)
+
+    admins = frozenset({ADMIN_ID})
+    async with FakeTelegram(token=TOKEN, strict_html=True) as fake:
+        async with running_bot(sqlite_url, fake=fake, admin_ids=admins, storage=storage()) as one:
+            await counsellor_with_hours(one.sessions)
+            staff = await staff_member(one)
+            first = await staff.click("➕ Time off", await _card(staff))
+            last = await staff.click("30", first)
+        async with running_bot(sqlite_url, fake=fake, admin_ids=admins, storage=storage()) as two:
+            again = Person(two, staff.tg)
+            why = await again.click("30", last)
+            assert why.body == WHY
+            confirm = await again.click("Other", why)
+            assert "No appointments fall on these days." in confirm.body
+            await again.click("✅ Save", confirm)
+            assert again.last_answer == "Saved."
+            async with two.sessions() as session:
+                off = await session.scalar(select(TimeOff))
+            assert off is not None and (off.first_day, off.last_day, off.reason) == (
+                date(2026, 11, 30),
+                date(2026, 11, 30),
+                "other",
+            )

@@ -531,9 +531,7 @@ async def _add_hours(manager: DialogManager, minutes: str) -> None:
             int(minutes),
             _ctx(manager),
         )
-    except NotFound:
-        raise
-    except ValueError:
+    except ValueError:  # a rule's refusal; NotFound (a counsellor gone) is no ValueError
         text = _("These hours overlap others on that day, or are too short.")
         await _refuse(manager, text, alert=True)
         return
