@@ -179,7 +179,8 @@ async def test_weekly_hours_step_by_step(harness: Harness) -> None:
     assert hours
 
 
-async def test_time_off_lists_who_is_told_before_it_is_saved(harness: Harness) -> None:
+async def test_time_off_lists_who_is_told_before_it_is_saved(harness_any_db: Harness) -> None:
+    harness = harness_any_db  # the query of who is told runs on both databases
     counsellor_id = await counsellor_with_hours(harness.sessions)  # Tuesdays 10:00-14:00
     youth = await onboard(harness, "sr", first_name="Mila")
     slot = (await slots_of(harness.sessions, counsellor_id))[0]  # Tuesday 1 December, 10:00
