@@ -24,26 +24,17 @@ from tests.conversation import labels, onboard, tr
 from tests.databases import REDIS_URL
 from tests.harness import TOKEN, Harness, Person, running_bot
 from tests.test_roles import staff_member
+from tests.test_workshop_forms import ADDRESS, LINK, REFUSAL, WHERE
+from tests.test_workshop_forms import _fits as fits
 
-REFUSAL = "This button no longer works."
 SERVICE = "➕ New counsellor\nWhich service?"
 NAME = "Type the counsellor's name as people should see it."
-WHERE = "📍 Where?"
-LINK = "Send the link people join with (https://…)."
-ADDRESS = "Type the address, for example: Kralja Petra 12, room 3."
 WEEKDAY = "Which day of the week?"
 HOURS = "Type the hours, like 10:00-14:00."
 LENGTH = "How long is one appointment?"
 FIRST = "📅 First day away?"
 LAST = "📅 Last day away?"
 WHY = "Why?"
-
-
-def _fits(message: StoredMessage) -> None:
-    """Every button of a form carries at most 64 bytes (Telegram's limit)."""
-    for row in message.buttons:
-        for button in row:
-            assert button.data is None or len(button.data.encode()) <= 64, button
 
 
 async def _home(staff: Person) -> StoredMessage:
@@ -60,7 +51,7 @@ async def test_back_on_every_step_of_a_new_counsellor(harness: Harness) -> None:
     home = await _home(staff)
     services = await staff.click("➕ New counsellor", home)
     assert services.message_id == home.message_id and services.body == SERVICE
-    _fits(services)
+    fits(services)
     home = await staff.click("⬅️ Back", services)
     assert "Counselling · staff" in home.body and "➕ New counsellor" in labels(home)
     services = await staff.click("➕ New counsellor", home)
@@ -70,7 +61,7 @@ async def test_back_on_every_step_of_a_new_counsellor(harness: Harness) -> None:
     await staff.click("Career counselling", name)
     where = await staff.send("Ana  Savetnik")
     assert where.body == WHERE and "💻 Online" in labels(where)
-    _fits(where)
+    fits(where)
     assert (await staff.click("⬅️ Back", where)).body == NAME
     where = await staff.send("Ana <Savetnica>")
     address = await staff.click("Niš", where)
@@ -128,16 +119,8 @@ async def test_weekly_hours_step_by_step(harness: Harness) -> None:
     staff = await staff_member(harness)
     card = await _card(staff)
     weekdays = await staff.click("➕ Weekly hours", card)
-    assert weekdays.body == WEEKDAY and labels(weekdays)[:7] == [
-        "Mo",
-        "Tu",
-        "We",
-        "Th",
-        "Fr",
-        "Sa",
-        "Su",
-    ]
-    _fits(weekdays)
+    assert weekdays.body == WEEKDAY and labels(weekdays)[:7] == "Mo Tu We Th Fr Sa Su".split()
+    fits(weekdays)
     card = await staff.click("⬅️ Back", weekdays)
     assert "Ana Savetnik" in card.body and "➕ Weekly hours" in labels(card)
     weekdays = await staff.click("➕ Weekly hours", card)
@@ -155,7 +138,7 @@ async def test_weekly_hours_step_by_step(harness: Harness) -> None:
     assert staff.last.body == "Please send the text as a message."
     lengths = await staff.send("12:00–16:00")  # overlaps the hours given for Tuesday
     assert lengths.body == LENGTH and "45 min" in labels(lengths)
-    _fits(lengths)
+    fits(lengths)
     assert (await staff.click("⬅️ Back", lengths)).body == HOURS
     lengths = await staff.send("12.00-16.00")
     same = await staff.click("60 min", lengths)
@@ -189,7 +172,7 @@ async def test_time_off_lists_who_is_told_before_it_is_saved(harness_any_db: Har
     card = await _card(staff)
     first = await staff.click("➕ Time off", card)
     assert first.body == FIRST and "28" not in labels(first) and "29" in labels(first)
-    _fits(first)
+    fits(first)
     card = await staff.click("⬅️ Back", first)
     assert "➕ Time off" in labels(card)
     first = await staff.click("➕ Time off", card)
@@ -203,7 +186,7 @@ async def test_time_off_lists_who_is_told_before_it_is_saved(harness_any_db: Har
     assert staff.last_answer == REFUSAL  # a forged, impossible day
     last = await staff.click("30", first)
     assert last.body == LAST and "29" not in labels(last) and "30" in labels(last)
-    _fits(last)
+    fits(last)
     assert (await staff.click("⬅️ Back", last)).body == FIRST
     last = await staff.click("30", first)
     # The calendar of the last day shows none before the first; a forged one is refused.
@@ -214,14 +197,14 @@ async def test_time_off_lists_who_is_told_before_it_is_saved(harness_any_db: Har
     assert staff.last_answer == ("The last day cannot come before the first. Please pick another.")
     why = await staff.click("2", await staff.click("▶️", last))
     assert why.body == WHY and labels(why)[:3] == ["Holiday", "Sick day", "Other"]
-    _fits(why)
+    fits(why)
     assert (await staff.click("⬅️ Back", why)).body == LAST
     why = await staff.click("2", last)
     confirm = await staff.click("Sick day", why)
     assert confirm.body.startswith("🗓 Time off: Nov 30, 2026 – Dec 2, 2026, Sick day.")
     assert "1 person is told, in their language." in confirm.body
     assert "• Mila, Dec 1, 2026" in confirm.body
-    _fits(confirm)
+    fits(confirm)
     assert (await staff.click("⬅️ Back", confirm)).body == WHY
     confirm = await staff.click("Sick day", why)
     async with harness.sessions() as session:
