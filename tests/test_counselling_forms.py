@@ -35,6 +35,7 @@ LENGTH = "How long is one appointment?"
 FIRST = "📅 First day away?"
 LAST = "📅 Last day away?"
 WHY = "Why?"
+WEEK = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 
 
 async def _home(staff: Person) -> StoredMessage:
@@ -119,7 +120,7 @@ async def test_weekly_hours_step_by_step(harness: Harness) -> None:
     staff = await staff_member(harness)
     card = await _card(staff)
     weekdays = await staff.click("➕ Weekly hours", card)
-    assert weekdays.body == WEEKDAY and labels(weekdays)[:7] == "Mo Tu We Th Fr Sa Su".split()
+    assert weekdays.body == WEEKDAY and labels(weekdays)[:7] == WEEK
     fits(weekdays)
     card = await staff.click("⬅️ Back", weekdays)
     assert "Ana Savetnik" in card.body and "➕ Weekly hours" in labels(card)
