@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.db.engine import SessionFactory
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
+from bot.kit import forms
 from bot.kit.helplines import Helplines
 from bot.kit.middlewares.callbacks import AnswerFirst
 from bot.kit.middlewares.errors import ErrorBoundary
@@ -83,6 +84,19 @@ def create_pacer(settings: Settings, storage: BaseStorage | None = None) -> Pace
 def create_sealer(settings: Settings) -> Sealer | None:
     """None without DATA_KEY: then free-text questions are not asked (see .env.example)."""
     return Sealer(settings.data_key.get_secret_value()) if settings.data_key else None
+
+
+def _forms_router() -> Router:
+    """Every feature's forms in one router: aiogram-dialog keeps one registry of dialogs per
+    router, and a form's button reaching another registry would be taken for a stale one."""
+    router = Router(name="forms")
+    # Openers first: an open form's dialog takes every button, the other forms' openers too.
+    counselling_openers, counselling_forms = staff_counselling.form_routers()
+    router.include_routers(counselling_openers, workshop_forms.create_router(), counselling_forms)
+    forms.setup(
+        router, opens=lambda data: workshop_forms.opens(data) or staff_counselling.opens(data)
+    )
+    return router
 
 
 def create_dispatcher(
@@ -148,7 +162,7 @@ def create_dispatcher(
         bookings.create_router(),
         # Forms (aiogram-dialog) after every plain handler: they take only their own buttons, the
         # buttons that open them and text typed while one is open (bot/kit/forms.py).
-        workshop_forms.create_router(),
+        _forms_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)

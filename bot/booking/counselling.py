@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -44,11 +45,87 @@ TIME_OFF_REASONS = ("holiday", "sick", "other")
 SLOT_WEEKS = 4
 SLOT_MINUTES = (30, 45, 60, 90)
 NAME_LIMIT = 100
+PLACE_LIMIT = 300
 
 
 def clean(text: str | None, limit: int) -> str | None:
     cleaned = " ".join((text or "").split())
     return cleaned[:limit] or None
+
+
+# What staff type or pick in the counselling forms, checked and converted here
+
+
+class Reason(StrEnum):
+    """Why something staff typed or picked does not fit (the screen words it)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_LINK = "not_a_link"
+    NOT_HOURS = "not_hours"
+    END_FIRST = "end_first"
+    PAST_DAY = "past_day"
+    BEFORE_FIRST = "before_first"
+
+
+class Unfit(ValueError):
+    """Input for a counsellor's field that does not fit; `limit` is the one it broke, if any."""
+
+    def __init__(self, reason: Reason, limit: int = 0) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.limit = limit
+
+
+def _typed(text: str | None, limit: int) -> str:
+    cleaned = clean(text, limit + 1)
+    if cleaned is None:
+        raise Unfit(Reason.EMPTY)
+    if len(cleaned) > limit:
+        raise Unfit(Reason.TOO_LONG, limit)
+    return cleaned
+
+
+def typed_name(text: str | None) -> str:
+    return _typed(text, NAME_LIMIT)
+
+
+def typed_place(text: str | None, online: bool) -> str:
+    """An address, or for an online counsellor the link people join with."""
+    place = _typed(text, PLACE_LIMIT)
+    if online and not place.startswith(("https://", "http://")):
+        raise Unfit(Reason.NOT_A_LINK)
+    return place
+
+
+def _clock(text: str) -> time:
+    try:
+        return datetime.strptime(text.strip().replace(".", ":"), "%H:%M").time()
+    except ValueError:
+        raise Unfit(Reason.NOT_HOURS) from None
+
+
+def typed_hours(text: str | None) -> tuple[time, time]:
+    """Hours of a day typed as 10:00-14:00 (or 10.00–14.00): the start before the end."""
+    parts = (text or "").replace("–", "-").split("-")
+    if len(parts) != 2:
+        raise Unfit(Reason.NOT_HOURS)
+    start, end = _clock(parts[0]), _clock(parts[1])
+    if end <= start:
+        raise Unfit(Reason.END_FIRST)
+    return start, end
+
+
+def check_first_day(day: date, today: date) -> date:
+    if day < today:
+        raise Unfit(Reason.PAST_DAY)
+    return day
+
+
+def check_last_day(first: date, last: date) -> date:
+    if last < first:
+        raise Unfit(Reason.BEFORE_FIRST)
+    return last
 
 
 # Counsellors
@@ -280,6 +357,37 @@ async def add_time_off(
     )
     await session.flush()
     return await sync_slots(session, current.counsellor, ctx)
+
+
+@dataclass(frozen=True)
+class Affected:
+    """An appointment that time off would call off: who booked it and when it starts."""
+
+    name: str
+    starts_at: datetime
+
+
+async def affected_by_time_off(
+    session: AsyncSession, actor: User, counsellor_id: int, first: date, last: date, now: datetime
+) -> list[Affected]:
+    """The booked appointments still to come on the counsellor's days from `first` to `last`."""
+    found = await counsellor(session, actor, counsellor_id)
+    zone = ZoneInfo(found.timezone)
+    booked = await session.execute(
+        select(Booking.starts_at, User.display_name)
+        .join(User, User.id == Booking.user_id)
+        .where(
+            Booking.counsellor_id == counsellor_id,
+            Booking.status == BookingStatus.BOOKED,
+            Booking.starts_at > now,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return [
+        Affected(name or "", starts_at)
+        for starts_at, name in booked.all()
+        if first <= starts_at.astimezone(zone).date() <= last
+    ]
 
 
 async def remove_time_off(

@@ -93,28 +93,19 @@ class StaffWsCb(CallbackData, prefix="sw"):
 
 
 class StaffCoAction(StrEnum):
-    """What a StaffCoCb button does."""
+    """What a StaffCoCb button does (the buttons inside the new counsellor, weekly hours and
+    time off forms are the forms' own, aiogram-dialog's)."""
 
     ACTIVE = "act"
     CARD = "card"
-    CITY = "city"
-    HOURS_DAY = "hd"
-    HOURS_MORE = "hm"
     HOME = "home"
     HOURS = "hours"
     HOURS_REMOVE = "hx"
     LINK = "link"
     LINK_PICK = "ln"
     NEW = "new"
-    OFF_FROM = "o1"
-    OFF_TO = "o2"
     OFF = "off"
-    OFF_FROM_MONTH = "om1"
-    OFF_TO_MONTH = "om2"
-    OFF_CONFIRM = "or"
     OFF_REMOVE = "ox"
-    SERVICE = "svc"
-    LABEL = "x"
 
 
 class StaffCoCb(CallbackData, prefix="sq"):

@@ -1,65 +1,80 @@
-"""Staff set up counselling: counsellors, their weekly hours and time off, their linked account."""
+"""Staff set up counselling: counsellors, their weekly hours and time off, their linked account.
+
+The list, a counsellor's card, linking an account, pausing and removing hours or time off are
+plain buttons (each carries all it needs). A new counsellor, new weekly hours and new time off
+are forms, declared as aiogram-dialog windows (bot/kit/forms.py), with Back on every step; the
+rules in bot/booking/counselling.py check what was typed and do the work. The forms live in the
+dispatcher's one forms router (`form_routers`), the plain buttons in `create_router`.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import date, time
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Back, Button, Group, Keyboard, Select
+from aiogram_dialog.widgets.kbd.calendar_kbd import CalendarUserConfig
+from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import counselling, workshops
 from bot.booking.models import Availability, TimeOff
+from bot.booking.rules import Context
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import StaffCoAction, StaffCoCb, StaffWsAction, StaffWsCb
-from bot.booking.telegram.states import CounsellorDialog
+from bot.booking.telegram.states import CounsellorHours, CounsellorTimeOff, NewCounsellor
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n.formatting import fmt_clock, fmt_day, weekday_names
-from bot.kit import calendar
+from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names
+from bot.kit import forms
 from bot.kit import keyboards as kb
-from bot.kit.calendar import parse_clock
 from bot.kit.callbacks import Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
+from bot.kit.forms import DayPicker, Tr
 from bot.kit.render import show
-from bot.kit.texts import N_, _, button_name, esc, name_or_someone, ngettext, paragraphs
+from bot.kit.texts import (
+    N_,
+    _,
+    button_name,
+    current_locale,
+    esc,
+    name_or_someone,
+    ngettext,
+    paragraphs,
+)
 from bot.people import queries as users
 from bot.people.models import Role, User
 from bot.people.names import city_name
 from bot.people.profile import CITIES
 
-TYPED = F.text & ~F.text.startswith("/")
 REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
 assert set(REASONS) == set(counselling.TIME_OFF_REASONS)
-_NOTHING = StaffCoCb(a=StaffCoAction.LABEL).pack()
+
+T = TypeVar("T")
+Then = Callable[[DialogManager, T], Awaitable[None]]  # what follows a step, with its answer
 
 
 def _cb(action: StaffCoAction, item_id: int = 0, value: str = "") -> str:
     return StaffCoCb(a=action, id=item_id, v=value).pack()
 
 
-def _back(counsellor_id: int) -> InlineKeyboardMarkup:
-    return kb.only(
-        [
-            kb.button(
-                _("⬅️ Back"),
-                _cb(StaffCoAction.CARD, counsellor_id)
-                if counsellor_id
-                else _cb(StaffCoAction.HOME),
-            )
-        ]
-    )
+# Plain screens: the list and a counsellor's card
 
 
-async def home(query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User) -> None:
-    await state.clear()
+async def home_screen(session: AsyncSession, user: User) -> tuple[str, InlineKeyboardMarkup]:
     found = await counselling.all_counsellors(session, user)
     builder = InlineKeyboardBuilder()
     lines = [_("💬 <b>Counselling</b> · staff")]
@@ -73,7 +88,12 @@ async def home(query: CallbackQuery, state: FSMContext, session: AsyncSession, u
     builder.row(kb.button(_("➕ New counsellor"), _cb(StaffCoAction.NEW)))
     builder.row(kb.nav(_("🗓 My counselling day"), Page.C_TODAY))
     builder.row(kb.button(_("⬅️ Back"), StaffWsCb(a=StaffWsAction.HOME).pack()))
-    await show(query, "\n".join(lines), builder.as_markup())
+    return "\n".join(lines), builder.as_markup()
+
+
+async def home(query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User) -> None:
+    await state.clear()
+    await show(query, *await home_screen(session, user))
 
 
 async def card_screen(
@@ -107,8 +127,7 @@ async def card_screen(
     if plan.time_off:
         lines.append(_("<b>Time off</b>"))
     for off in plan.time_off:
-        days_off = f"{fmt_day(off.first_day, locale)} – {fmt_day(off.last_day, locale)}"
-        text = f"{days_off}, {_(REASONS[off.reason])}"
+        text = f"{_days(off.first_day, off.last_day, locale)}, {_(REASONS[off.reason])}"
         lines.append("• " + text)
         builder.row(kb.button("✖️ " + text, _cb(StaffCoAction.OFF_REMOVE, off.id)))
     builder.row(kb.button(_("➕ Weekly hours"), _cb(StaffCoAction.HOURS, found.id)))
@@ -122,6 +141,10 @@ async def card_screen(
     return "\n".join(lines), builder.as_markup()
 
 
+def _days(first: date, last: date, locale: str) -> str:
+    return f"{fmt_day(first, locale)} – {fmt_day(last, locale)}"
+
+
 async def card(
     query: CallbackQuery,
     callback_data: StaffCoCb,
@@ -132,107 +155,10 @@ async def card(
 ) -> None:
     await state.clear()
     await counselling.counsellor(session, user, callback_data.id)
-    screen = await card_screen(session, callback_data.id, user.locale)
-    await show(query, *screen)
+    await show(query, *await card_screen(session, callback_data.id, user.locale))
 
 
-# A new counsellor
-
-
-async def new(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    builder = InlineKeyboardBuilder()
-    for key in counselling.SERVICES:
-        builder.row(kb.button(screens.service_name(key), _cb(StaffCoAction.SERVICE, 0, key)))
-    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.HOME)))
-    await show(query, _("➕ <b>New counsellor</b>\nWhich service?"), builder.as_markup())
-
-
-async def service_picked(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-) -> None:
-    if callback_data.v not in counselling.SERVICES:
-        raise NotFound("stale button")
-    await state.set_state(CounsellorDialog.name)
-    await state.set_data({"service": callback_data.v})
-    await show(query, _("Type the counsellor's name as people should see it."), _back(0))
-
-
-async def name_typed(message: Message, state: FSMContext) -> None:
-    name = counselling.clean(message.text, counselling.NAME_LIMIT)
-    if name is None:
-        return
-    await state.update_data(name=name)
-    await state.set_state(None)
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("💻 Online"), callback_data=_cb(StaffCoAction.CITY, 0, workshops.ONLINE))
-    for key in CITIES:
-        builder.button(text=city_name(key), callback_data=_cb(StaffCoAction.CITY, 0, key))
-    builder.adjust(2)
-    await message.answer(_("📍 Where?"), reply_markup=builder.as_markup())
-
-
-async def city_picked(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-) -> None:
-    key = callback_data.v
-    if key != workshops.ONLINE and key not in CITIES:
-        raise NotFound("stale button")
-    await state.update_data(city=None if key == workshops.ONLINE else key)
-    await state.set_state(CounsellorDialog.address)
-    if key == workshops.ONLINE:
-        await show(query, _("Send the link people join with (https://…)."))
-    else:
-        await show(query, _("Type the address, for example: Kralja Petra 12, room 3."))
-
-
-async def address_typed(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    tz: str,
-) -> None:
-    text = counselling.clean(message.text, 300)
-    data = await state.get_data()
-    if text is None:
-        return
-    online = data.get("city") is None
-    await state.clear()
-    try:
-        found = await counselling.create_counsellor(
-            session,
-            user,
-            service=str(data.get("service")),
-            name=str(data.get("name")),
-            user_id=None,
-            city=data.get("city"),
-            address=None if online else text,
-            online_url=text if online else None,
-            timezone=tz,
-            now=clock.now(),
-        )
-    except ValueError:
-        await message.answer(
-            _("Something was missing or wrong. Please start again."), reply_markup=_back(0)
-        )
-        return
-    text, markup = await card_screen(session, found.id, user.locale)
-    await message.answer(
-        paragraphs(_("✅ Counsellor added. Now give their weekly hours."), text),
-        reply_markup=markup,
-    )
-
-
-# Linking an account
+# Linking an account: one pick from a list, each button carrying the counsellor and the account
 
 
 async def link_menu(
@@ -302,92 +228,6 @@ def _told(told: int) -> str:
     ).format(n=told)
 
 
-# Weekly hours
-
-
-async def hours_weekday(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    session: AsyncSession,
-    user: User,
-    callback_answer: CallbackAnswer,
-) -> None:
-    found = await counselling.counsellor(session, user, callback_data.id)
-    builder = InlineKeyboardBuilder()
-    for index, name in enumerate(weekday_names(user.locale)):
-        builder.button(text=name, callback_data=_cb(StaffCoAction.HOURS_DAY, found.id, str(index)))
-    builder.adjust(7)
-    builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, found.id)))
-    await show(query, _("Which day of the week?"), builder.as_markup())
-
-
-async def hours_day_picked(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-) -> None:
-    if callback_data.v not in {str(i) for i in range(7)}:
-        raise NotFound("stale button")
-    await state.set_state(CounsellorDialog.hours)
-    await state.set_data({"id": callback_data.id, "weekday": int(callback_data.v)})
-    await show(query, _("Type the hours, like 10:00-14:00."), _back(callback_data.id))
-
-
-async def hours_typed(message: Message, state: FSMContext) -> None:
-    parts = (message.text or "").replace("–", "-").split("-")
-    start = parse_clock(parts[0]) if len(parts) == 2 else None
-    end = parse_clock(parts[1]) if len(parts) == 2 else None
-    if start is None or end is None or end <= start:
-        await message.answer(_("Please type the hours like 10:00-14:00."))
-        return
-    await state.update_data(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
-    await state.set_state(None)
-    data = await state.get_data()
-    builder = InlineKeyboardBuilder()
-    for minutes in counselling.SLOT_MINUTES:
-        builder.button(
-            text=_("{n} min").format(n=minutes),
-            callback_data=_cb(StaffCoAction.HOURS_MORE, int(data["id"]), str(minutes)),
-        )
-    builder.adjust(4)
-    await message.answer(_("How long is one appointment?"), reply_markup=builder.as_markup())
-
-
-async def hours_length_picked(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    callback_answer: CallbackAnswer,
-) -> None:
-    data = await state.get_data()
-    await state.clear()
-    start, end = parse_clock(str(data.get("start"))), parse_clock(str(data.get("end")))
-    if (
-        not callback_data.v.isdigit()
-        or start is None
-        or end is None
-        or data.get("id") != callback_data.id
-    ):
-        raise NotFound("stale button")
-    try:
-        await counselling.counsellor(session, user, callback_data.id)
-        await counselling.add_hours(
-            session, user, callback_data.id, int(data["weekday"]), start, end,
-            int(callback_data.v), booking_context(settings, clock),
-        )  # fmt: skip
-    except ValueError:
-        callback_answer.text = _("These hours overlap others on that day, or are too short.")
-        callback_answer.show_alert = True
-    else:
-        callback_answer.text = _("Saved.")
-    await show(query, *await card_screen(session, callback_data.id, user.locale))
-
-
 async def hours_removed(
     query: CallbackQuery,
     callback_data: StaffCoCb,
@@ -404,131 +244,6 @@ async def hours_removed(
     told = await counselling.remove_hours(session, user, rule.id, booking_context(settings, clock))
     callback_answer.text = _told(told)
     await show(query, *await card_screen(session, owner, user.locale))
-
-
-# Time off
-
-
-# The first and the last day away are picked on the same calendar; each has its month pager.
-_OFF_MONTH = {
-    StaffCoAction.OFF_FROM: StaffCoAction.OFF_FROM_MONTH,
-    StaffCoAction.OFF_TO: StaffCoAction.OFF_TO_MONTH,
-}
-
-
-def _off_calendar(
-    counsellor_id: int, step: StaffCoAction, today: date, shown: date, locale: str
-) -> InlineKeyboardMarkup:
-    picking = calendar.Picking(
-        day=lambda day: _cb(step, counsellor_id, day.strftime("%Y%m%d")),
-        month=lambda day: _cb(_OFF_MONTH[step], counsellor_id, day.strftime("%Y%m%d")),
-        nothing=_NOTHING,
-    )
-    return calendar.month(
-        shown,
-        today,
-        locale,
-        [[kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, counsellor_id))]],
-        picking,
-    )
-
-
-async def time_off_start(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    tz: str,
-    clock: Clock,
-    callback_answer: CallbackAnswer,
-) -> None:
-    found = await counselling.counsellor(session, user, callback_data.id)
-    await state.clear()
-    today = clock.now().astimezone(ZoneInfo(tz)).date()
-    await show(
-        query,
-        _("📅 First day away?"),
-        _off_calendar(found.id, StaffCoAction.OFF_FROM, today, today, user.locale),
-    )
-
-
-async def time_off_month(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    user: User,
-    tz: str,
-    clock: Clock,
-    callback_answer: CallbackAnswer,
-) -> None:
-    today = clock.now().astimezone(ZoneInfo(tz)).date()
-    shown = calendar.parse_day(callback_data.v, today.replace(day=1))
-    if shown is None:
-        raise NotFound("stale button")
-    first = callback_data.a == StaffCoAction.OFF_FROM_MONTH
-    step = StaffCoAction.OFF_FROM if first else StaffCoAction.OFF_TO
-    text = _("📅 First day away?") if first else _("📅 Last day away?")
-    await show(query, text, _off_calendar(callback_data.id, step, today, shown, user.locale))
-
-
-async def time_off_day(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    user: User,
-    tz: str,
-    clock: Clock,
-    callback_answer: CallbackAnswer,
-) -> None:
-    today = clock.now().astimezone(ZoneInfo(tz)).date()
-    day = calendar.parse_day(callback_data.v, today)
-    if day is None:
-        callback_answer.text = _("That day has passed. Please pick another.")
-        return
-    if callback_data.a == StaffCoAction.OFF_FROM:
-        await state.set_data({"first": day.isoformat()})
-        await show(
-            query,
-            _("📅 Last day away?"),
-            _off_calendar(callback_data.id, StaffCoAction.OFF_TO, day, day, user.locale),
-        )
-        return
-    first = (await state.get_data()).get("first")
-    if not isinstance(first, str) or date.fromisoformat(first) > day:
-        raise NotFound("stale button")
-    await state.update_data(last=day.isoformat())
-    builder = InlineKeyboardBuilder()
-    for key, name in REASONS.items():
-        builder.button(
-            text=_(name), callback_data=_cb(StaffCoAction.OFF_CONFIRM, callback_data.id, key)
-        )
-    builder.adjust(3)
-    await show(query, _("Why?"), builder.as_markup())
-
-
-async def time_off_reason(
-    query: CallbackQuery,
-    callback_data: StaffCoCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Settings,
-    clock: Clock,
-    callback_answer: CallbackAnswer,
-) -> None:
-    data = await state.get_data()
-    await state.clear()
-    try:
-        first, last = date.fromisoformat(str(data["first"])), date.fromisoformat(str(data["last"]))
-        await counselling.counsellor(session, user, callback_data.id)
-        told = await counselling.add_time_off(
-            session, user, callback_data.id, first, last, callback_data.v,
-            booking_context(settings, clock),
-        )  # fmt: skip
-    except (KeyError, ValueError, NotFound):
-        raise NotFound("stale button") from None
-    callback_answer.text = _told(told)
-    await show(query, *await card_screen(session, callback_data.id, user.locale))
 
 
 async def time_off_removed(
@@ -549,8 +264,471 @@ async def time_off_removed(
     await show(query, *await card_screen(session, owner, user.locale))
 
 
-async def label(query: CallbackQuery) -> None:
-    """Calendar labels do nothing."""
+# The forms' parts: refusing what does not fit, ending on a screen, a choice, a typed answer
+
+
+def _why(exc: counselling.Unfit) -> str:
+    reason = counselling.Reason
+    if exc.reason == reason.TOO_LONG:
+        return ngettext(
+            "Too long: at most {n} character.", "Too long: at most {n} characters.", exc.limit
+        ).format(n=exc.limit)
+    if exc.reason == reason.NOT_A_LINK:
+        return _("That does not look like a link. It starts with https://")
+    if exc.reason == reason.NOT_HOURS:
+        return _("Please type the hours like 10:00-14:00.")
+    if exc.reason == reason.END_FIRST:
+        return _("The hours end before they start. Please type them like 10:00-14:00.")
+    if exc.reason == reason.PAST_DAY:
+        return _("That day has passed. Please pick another.")
+    if exc.reason == reason.BEFORE_FIRST:
+        return _("The last day cannot come before the first. Please pick another.")
+    return _("Please send the text as a message.")
+
+
+async def _refuse(manager: DialogManager, text: str, *, alert: bool = False) -> None:
+    """Input that does not fit: one short line, and the step stays as it is."""
+    event = manager.event
+    if isinstance(event, CallbackQuery):
+        answer: CallbackAnswer = manager.middleware_data["callback_answer"]
+        answer.text, answer.show_alert = text, alert
+    elif isinstance(event, Message):
+        await event.answer(text)
+        forms.stay(manager)
+
+
+async def _end(manager: DialogManager, screen: tuple[str, Any], note: str = "") -> None:
+    """The form is done: its message becomes the screen (after typed text it comes below).
+
+    After a button the note is the button's answer, after typed text the screen's first line.
+    """
+    event, (text, markup) = manager.event, screen
+    await forms.close_form(manager)
+    if isinstance(event, CallbackQuery):
+        if note:
+            answer: CallbackAnswer = manager.middleware_data["callback_answer"]
+            answer.text = note
+        await show(event, text, markup)
+    elif isinstance(event, Message):
+        await event.answer(paragraphs(note, text), reply_markup=markup)
+
+
+async def _go(manager: DialogManager, then: Then[T], value: T) -> None:
+    """On to what follows a step; a rule's Unfit is answered and the step stays."""
+    try:
+        await then(manager, value)
+    except counselling.Unfit as exc:
+        await _refuse(manager, _why(exc))
+
+
+async def _buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    await message.answer(_("Please use the buttons 👇"))  # the step is shown again below
+
+
+async def _text_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    await message.answer(_("Please send the text as a message."))
+    forms.stay(manager)
+
+
+async def _typed_error(
+    message: Message, _widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
+) -> None:
+    if not isinstance(error, counselling.Unfit):
+        raise error
+    await _refuse(manager, _why(error))
+
+
+Items = Callable[[], list[tuple[str, str]]]  # (key, label), labels in the person's language
+
+
+def _choice(
+    state: State, text: Text, back: Keyboard, items: Items, then: Then[str], *, width: int = 1
+) -> Window:
+    """Buttons for `items`; a key not among them is a stale or forged button."""
+
+    async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, key: str) -> None:
+        if key not in {k for k, _label in items()}:
+            raise NotFound("not a choice")
+        await _go(manager, then, key)
+
+    pick = Select(
+        Format("{item[1]}"),
+        id="pick",
+        item_id_getter=itemgetter(0),
+        items=lambda _data: items(),
+        on_click=picked,
+    )
+    return Window(text, Group(pick, width=width), back, MessageInput(_buttons_please), state=state)
+
+
+def _typed(
+    state: State,
+    text: Text,
+    parse: Callable[[str], T],
+    then: Then[T],
+    getter: Callable[..., Awaitable[dict[str, Any]]] | None = None,
+) -> Window:
+    """Type a value; `parse` (a rule) converts it or says why it does not fit."""
+
+    async def typed(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
+        await _go(manager, then, value)
+
+    return Window(
+        text,
+        _back(),
+        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=_typed_error),
+        MessageInput(_text_please),
+        state=state,
+        getter=getter,
+    )
+
+
+def _back() -> Keyboard:
+    return Back(Tr("⬅️ Back"))
+
+
+def _to_card() -> Keyboard:
+    """Back from a form's first step: the counsellor's card."""
+
+    async def leave(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+        await _end_on_card(manager)
+
+    return Button(Tr("⬅️ Back"), id="card", on_click=leave)
+
+
+def _keeping(field: str) -> Then[Any]:
+    """Keeps the answer (JSON: days and times as ISO text) and goes on to the next step."""
+
+    async def then(manager: DialogManager, value: object) -> None:
+        manager.dialog_data[field] = value.isoformat() if isinstance(value, date | time) else value
+        await manager.next()
+
+    return then
+
+
+def _counsellor_id(manager: DialogManager) -> int:
+    start = manager.start_data
+    found = start.get("counsellor") if isinstance(start, dict) else None
+    if not isinstance(found, int):
+        raise NotFound("no counsellor in the form")
+    return found
+
+
+def _answer(manager: DialogManager, field: str) -> str:
+    value = manager.dialog_data.get(field)
+    if not isinstance(value, str):
+        raise NotFound(f"the form lost its {field}")  # answered as a stale button
+    return value
+
+
+def _ctx(manager: DialogManager) -> Context:
+    data = manager.middleware_data
+    return booking_context(data["settings"], data["clock"])
+
+
+async def _end_on_card(manager: DialogManager, note: str = "") -> None:
+    data = manager.middleware_data
+    user: User = data["user"]
+    screen = await card_screen(data["session"], _counsellor_id(manager), user.locale)
+    await _end(manager, screen, note)
+
+
+# A new counsellor: service, name, where, address or link
+
+
+def _services() -> list[tuple[str, str]]:
+    return [(key, screens.service_name(key)) for key in counselling.SERVICES]
+
+
+def _cities() -> list[tuple[str, str]]:
+    return [(workshops.ONLINE, _("💻 Online")), *((key, city_name(key)) for key in CITIES)]
+
+
+async def _place_prompt(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    if dialog_manager.dialog_data.get("city") == workshops.ONLINE:
+        return {"prompt": _("Send the link people join with (https://…).")}
+    return {"prompt": _("Type the address, for example: Kralja Petra 12, room 3.")}
+
+
+async def _create(manager: DialogManager, text: str) -> None:
+    data = manager.middleware_data
+    session: AsyncSession = data["session"]
+    user: User = data["user"]
+    city = _answer(manager, "city")
+    online = city == workshops.ONLINE
+    place = counselling.typed_place(text, online)
+    try:
+        found = await counselling.create_counsellor(
+            session,
+            user,
+            service=_answer(manager, "service"),
+            name=_answer(manager, "name"),
+            user_id=None,
+            city=None if online else city,
+            address=None if online else place,
+            online_url=place if online else None,
+            timezone=data["tz"],
+            now=data["clock"].now(),
+        )
+    except ValueError:
+        await _refuse(manager, _("Something was missing or wrong. Please start again."))
+        return
+    screen = await card_screen(session, found.id, user.locale)
+    await _end(manager, screen, _("✅ Counsellor added. Now give their weekly hours."))
+
+
+def new_dialog() -> Dialog:
+    async def leave(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+        data = manager.middleware_data
+        await _end(manager, await home_screen(data["session"], data["user"]))
+
+    return Dialog(
+        _choice(
+            NewCounsellor.service,
+            Tr("➕ <b>New counsellor</b>\nWhich service?"),
+            Button(Tr("⬅️ Back"), id="home", on_click=leave),
+            _services,
+            _keeping("service"),
+        ),
+        _typed(
+            NewCounsellor.name,
+            Tr("Type the counsellor's name as people should see it."),
+            counselling.typed_name,
+            _keeping("name"),
+        ),
+        _choice(NewCounsellor.city, Tr("📍 Where?"), _back(), _cities, _keeping("city"), width=2),
+        _typed(NewCounsellor.address, Format("{prompt}"), str, _create, getter=_place_prompt),
+    )
+
+
+# Weekly hours: day of the week, hours, length of one appointment
+
+
+def _weekdays() -> list[tuple[str, str]]:
+    return [(str(index), name) for index, name in enumerate(weekday_names(current_locale()))]
+
+
+def _lengths() -> list[tuple[str, str]]:
+    return [(str(m), _("{n} min").format(n=m)) for m in counselling.SLOT_MINUTES]
+
+
+async def _hours_typed(manager: DialogManager, hours: tuple[time, time]) -> None:
+    start, end = hours
+    manager.dialog_data.update(start=start.isoformat(), end=end.isoformat())
+    await manager.next()
+
+
+async def _add_hours(manager: DialogManager, minutes: str) -> None:
+    data = manager.middleware_data
+    try:
+        told = await counselling.add_hours(
+            data["session"],
+            data["user"],
+            _counsellor_id(manager),
+            int(_answer(manager, "weekday")),
+            time.fromisoformat(_answer(manager, "start")),
+            time.fromisoformat(_answer(manager, "end")),
+            int(minutes),
+            _ctx(manager),
+        )
+    except ValueError:  # a rule's refusal; NotFound (a counsellor gone) is no ValueError
+        text = _("These hours overlap others on that day, or are too short.")
+        await _refuse(manager, text, alert=True)
+        return
+    await _end_on_card(manager, _told(told))
+
+
+def hours_dialog() -> Dialog:
+    return Dialog(
+        _choice(
+            CounsellorHours.weekday,
+            Tr("Which day of the week?"),
+            _to_card(),
+            _weekdays,
+            _keeping("weekday"),
+            width=7,
+        ),
+        _typed(
+            CounsellorHours.hours,
+            Tr("Type the hours, like 10:00-14:00."),
+            counselling.typed_hours,
+            _hours_typed,
+        ),
+        _choice(
+            CounsellorHours.length,
+            Tr("How long is one appointment?"),
+            _back(),
+            _lengths,
+            _add_hours,
+            width=4,
+        ),
+    )
+
+
+# Time off: first day, last day, why, and who is told, before it is saved
+
+
+class LastDayPicker(DayPicker):
+    """The calendar of the last day away: no days before the first."""
+
+    async def _get_user_config(
+        self, data: dict[str, Any], manager: DialogManager
+    ) -> CalendarUserConfig:
+        config = await super()._get_user_config(data, manager)
+        first = date.fromisoformat(_answer(manager, "first"))
+        return replace(config, min_date=max(first, config.min_date or first))
+
+    def get_offset(self, manager: DialogManager) -> date | None:
+        shown = super().get_offset(manager)
+        first = date.fromisoformat(_answer(manager, "first"))
+        return shown if shown and shown >= first.replace(day=1) else first
+
+
+def _day_step(
+    state: State, text: Text, picker: type[DayPicker], back: Keyboard, then: Then[date]
+) -> Window:
+    async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
+        await _go(manager, then, day)
+
+    return Window(
+        text, picker(id="day", on_click=picked), back, MessageInput(_buttons_please), state=state
+    )
+
+
+async def _first_day(manager: DialogManager, day: date) -> None:
+    counselling.check_first_day(day, forms.today_of(manager))
+    await _keeping("first")(manager, day)
+
+
+async def _last_day(manager: DialogManager, day: date) -> None:
+    first = date.fromisoformat(_answer(manager, "first"))
+    counselling.check_first_day(day, forms.today_of(manager))
+    counselling.check_last_day(first, day)
+    await _keeping("last")(manager, day)
+
+
+def _reasons() -> list[tuple[str, str]]:
+    return [(key, _(name)) for key, name in REASONS.items()]
+
+
+def _time_off_answers(manager: DialogManager) -> tuple[date, date, str]:
+    first = date.fromisoformat(_answer(manager, "first"))
+    last = date.fromisoformat(_answer(manager, "last"))
+    return first, last, _answer(manager, "reason")
+
+
+async def _affected_getter(dialog_manager: DialogManager, **data: Any) -> dict[str, Any]:
+    """What the time off is, and whose appointments it calls off (they are told)."""
+    first, last, reason = _time_off_answers(dialog_manager)
+    user: User = data["user"]
+    tz: str = data["tz"]
+    affected = await counselling.affected_by_time_off(
+        data["session"], user, _counsellor_id(dialog_manager), first, last, data["clock"].now()
+    )
+    days = _days(first, last, user.locale)
+    head = _("🗓 Time off: {days}, {reason}.").format(days=days, reason=_(REASONS[reason]))
+    if not affected:
+        return {"summary": paragraphs(head, _("No appointments fall on these days."))}
+    told = ngettext(
+        "{n} person is told, in their language.",
+        "{n} people are told, in their language.",
+        len(affected),
+    ).format(n=len(affected))
+    people = [
+        f"• {name_or_someone(a.name)}, {fmt_datetime(a.starts_at, user.locale, tz)}"
+        for a in affected
+    ]
+    return {"summary": paragraphs(head, "\n".join([told, *people]))}
+
+
+async def _save_time_off(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    data = manager.middleware_data
+    first, last, reason = _time_off_answers(manager)
+    try:
+        told = await counselling.add_time_off(
+            data["session"], data["user"], _counsellor_id(manager), first, last, reason,
+            _ctx(manager),
+        )  # fmt: skip
+    except ValueError:
+        raise NotFound("the form's time off does not fit") from None
+    await _end_on_card(manager, _told(told))
+
+
+def time_off_dialog() -> Dialog:
+    off = CounsellorTimeOff
+    return Dialog(
+        _day_step(off.first, Tr("📅 First day away?"), DayPicker, _to_card(), _first_day),
+        _day_step(off.last, Tr("📅 Last day away?"), LastDayPicker, _back(), _last_day),
+        _choice(off.reason, Tr("Why?"), _back(), _reasons, _keeping("reason"), width=3),
+        Window(
+            Format("{summary}"),
+            Button(Tr("✅ Save"), id="save", on_click=_save_time_off),
+            _back(),
+            MessageInput(_buttons_please),
+            state=off.confirm,
+            getter=_affected_getter,
+        ),
+    )
+
+
+# Opening a form: plain buttons on the list and the card
+
+
+async def new(query: CallbackQuery, dialog_manager: DialogManager) -> None:
+    await forms.open_form(dialog_manager, NewCounsellor.service)
+
+
+async def add_hours(
+    query: CallbackQuery,
+    callback_data: StaffCoCb,
+    session: AsyncSession,
+    user: User,
+    dialog_manager: DialogManager,
+) -> None:
+    found = await counselling.counsellor(session, user, callback_data.id)
+    await forms.open_form(dialog_manager, CounsellorHours.weekday, {"counsellor": found.id})
+
+
+async def add_time_off(
+    query: CallbackQuery,
+    callback_data: StaffCoCb,
+    session: AsyncSession,
+    user: User,
+    dialog_manager: DialogManager,
+) -> None:
+    found = await counselling.counsellor(session, user, callback_data.id)
+    await forms.open_form(dialog_manager, CounsellorTimeOff.first, {"counsellor": found.id})
+
+
+_OPENS = frozenset({StaffCoAction.NEW, StaffCoAction.HOURS, StaffCoAction.OFF})
+
+
+def opens(data: str) -> bool:
+    """Whether a plain button opens one of these forms (the forms router lets it in)."""
+    if not data.startswith(StaffCoCb.__prefix__ + ":"):
+        return False
+    try:
+        return StaffCoCb.unpack(data).a in _OPENS
+    except (ValueError, TypeError):
+        return False
+
+
+def form_routers() -> tuple[Router, Router]:
+    """The buttons opening the forms, and the forms, for the dispatcher's one forms router.
+
+    Every form's openers go before any form: an open form's dialog takes every button it is
+    shown, its own or not.
+    """
+    openers = Router(name="counselling_form_openers")
+    dialogs = Router(name="counselling_forms")
+    for router in (openers, dialogs):
+        router.message.filter(HasRole(Role.STAFF))
+        router.callback_query.filter(HasRole(Role.STAFF))
+    openers.callback_query.register(new, StaffCoCb.filter(F.a == StaffCoAction.NEW))
+    openers.callback_query.register(add_hours, StaffCoCb.filter(F.a == StaffCoAction.HOURS))
+    openers.callback_query.register(add_time_off, StaffCoCb.filter(F.a == StaffCoAction.OFF))
+    dialogs.include_routers(new_dialog(), hours_dialog(), time_off_dialog())
+    return openers, dialogs
 
 
 def create_router() -> Router:
@@ -560,27 +738,10 @@ def create_router() -> Router:
     router.callback_query.filter(HasRole(Role.STAFF))
     cb = router.callback_query.register
     cb(home, StaffCoCb.filter(F.a == StaffCoAction.HOME))
-    cb(label, StaffCoCb.filter(F.a == StaffCoAction.LABEL))
     cb(card, StaffCoCb.filter(F.a == StaffCoAction.CARD))
-    cb(new, StaffCoCb.filter(F.a == StaffCoAction.NEW))
-    cb(service_picked, StaffCoCb.filter(F.a == StaffCoAction.SERVICE))
-    cb(city_picked, StaffCoCb.filter(F.a == StaffCoAction.CITY))
     cb(link_menu, StaffCoCb.filter(F.a == StaffCoAction.LINK))
     cb(link_picked, StaffCoCb.filter(F.a == StaffCoAction.LINK_PICK))
     cb(pause, StaffCoCb.filter(F.a == StaffCoAction.ACTIVE))
-    cb(hours_weekday, StaffCoCb.filter(F.a == StaffCoAction.HOURS))
-    cb(hours_day_picked, StaffCoCb.filter(F.a == StaffCoAction.HOURS_DAY))
-    cb(hours_length_picked, StaffCoCb.filter(F.a == StaffCoAction.HOURS_MORE))
     cb(hours_removed, StaffCoCb.filter(F.a == StaffCoAction.HOURS_REMOVE))
-    cb(time_off_start, StaffCoCb.filter(F.a == StaffCoAction.OFF))
-    cb(
-        time_off_month,
-        StaffCoCb.filter(F.a.in_({StaffCoAction.OFF_FROM_MONTH, StaffCoAction.OFF_TO_MONTH})),
-    )
-    cb(time_off_day, StaffCoCb.filter(F.a.in_({StaffCoAction.OFF_FROM, StaffCoAction.OFF_TO})))
-    cb(time_off_reason, StaffCoCb.filter(F.a == StaffCoAction.OFF_CONFIRM))
     cb(time_off_removed, StaffCoCb.filter(F.a == StaffCoAction.OFF_REMOVE))
-    router.message.register(name_typed, StateFilter(CounsellorDialog.name), TYPED)
-    router.message.register(address_typed, StateFilter(CounsellorDialog.address), TYPED)
-    router.message.register(hours_typed, StateFilter(CounsellorDialog.hours), TYPED)
     return router

@@ -1,7 +1,7 @@
 """Dialog states of workshops and counselling.
 
-Workshop forms are aiogram-dialog dialogs (bot/booking/telegram/workshop_forms.py): one state per
-window, in the order Back walks. Counselling still waits for typing with plain FSM states.
+Staff forms are aiogram-dialog dialogs (bot/booking/telegram/workshop_forms.py and
+staff_counselling.py): one state per window, in the order Back walks.
 """
 
 from __future__ import annotations
@@ -40,7 +40,21 @@ class EditWorkshop(StatesGroup):
     text_description = State()
 
 
-class CounsellorDialog(StatesGroup):
+class NewCounsellor(StatesGroup):
+    service = State()
     name = State()
+    city = State()
     address = State()
+
+
+class CounsellorHours(StatesGroup):
+    weekday = State()
     hours = State()
+    length = State()
+
+
+class CounsellorTimeOff(StatesGroup):
+    first = State()
+    last = State()
+    reason = State()
+    confirm = State()

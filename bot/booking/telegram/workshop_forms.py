@@ -709,7 +709,8 @@ async def edit(
 _OPENS = frozenset({StaffWsAction.NEW, StaffWsAction.EDIT})
 
 
-def _opens(data: str) -> bool:
+def opens(data: str) -> bool:
+    """Whether a plain button opens one of these forms (the forms router lets it in)."""
     if not data.startswith(StaffWsCb.__prefix__ + ":"):
         return False
     try:
@@ -719,12 +720,11 @@ def _opens(data: str) -> bool:
 
 
 def create_router() -> Router:
-    """A new router each time: a router (and a dialog) can belong to one dispatcher only."""
+    """The forms and the buttons opening them, for the dispatcher's one forms router."""
     router = Router(name="workshop_forms")
     router.message.filter(HasRole(Role.STAFF))
     router.callback_query.filter(HasRole(Role.STAFF))
     router.callback_query.register(new, StaffWsCb.filter(F.a == StaffWsAction.NEW))
     router.callback_query.register(edit, StaffWsCb.filter(F.a == StaffWsAction.EDIT))
     router.include_routers(new_dialog(), edit_dialog())
-    forms.setup(router, opens=_opens)
     return router
