@@ -9,12 +9,12 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import func, select
 
+from bot.botapi import FakeTelegram, StoredMessage
 from bot.plans.models import Goal, PlanChange, Task, TaskStatus
 from bot.plans.telegram.callbacks import MenteeAction, MenteeCb, MoreTimeCb, TaskAction, TaskCb
 from tests.conftest import ADMIN_ID
 from tests.conversation import labels, onboard, tr
 from tests.databases import REDIS_URL
-from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.harness import TOKEN, Harness, Person, running_bot
 from tests.test_plan_conversation import add_task, mentor_and_youth
 from tests.test_roles import new_mentor
