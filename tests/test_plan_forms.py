@@ -183,6 +183,17 @@ async def test_bad_input_is_refused_politely_and_nothing_is_made(harness: Harnes
     assert task is not None and task.title == "Write a CV"
     assert (task.due_date, task.due_time) == (date(2026, 11, 30), time(9, 0))
     assert "Write a CV" in youth.last.body
+    # A day that passed while the time step was open: back to the calendar, nothing made.
+    goals = await mentor.click("➕ Add a task", await _plan(mentor))
+    await mentor.click(next(b for b in labels(goals) if b.startswith("🎯 x")), goals)
+    calendar = await mentor.click("The young person", await mentor.send("Late"))
+    times = await mentor.click("1", await mentor.click("▶️", calendar))  # 1 December
+    assert times.body == TIME
+    harness.clock.advance(timedelta(days=2))
+    calendar = await mentor.send("10:00")
+    assert mentor.messages[-2].body == "That day has passed. Please pick another."
+    assert calendar.body == DAY and calendar.message_id > times.message_id
+    assert await _count(harness, Task) == 1
 
 
 async def test_a_new_date_a_new_name_and_own_words_with_back(harness: Harness) -> None:

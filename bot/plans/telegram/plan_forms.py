@@ -22,7 +22,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import Back, Button, Group, Keyboard, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format, Text
@@ -420,7 +420,7 @@ def new_task_dialog() -> Dialog:
                 plans.check_day(day, forms.today_of(manager))
             except Unfit as exc:  # the day passed while the form was open
                 await _refuse(manager, _why(exc))
-                await manager.switch_to(step.day)
+                await manager.switch_to(step.day, show_mode=ShowMode.AUTO)
                 return
         task = await plans.add_task(
             session, user, int(_kept(manager, "goal")), title=str(_kept(manager, "title")),
