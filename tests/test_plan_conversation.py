@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from bot.app import create_bot
 from bot.db.engine import create_engine, create_session_factory
-from bot.kit.callbacks import CalendarAction, CalendarCb
 from bot.kit.pacing import Pacer
 from bot.plans import reminder_rows
 from bot.plans.models import Reminder, ReminderStatus, Task, TaskStatus
@@ -157,12 +156,21 @@ async def test_a_past_day_from_an_old_calendar_is_refused(harness: Harness) -> N
     )
     card = await mentor.click("1. Write a CV", mentee_plan)
     calendar_message = await mentor.click("📅 New date", card)
-    await mentor.click_data(
-        CalendarCb(action=CalendarAction.DAY, day="20261101").pack(), calendar_message
-    )
+    assert "December 2026" in labels(calendar_message)  # the month of the deadline
+    november = await mentor.click("◀️", calendar_message)
+    assert "28" not in labels(november) and "29" in labels(november)  # from today on
+    harness.clock.advance(timedelta(days=1))  # the calendar stays open past midnight
+    await mentor.click("29", november)
     assert mentor.last_answer == "That day has passed. Please pick another."
-    moved = await mentor.click("30", calendar_message)
-    assert "Write a CV" in moved.body
+    day_button = november.button("30").data
+    assert day_button is not None
+    await mentor.click_data(day_button.rsplit(":", 1)[0] + ":99999999999999", november)
+    assert mentor.last_answer == REFUSAL  # a forged, impossible day
+    moved = await mentor.click("30", november)
+    assert "Write a CV" in moved.body and mentor.last_answer == "New date saved."
+    async with harness.sessions() as session:
+        task = await session.scalar(select(Task))
+    assert task is not None and task.due_date == date(2026, 11, 30)
     assert "New deadline for" in youth.last.body
     assert plan.message_id
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +50,62 @@ def clean_text(text: str | None, limit: int) -> str | None:
     """One line, trimmed, at most `limit` characters; None when nothing is left."""
     cleaned = " ".join((text or "").split())
     return cleaned[:limit] or None
+
+
+# What a mentor types or picks in the bot, checked and converted before anything changes
+
+
+NUDGE_LIMIT = 300
+
+
+class Reason(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_TIME = "not_a_time"
+    PAST_DAY = "past_day"
+
+
+class Unfit(ValueError):
+    """Input that does not fit; `limit` is the one it broke, if any."""
+
+    def __init__(self, reason: Reason, limit: int = 0) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.limit = limit
+
+
+def _typed(text: str | None, limit: int) -> str:
+    cleaned = clean_text(text, limit + 1)
+    if cleaned is None:
+        raise Unfit(Reason.EMPTY)
+    if len(cleaned) > limit:
+        raise Unfit(Reason.TOO_LONG, limit)
+    return cleaned
+
+
+def typed_title(text: str | None) -> str:
+    """A goal's or a task's title: one line, not empty, at most TITLE_LIMIT characters."""
+    return _typed(text, TITLE_LIMIT)
+
+
+def typed_nudge(text: str | None) -> str:
+    """A mentor's own words to their young people."""
+    return _typed(text, NUDGE_LIMIT)
+
+
+def typed_clock(text: str | None) -> time:
+    """A time of day typed as 17:30 or 17.30."""
+    try:
+        return datetime.strptime((text or "").strip().replace(".", ":"), "%H:%M").time()
+    except ValueError:
+        raise Unfit(Reason.NOT_A_TIME) from None
+
+
+def check_day(day: date, today: date) -> date:
+    """A deadline is today or later."""
+    if day < today:
+        raise Unfit(Reason.PAST_DAY)
+    return day
 
 
 @dataclass(frozen=True)

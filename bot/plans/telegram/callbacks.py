@@ -33,7 +33,7 @@ class TaskCb(CallbackData, prefix="tk"):
 
 class MoreTimeCb(CallbackData, prefix="mt"):
     id: int  # the request
-    days: int  # 0: no; -1: pick a date
+    days: int  # 0: no; -1: pick a date (opens a form)
 
 
 class MenteeAction(StrEnum):
@@ -51,22 +51,6 @@ class MenteeCb(CallbackData, prefix="me"):
     action: MenteeAction  # plan | goal | task | nudge
 
 
-class DomainCb(CallbackData, prefix="gd"):
-    index: int
-
-
-class GoalPickCb(CallbackData, prefix="gp"):
-    id: int
-
-
-class OwnerCb(CallbackData, prefix="ow"):
-    owner: str
-
-
-class TimeCb(CallbackData, prefix="tm"):
-    hhmm: str  # "-": no time
-
-
 class NudgeCb(CallbackData, prefix="nu"):
     youth: int  # 0: all my young people
-    preset: int  # -1: my own words
+    preset: int  # -1: my own words (opens a form)

@@ -235,3 +235,15 @@ def more_time_keyboard(request_id: int) -> InlineKeyboardMarkup:
         [kb.button(_("📅 Pick a date"), MoreTimeCb(id=request_id, days=-1).pack())],
         [kb.button(_("✖️ No"), MoreTimeCb(id=request_id, days=0).pack())],
     )
+
+
+def more_time_request(
+    youth: User, task: Task, request_id: int, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A young person's request for more time, as their mentor gets it (and sees it again)."""
+    text = _("⏳ {name} needs more time for: {task}\nDeadline now: {due}").format(
+        name=name_or_someone(youth.display_name),
+        task=f"<b>{esc(task.title)}</b>",
+        due=esc(due_text(task, locale)),
+    )
+    return text, more_time_keyboard(request_id)

@@ -1,4 +1,8 @@
-"""Dialog states of plans: only steps that expect typing or a specific button need one."""
+"""Dialog states of plans.
+
+`PlanDialog` is a plain FSM state (the young person's note after "Done"); the mentor's forms are
+aiogram-dialog dialogs (bot/plans/telegram/plan_forms.py), one states group each.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,32 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class PlanDialog(StatesGroup):
+    done_note = State()
+
+
+class NewTask(StatesGroup):
+    """A new task, and on the way a new goal when it needs one."""
+
+    goal = State()
     goal_title = State()
     goal_domain = State()
-    task_goal = State()
-    task_title = State()
-    task_owner = State()
-    task_date = State()
-    task_time = State()
-    move_date = State()  # a mentor gives a task (or a request for more time) a new date
-    rename = State()
-    done_note = State()
-    nudge_text = State()
+    title = State()
+    owner = State()
+    day = State()
+    time = State()
+
+
+class MoveTask(StatesGroup):
+    """A new day for a task, or for a request for more time."""
+
+    day = State()
+
+
+class RenameTask(StatesGroup):
+    title = State()
+
+
+class Nudge(StatesGroup):
+    """A mentor's own words to one young person or all of theirs."""
+
+    text = State()

@@ -25,7 +25,7 @@ from bot.people.models import User
 from bot.plans import rules as plans
 from bot.plans.rules import context_for as plan_context
 from bot.plans.telegram.callbacks import PlanCb, TaskAction, TaskCb
-from bot.plans.telegram.screens import due_text, more_time_keyboard, plan_screen, task_screen
+from bot.plans.telegram.screens import more_time_request, plan_screen, task_screen
 from bot.plans.telegram.states import PlanDialog
 
 
@@ -163,12 +163,7 @@ async def more_time(
     if not asked.already_asked:
         for mentor in asked.mentors:
             with i18n.use_locale(mentor.locale):
-                text = _("⏳ {name} needs more time for: {task}\nDeadline now: {due}").format(
-                    name=name_or_someone(user.display_name),
-                    task=f"<b>{esc(task.title)}</b>",
-                    due=esc(due_text(task, mentor.locale)),
-                )
-                markup = more_time_keyboard(asked.request.id)
+                text, markup = more_time_request(user, task, asked.request.id, mentor.locale)
             await notify.tell(
                 bot, session, mentor.telegram_id, text, is_active=mentor.is_active, markup=markup
             )
