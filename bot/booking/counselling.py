@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -33,7 +32,7 @@ from bot.booking.models import (
 )
 from bot.booking.rules import COUNSELLING_CUTOFF, Context
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.errors import NotAllowed, NotFound, Reason, Unfit
 from bot.people import queries as users
 from bot.people.models import Role, User
 from bot.people.profile import CITIES
@@ -54,27 +53,6 @@ def clean(text: str | None, limit: int) -> str | None:
 
 
 # What staff type or pick in the counselling forms, checked and converted here
-
-
-class Reason(StrEnum):
-    """Why something staff typed or picked does not fit (the screen words it)."""
-
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    NOT_A_LINK = "not_a_link"
-    NOT_HOURS = "not_hours"
-    END_FIRST = "end_first"
-    PAST_DAY = "past_day"
-    BEFORE_FIRST = "before_first"
-
-
-class Unfit(ValueError):
-    """Input for a counsellor's field that does not fit; `limit` is the one it broke, if any."""
-
-    def __init__(self, reason: Reason, limit: int = 0) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.limit = limit
 
 
 def _typed(text: str | None, limit: int) -> str:

@@ -13,7 +13,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +30,7 @@ from bot.booking.models import (
 from bot.booking.rules import Context
 from bot.i18n.latin import to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
-from bot.kit.errors import NotFound
+from bot.kit.errors import NotFound, Reason, Unfit
 from bot.people.models import Role, User
 from bot.people.profile import CITIES, PROGRAMMES
 from bot.people.roles import require
@@ -68,27 +67,6 @@ def clean_block(text: str | None, limit: int) -> str | None:
     """Descriptions keep their line breaks."""
     lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
     return "\n".join(lines).strip()[:limit] or None
-
-
-class Reason(StrEnum):
-    """Why something staff typed or picked does not fit (the screen words it)."""
-
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    NOT_A_LINK = "not_a_link"
-    NOT_A_TIME = "not_a_time"
-    SEATS = "seats"
-    PAST_DAY = "past_day"
-    PAST_TIME = "past_time"
-
-
-class Unfit(ValueError):
-    """Input for a workshop's field that does not fit; `limit` is the one it broke, if any."""
-
-    def __init__(self, reason: Reason, limit: int = 0) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.limit = limit
 
 
 def _typed(text: str | None, limit: int, *, block: bool = False) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class NotAllowed(Exception):
     """The person may not do this (wrong role, or not theirs)."""
@@ -9,3 +11,27 @@ class NotAllowed(Exception):
 
 class NotFound(Exception):
     """Nothing of that id that this person may see. Deliberately the same for both cases."""
+
+
+class Reason(StrEnum):
+    """Why something typed or picked in a form does not fit (the form words it)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_LINK = "not_a_link"
+    NOT_A_TIME = "not_a_time"
+    NOT_HOURS = "not_hours"
+    END_FIRST = "end_first"
+    SEATS = "seats"
+    PAST_DAY = "past_day"
+    PAST_TIME = "past_time"
+    BEFORE_FIRST = "before_first"
+
+
+class Unfit(ValueError):
+    """Input for a form's field that does not fit; `limit` is the one it broke, if any."""
+
+    def __init__(self, reason: Reason, limit: int = 0) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.limit = limit

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -32,13 +32,22 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_dialog import DialogManager, ShowMode, StartMode, setup_dialogs
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.api.protocols import MessageNotModified
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.utils import CB_SEP
-from aiogram_dialog.widgets.kbd import Calendar, CalendarConfig, CalendarScope
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
+from aiogram_dialog.widgets.kbd import (
+    Back,
+    Calendar,
+    CalendarConfig,
+    CalendarScope,
+    Keyboard,
+    SwitchTo,
+)
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarDaysView,
     CalendarMonthView,
@@ -52,10 +61,10 @@ from aiogram_dialog.widgets.text import Const, Format, Text
 from bot.clock import Clock
 from bot.i18n.formatting import babel_locale, fmt_month, weekday_names
 from bot.kit.calendar import last_month
-from bot.kit.errors import NotFound
+from bot.kit.errors import NotFound, Reason, Unfit
 from bot.kit.middlewares.refusals import STALE_BUTTON, STALE_MESSAGE
-from bot.kit.render import unchanged
-from bot.kit.texts import _
+from bot.kit.render import show, unchanged
+from bot.kit.texts import _, ngettext, paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -282,3 +291,106 @@ class DayPicker(Calendar):
         except (ValueError, OverflowError):
             raise NotFound("not a day") from None  # forged: answered as a stale button
         await super()._handle_click_date(data, manager)
+
+
+# The parts every form is made of: a rule's refusal worded, a step that stays, the way out
+
+
+T = TypeVar("T")
+Then = Callable[[DialogManager, T], Awaitable[None]]  # what follows a step, with its answer
+
+
+def why(exc: Unfit) -> str:
+    """A rule's refusal of what was typed or picked, in the person's language."""
+    if exc.reason == Reason.TOO_LONG:
+        return ngettext(
+            "Too long: at most {n} character.", "Too long: at most {n} characters.", exc.limit
+        ).format(n=exc.limit)
+    if exc.reason == Reason.NOT_A_LINK:
+        return _("That does not look like a link. It starts with https://")
+    if exc.reason == Reason.NOT_A_TIME:
+        return _("Please type a time like 17:30.")
+    if exc.reason == Reason.NOT_HOURS:
+        return _("Please type the hours like 10:00-14:00.")
+    if exc.reason == Reason.END_FIRST:
+        return _("The hours end before they start. Please type them like 10:00-14:00.")
+    if exc.reason == Reason.SEATS:
+        return _("Please type a number from 1 to {max}.").format(max=exc.limit)
+    if exc.reason == Reason.PAST_DAY:
+        return _("That day has passed. Please pick another.")
+    if exc.reason == Reason.PAST_TIME:
+        return _("That time has passed. Pick another.")
+    if exc.reason == Reason.BEFORE_FIRST:
+        return _("The last day cannot come before the first. Please pick another.")
+    return _("Please send the text as a message.")
+
+
+async def refuse(manager: DialogManager, text: str, *, alert: bool = False) -> None:
+    """Input that does not fit: one short line, and the step stays as it is."""
+    event = manager.event
+    if isinstance(event, CallbackQuery):
+        answer: CallbackAnswer = manager.middleware_data["callback_answer"]
+        answer.text = text
+        answer.show_alert = alert
+    elif isinstance(event, Message):
+        await event.answer(text)
+        stay(manager)
+
+
+async def end(
+    manager: DialogManager, screen: tuple[str, Any], note: str = "", *, noted: bool = False
+) -> None:
+    """The form is done: its message becomes the next screen (or that comes below typed text).
+
+    After a button the note is the button's answer, or with `noted` the screen's first line;
+    after typed text, the screen's first line.
+    """
+    event = manager.event
+    text, markup = screen
+    if noted:
+        text, note = paragraphs(note, text), ""
+    if isinstance(event, CallbackQuery):
+        if note:
+            answer: CallbackAnswer = manager.middleware_data["callback_answer"]
+            answer.text = note
+        await close_form(manager)
+        await show(event, text, markup)
+    elif isinstance(event, Message):
+        await close_form(manager)
+        await event.answer(paragraphs(note, text), reply_markup=markup)
+
+
+async def go(manager: DialogManager, then: Then[T], value: T) -> None:
+    """On to what follows a step; a rule's Unfit is answered and the step stays."""
+    try:
+        await then(manager, value)
+    except Unfit as exc:
+        await refuse(manager, why(exc))
+
+
+async def buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    """Typed where a button is expected: the step is shown again below."""
+    await message.answer(_("Please use the buttons 👇"))
+
+
+async def text_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    """A photo, a sticker or a voice where text is expected."""
+    await message.answer(_("Please send the text as a message."))
+    stay(manager)
+
+
+async def typed_error(
+    message: Message, _widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
+) -> None:
+    """A TextInput's type factory (a rule) refused what was typed."""
+    if not isinstance(error, Unfit):
+        raise error
+    await refuse(manager, why(error))
+
+
+def back() -> Keyboard:
+    return Back(Tr("⬅️ Back"))
+
+
+def back_to(state: State) -> Keyboard:
+    return SwitchTo(Tr("⬅️ Back"), id="back", state=state)

@@ -6,7 +6,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.errors import NotAllowed, NotFound, Reason, Unfit
 from bot.people import mentoring
 from bot.people import queries as users
 from bot.people import rules as people
@@ -56,22 +55,6 @@ def clean_text(text: str | None, limit: int) -> str | None:
 
 
 NUDGE_LIMIT = 300
-
-
-class Reason(StrEnum):
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    NOT_A_TIME = "not_a_time"
-    PAST_DAY = "past_day"
-
-
-class Unfit(ValueError):
-    """Input that does not fit; `limit` is the one it broke, if any."""
-
-    def __init__(self, reason: Reason, limit: int = 0) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.limit = limit
 
 
 def _typed(text: str | None, limit: int) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, time
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -22,8 +22,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Back, Button, Group, Keyboard, Select
+from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, Group, Keyboard, Select
 from aiogram_dialog.widgets.kbd.calendar_kbd import CalendarUserConfig
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,9 +62,6 @@ from bot.people.profile import CITIES
 
 REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
 assert set(REASONS) == set(counselling.TIME_OFF_REASONS)
-
-T = TypeVar("T")
-Then = Callable[[DialogManager, T], Awaitable[None]]  # what follows a step, with its answer
 
 
 def _cb(action: StaffCoAction, item_id: int = 0, value: str = "") -> str:
@@ -267,89 +264,18 @@ async def time_off_removed(
 # The forms' parts: refusing what does not fit, ending on a screen, a choice, a typed answer
 
 
-def _why(exc: counselling.Unfit) -> str:
-    reason = counselling.Reason
-    if exc.reason == reason.TOO_LONG:
-        return ngettext(
-            "Too long: at most {n} character.", "Too long: at most {n} characters.", exc.limit
-        ).format(n=exc.limit)
-    if exc.reason == reason.NOT_A_LINK:
-        return _("That does not look like a link. It starts with https://")
-    if exc.reason == reason.NOT_HOURS:
-        return _("Please type the hours like 10:00-14:00.")
-    if exc.reason == reason.END_FIRST:
-        return _("The hours end before they start. Please type them like 10:00-14:00.")
-    if exc.reason == reason.PAST_DAY:
-        return _("That day has passed. Please pick another.")
-    if exc.reason == reason.BEFORE_FIRST:
-        return _("The last day cannot come before the first. Please pick another.")
-    return _("Please send the text as a message.")
-
-
-async def _refuse(manager: DialogManager, text: str, *, alert: bool = False) -> None:
-    """Input that does not fit: one short line, and the step stays as it is."""
-    event = manager.event
-    if isinstance(event, CallbackQuery):
-        answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-        answer.text, answer.show_alert = text, alert
-    elif isinstance(event, Message):
-        await event.answer(text)
-        forms.stay(manager)
-
-
-async def _end(manager: DialogManager, screen: tuple[str, Any], note: str = "") -> None:
-    """The form is done: its message becomes the screen (after typed text it comes below).
-
-    After a button the note is the button's answer, after typed text the screen's first line.
-    """
-    event, (text, markup) = manager.event, screen
-    await forms.close_form(manager)
-    if isinstance(event, CallbackQuery):
-        if note:
-            answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-            answer.text = note
-        await show(event, text, markup)
-    elif isinstance(event, Message):
-        await event.answer(paragraphs(note, text), reply_markup=markup)
-
-
-async def _go(manager: DialogManager, then: Then[T], value: T) -> None:
-    """On to what follows a step; a rule's Unfit is answered and the step stays."""
-    try:
-        await then(manager, value)
-    except counselling.Unfit as exc:
-        await _refuse(manager, _why(exc))
-
-
-async def _buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please use the buttons 👇"))  # the step is shown again below
-
-
-async def _text_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please send the text as a message."))
-    forms.stay(manager)
-
-
-async def _typed_error(
-    message: Message, _widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
-) -> None:
-    if not isinstance(error, counselling.Unfit):
-        raise error
-    await _refuse(manager, _why(error))
-
-
 Items = Callable[[], list[tuple[str, str]]]  # (key, label), labels in the person's language
 
 
 def _choice(
-    state: State, text: Text, back: Keyboard, items: Items, then: Then[str], *, width: int = 1
+    state: State, text: Text, back: Keyboard, items: Items, then: forms.Then[str], *, width: int = 1
 ) -> Window:
     """Buttons for `items`; a key not among them is a stale or forged button."""
 
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, key: str) -> None:
         if key not in {k for k, _label in items()}:
             raise NotFound("not a choice")
-        await _go(manager, then, key)
+        await forms.go(manager, then, key)
 
     pick = Select(
         Format("{item[1]}"),
@@ -358,33 +284,31 @@ def _choice(
         items=lambda _data: items(),
         on_click=picked,
     )
-    return Window(text, Group(pick, width=width), back, MessageInput(_buttons_please), state=state)
+    return Window(
+        text, Group(pick, width=width), back, MessageInput(forms.buttons_please), state=state
+    )
 
 
 def _typed(
     state: State,
     text: Text,
-    parse: Callable[[str], T],
-    then: Then[T],
+    parse: Callable[[str], forms.T],
+    then: forms.Then[forms.T],
     getter: Callable[..., Awaitable[dict[str, Any]]] | None = None,
 ) -> Window:
     """Type a value; `parse` (a rule) converts it or says why it does not fit."""
 
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
-        await _go(manager, then, value)
+    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
+        await forms.go(manager, then, value)
 
     return Window(
         text,
-        _back(),
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=_typed_error),
-        MessageInput(_text_please),
+        forms.back(),
+        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
+        MessageInput(forms.text_please),
         state=state,
         getter=getter,
     )
-
-
-def _back() -> Keyboard:
-    return Back(Tr("⬅️ Back"))
 
 
 def _to_card() -> Keyboard:
@@ -396,7 +320,7 @@ def _to_card() -> Keyboard:
     return Button(Tr("⬅️ Back"), id="card", on_click=leave)
 
 
-def _keeping(field: str) -> Then[Any]:
+def _keeping(field: str) -> forms.Then[Any]:
     """Keeps the answer (JSON: days and times as ISO text) and goes on to the next step."""
 
     async def then(manager: DialogManager, value: object) -> None:
@@ -430,7 +354,7 @@ async def _end_on_card(manager: DialogManager, note: str = "") -> None:
     data = manager.middleware_data
     user: User = data["user"]
     screen = await card_screen(data["session"], _counsellor_id(manager), user.locale)
-    await _end(manager, screen, note)
+    await forms.end(manager, screen, note)
 
 
 # A new counsellor: service, name, where, address or link
@@ -471,16 +395,16 @@ async def _create(manager: DialogManager, text: str) -> None:
             now=data["clock"].now(),
         )
     except ValueError:
-        await _refuse(manager, _("Something was missing or wrong. Please start again."))
+        await forms.refuse(manager, _("Something was missing or wrong. Please start again."))
         return
     screen = await card_screen(session, found.id, user.locale)
-    await _end(manager, screen, _("✅ Counsellor added. Now give their weekly hours."))
+    await forms.end(manager, screen, _("✅ Counsellor added. Now give their weekly hours."))
 
 
 def new_dialog() -> Dialog:
     async def leave(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
         data = manager.middleware_data
-        await _end(manager, await home_screen(data["session"], data["user"]))
+        await forms.end(manager, await home_screen(data["session"], data["user"]))
 
     return Dialog(
         _choice(
@@ -496,7 +420,9 @@ def new_dialog() -> Dialog:
             counselling.typed_name,
             _keeping("name"),
         ),
-        _choice(NewCounsellor.city, Tr("📍 Where?"), _back(), _cities, _keeping("city"), width=2),
+        _choice(
+            NewCounsellor.city, Tr("📍 Where?"), forms.back(), _cities, _keeping("city"), width=2
+        ),
         _typed(NewCounsellor.address, Format("{prompt}"), str, _create, getter=_place_prompt),
     )
 
@@ -533,7 +459,7 @@ async def _add_hours(manager: DialogManager, minutes: str) -> None:
         )
     except ValueError:  # a rule's refusal; NotFound (a counsellor gone) is no ValueError
         text = _("These hours overlap others on that day, or are too short.")
-        await _refuse(manager, text, alert=True)
+        await forms.refuse(manager, text, alert=True)
         return
     await _end_on_card(manager, _told(told))
 
@@ -557,7 +483,7 @@ def hours_dialog() -> Dialog:
         _choice(
             CounsellorHours.length,
             Tr("How long is one appointment?"),
-            _back(),
+            forms.back(),
             _lengths,
             _add_hours,
             width=4,
@@ -585,13 +511,17 @@ class LastDayPicker(DayPicker):
 
 
 def _day_step(
-    state: State, text: Text, picker: type[DayPicker], back: Keyboard, then: Then[date]
+    state: State, text: Text, picker: type[DayPicker], back: Keyboard, then: forms.Then[date]
 ) -> Window:
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
-        await _go(manager, then, day)
+        await forms.go(manager, then, day)
 
     return Window(
-        text, picker(id="day", on_click=picked), back, MessageInput(_buttons_please), state=state
+        text,
+        picker(id="day", on_click=picked),
+        back,
+        MessageInput(forms.buttons_please),
+        state=state,
     )
 
 
@@ -658,13 +588,13 @@ def time_off_dialog() -> Dialog:
     off = CounsellorTimeOff
     return Dialog(
         _day_step(off.first, Tr("📅 First day away?"), DayPicker, _to_card(), _first_day),
-        _day_step(off.last, Tr("📅 Last day away?"), LastDayPicker, _back(), _last_day),
-        _choice(off.reason, Tr("Why?"), _back(), _reasons, _keeping("reason"), width=3),
+        _day_step(off.last, Tr("📅 Last day away?"), LastDayPicker, forms.back(), _last_day),
+        _choice(off.reason, Tr("Why?"), forms.back(), _reasons, _keeping("reason"), width=3),
         Window(
             Format("{summary}"),
             Button(Tr("✅ Save"), id="save", on_click=_save_time_off),
-            _back(),
-            MessageInput(_buttons_please),
+            forms.back(),
+            MessageInput(forms.buttons_please),
             state=off.confirm,
             getter=_affected_getter,
         ),

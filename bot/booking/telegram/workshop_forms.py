@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Back, Button, Column, Group, Keyboard, Row, Select, SwitchTo
+from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, Column, Group, Keyboard, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +33,10 @@ from bot.booking.telegram.staff_screens import card_screen, home_screen
 from bot.booking.telegram.states import EditWorkshop, NewWorkshop
 from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import forms
-from bot.kit.errors import NotFound
+from bot.kit.errors import NotFound, Unfit
 from bot.kit.filters import HasRole
 from bot.kit.forms import DayPicker, Tr
-from bot.kit.render import show
-from bot.kit.texts import _, esc, ngettext, paragraphs
+from bot.kit.texts import _, esc, ngettext
 from bot.people.models import Role, User
 from bot.people.names import city_name, programme_name
 from bot.people.profile import CITIES, PROGRAMMES
@@ -48,9 +46,6 @@ LENGTHS = (60, 90, 120, 180)
 SEATS = (5, 10, 15, 20, 30)
 CUTOFFS = (0, 1, 2, 6, 24)  # hours before the start
 EVERYONE = "-"  # the programme choice "everyone"
-
-T = TypeVar("T")
-Then = Callable[[DialogManager, T], Awaitable[None]]  # what follows a step, with its answer
 
 
 # What the form knows so far (aiogram-dialog keeps it as JSON in the FSM storage)
@@ -108,106 +103,20 @@ def _ctx(manager: DialogManager) -> Context:
     return booking_context(data["settings"], data["clock"])
 
 
-def _why(exc: workshops.Unfit) -> str:
-    reason = workshops.Reason
-    if exc.reason == reason.TOO_LONG:
-        return ngettext(
-            "Too long: at most {n} character.", "Too long: at most {n} characters.", exc.limit
-        ).format(n=exc.limit)
-    if exc.reason == reason.NOT_A_LINK:
-        return _("That does not look like a link. It starts with https://")
-    if exc.reason == reason.NOT_A_TIME:
-        return _("Please type a time like 17:30.")
-    if exc.reason == reason.SEATS:
-        return _("Please type a number from 1 to {max}.").format(max=workshops.MAX_CAPACITY)
-    if exc.reason == reason.PAST_DAY:
-        return _("That day has passed. Please pick another.")
-    if exc.reason == reason.PAST_TIME:
-        return _("That time has passed. Pick another.")
-    return _("Please send the text as a message.")
-
-
-async def _refuse(manager: DialogManager, text: str, *, alert: bool = False) -> None:
-    """Input that does not fit: one short line, and the step stays as it is."""
-    event = manager.event
-    if isinstance(event, CallbackQuery):
-        answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-        answer.text = text
-        answer.show_alert = alert
-    elif isinstance(event, Message):
-        await event.answer(text)
-        forms.stay(manager)
-
-
-async def _end(
-    manager: DialogManager, screen: tuple[str, Any], note: str = "", *, noted: bool = False
-) -> None:
-    """The form is done: its message becomes the next screen (or that comes below typed text).
-
-    After a button the note is the button's answer, or with `noted` the screen's first line.
-    """
-    event = manager.event
-    text, markup = screen
-    if noted:
-        text, note = paragraphs(note, text), ""
-    if isinstance(event, CallbackQuery):
-        if note:
-            answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-            answer.text = note
-        await forms.close_form(manager)
-        await show(event, text, markup)
-    elif isinstance(event, Message):
-        await forms.close_form(manager)
-        await event.answer(paragraphs(note, text), reply_markup=markup)
-
-
 # Steps: each a window, declared once for creating and editing
-
-
-def _back() -> Keyboard:
-    return Back(Tr("⬅️ Back"))
-
-
-def _back_to(state: State) -> Keyboard:
-    return SwitchTo(Tr("⬅️ Back"), id="back", state=state)
-
-
-async def _go(manager: DialogManager, then: Then[T], value: T) -> None:
-    """On to what follows a step; a rule's Unfit is answered and the step stays."""
-    try:
-        await then(manager, value)
-    except workshops.Unfit as exc:
-        await _refuse(manager, _why(exc))
-
-
-async def _buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please use the buttons 👇"))  # the step is shown again below
-
-
-async def _text_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please send the text as a message."))
-    forms.stay(manager)
-
-
-async def _typed_error(
-    message: Message, _widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
-) -> None:
-    if not isinstance(error, workshops.Unfit):
-        raise error
-    await _refuse(manager, _why(error))
 
 
 Items = Callable[[], list[tuple[str, str]]]  # (key, label), labels in the person's language
 Getter = Callable[..., Awaitable[dict[str, Any]]]
 
 
-def _select(id: str, items: Items, then: Then[str]) -> Select[str]:
+def _select(id: str, items: Items, then: forms.Then[str]) -> Select[str]:
     """Buttons for `items`; a key not among them is a stale or forged button."""
 
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, key: str) -> None:
         if key not in {k for k, _label in items()}:
             raise NotFound("not a choice")
-        await _go(manager, then, key)
+        await forms.go(manager, then, key)
 
     return Select(
         Format("{item[1]}"),
@@ -223,7 +132,7 @@ def _choice(
     text: Text,
     back: Keyboard,
     items: Items,
-    then: Then[str],
+    then: forms.Then[str],
     *,
     width: int = 1,
     getter: Getter | None = None,
@@ -232,7 +141,7 @@ def _choice(
         text,
         Group(_select("pick", items, then), width=width),
         back,
-        MessageInput(_buttons_please),
+        MessageInput(forms.buttons_please),
         state=state,
         getter=getter,
     )
@@ -242,23 +151,23 @@ def _typed(
     state: State,
     text: Text,
     back: Keyboard,
-    parse: Callable[[str], T],
-    then: Then[T],
+    parse: Callable[[str], forms.T],
+    then: forms.Then[forms.T],
     *,
     buttons: tuple[Any, ...] = (),
     getter: Getter | None = None,
 ) -> Window:
     """Type a value; `parse` (a rule) converts it or says why it does not fit."""
 
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
-        await _go(manager, then, value)
+    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
+        await forms.go(manager, then, value)
 
     return Window(
         text,
         *buttons,
         back,
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=_typed_error),
-        MessageInput(_text_please),
+        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
+        MessageInput(forms.text_please),
         state=state,
         getter=getter,
     )
@@ -272,7 +181,7 @@ def _cities() -> list[tuple[str, str]]:
     return [(workshops.ONLINE, _("💻 Online")), *((key, city_name(key)) for key in CITIES)]
 
 
-def city_step(state: State, back: Keyboard, then: Then[str | None]) -> Window:
+def city_step(state: State, back: Keyboard, then: forms.Then[str | None]) -> Window:
     async def picked(manager: DialogManager, key: str) -> None:
         city = None if key == workshops.ONLINE else key
         keep(manager, city=city)
@@ -287,7 +196,7 @@ async def _place_prompt(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
     return {"prompt": _("Type the address, for example: Kralja Petra 12, room 3.")}
 
 
-def place_step(state: State, back: Keyboard, then: Then[str]) -> Window:
+def place_step(state: State, back: Keyboard, then: forms.Then[str]) -> Window:
     """The address, or the link for an online workshop (the city step decided which)."""
 
     async def typed(manager: DialogManager, text: str) -> None:
@@ -298,24 +207,24 @@ def place_step(state: State, back: Keyboard, then: Then[str]) -> Window:
     return _typed(state, Format("{prompt}"), back, str, typed, getter=_place_prompt)
 
 
-def day_step(state: State, back: Keyboard, then: Then[date]) -> Window:
+def day_step(state: State, back: Keyboard, then: forms.Then[date]) -> Window:
     async def checked(manager: DialogManager, day: date) -> None:
         keep(manager, day=workshops.check_day(day, forms.today_of(manager)))
         await then(manager, day)
 
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
-        await _go(manager, checked, day)
+        await forms.go(manager, checked, day)
 
     return Window(
         Tr("📅 Which day?"),
         DayPicker(id="day", on_click=picked),
         back,
-        MessageInput(_buttons_please),
+        MessageInput(forms.buttons_please),
         state=state,
     )
 
 
-def start_step(state: State, back: Keyboard, then: Then[time]) -> Window:
+def start_step(state: State, back: Keyboard, then: forms.Then[time]) -> Window:
     """A time button or a typed time; one already past on that day is refused."""
 
     async def chosen(manager: DialogManager, start: time) -> None:
@@ -331,7 +240,7 @@ def start_step(state: State, back: Keyboard, then: Then[time]) -> Window:
     return _typed(state, text, back, workshops.typed_clock, chosen, buttons=(times,))
 
 
-def length_step(state: State, back: Keyboard, then: Then[int]) -> Window:
+def length_step(state: State, back: Keyboard, then: forms.Then[int]) -> Window:
     def lengths() -> list[tuple[str, str]]:
         return [(str(m), _("{hours} h").format(hours=f"{m / 60:g}")) for m in LENGTHS]
 
@@ -341,7 +250,7 @@ def length_step(state: State, back: Keyboard, then: Then[int]) -> Window:
     return _choice(state, Tr("⏱ How long?"), back, lengths, picked, width=4)
 
 
-def seats_step(state: State, back: Keyboard, then: Then[int]) -> Window:
+def seats_step(state: State, back: Keyboard, then: forms.Then[int]) -> Window:
     async def button(manager: DialogManager, key: str) -> None:
         await then(manager, int(key))
 
@@ -357,9 +266,9 @@ def new_dialog() -> Dialog:
     async def leave(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
         data = manager.middleware_data
         screen = await home_screen(data["session"], data["user"], data["tz"], data["clock"])
-        await _end(manager, screen)
+        await forms.end(manager, screen)
 
-    def keeping(field: str) -> Then[Any]:
+    def keeping(field: str) -> forms.Then[Any]:
         async def then(manager: DialogManager, value: object) -> None:
             keep(manager, **{field: value})
             await manager.next()
@@ -388,24 +297,24 @@ def new_dialog() -> Dialog:
         _typed(
             NewWorkshop.title,
             Tr("Type the title, for example: How to write a CV."),
-            _back(),
+            forms.back(),
             workshops.typed_title,
             keeping("title"),
         ),
         _typed(
             NewWorkshop.description,
             Tr("Type a short description, or tap Skip."),
-            _back(),
+            forms.back(),
             workshops.typed_description,
             keeping("description"),
             buttons=(Button(Tr("Skip"), id="skip", on_click=skip),),
         ),
-        city_step(NewWorkshop.city, _back(), onward),
-        place_step(NewWorkshop.address, _back(), onward),
-        day_step(NewWorkshop.day, _back(), onward),
-        start_step(NewWorkshop.start, _back(), onward),
-        length_step(NewWorkshop.length, _back(), length),
-        seats_step(NewWorkshop.seats, _back(), create),
+        city_step(NewWorkshop.city, forms.back(), onward),
+        place_step(NewWorkshop.address, forms.back(), onward),
+        day_step(NewWorkshop.day, forms.back(), onward),
+        start_step(NewWorkshop.start, forms.back(), onward),
+        length_step(NewWorkshop.length, forms.back(), length),
+        seats_step(NewWorkshop.seats, forms.back(), create),
     )
 
 
@@ -416,8 +325,8 @@ async def create(manager: DialogManager, capacity: int) -> None:
     answers = Answers.of(manager)
     try:
         starts_at, ends_at = _when(manager, answers.minutes)
-    except workshops.Unfit as exc:
-        await _refuse(manager, _why(exc))  # the time passed while the form was open
+    except Unfit as exc:
+        await forms.refuse(manager, forms.why(exc))  # the time passed while the form was open
         await manager.switch_to(NewWorkshop.start)
         return
     draft = workshops.Draft(
@@ -434,10 +343,10 @@ async def create(manager: DialogManager, capacity: int) -> None:
     try:
         workshop = await workshops.create(session, user, draft, _ctx(manager))
     except ValueError:
-        await _refuse(manager, _("Something was missing or wrong. Please start again."))
+        await forms.refuse(manager, _("Something was missing or wrong. Please start again."))
         return
     text, markup = await card_screen(session, user, workshop.id, data["tz"], data["clock"])
-    await _end(manager, (text, markup), _("✅ Workshop created."), noted=True)
+    await forms.end(manager, (text, markup), _("✅ Workshop created."), noted=True)
 
 
 # Editing
@@ -456,7 +365,7 @@ async def _to_card(manager: DialogManager, note: str = "", *, noted: bool = Fals
     screen = await card_screen(
         data["session"], data["user"], _editing(manager), data["tz"], data["clock"]
     )
-    await _end(manager, screen, note, noted=noted)
+    await forms.end(manager, screen, note, noted=noted)
 
 
 async def _saved(manager: DialogManager, change: Awaitable[workshops.Change]) -> None:
@@ -464,7 +373,7 @@ async def _saved(manager: DialogManager, change: Awaitable[workshops.Change]) ->
     try:
         told = (await change).told
     except ValueError:
-        await _refuse(manager, _("That does not fit: check the times and seats."), alert=True)
+        await forms.refuse(manager, _("That does not fit: check the times and seats."), alert=True)
         return
     if told:
         note = ngettext(
@@ -483,7 +392,7 @@ async def save(manager: DialogManager, **fields: Any) -> None:
     await _saved(manager, change)
 
 
-def saving(field: str, convert: Callable[[Any], Any] = lambda value: value) -> Then[Any]:
+def saving(field: str, convert: Callable[[Any], Any] = lambda value: value) -> forms.Then[Any]:
     async def then(manager: DialogManager, value: object) -> None:
         await save(manager, **{field: convert(value)})
 
@@ -526,7 +435,7 @@ def _menu() -> Window:
             SwitchTo(Tr("🌐 Text in one language"), id="text", state=menu.text_language),
         ),
         Button(Tr("⬅️ Back"), id="card", on_click=leave),
-        MessageInput(_buttons_please),
+        MessageInput(forms.buttons_please),
         state=menu.menu,
         getter=_menu_getter,
     )
@@ -599,7 +508,7 @@ def edit_dialog() -> Dialog:
         except ValueError:
             raise NotFound("the workshop cannot change now") from None
 
-    def switching(state: State, keeping: str = "") -> Then[Any]:
+    def switching(state: State, keeping: str = "") -> forms.Then[Any]:
         async def then(manager: DialogManager, value: object) -> None:
             if keeping:
                 keep(manager, **{keeping: value})
@@ -623,7 +532,7 @@ def edit_dialog() -> Dialog:
         await text_description(manager, None)
 
     def menu() -> Keyboard:
-        return _back_to(EditWorkshop.menu)
+        return forms.back_to(EditWorkshop.menu)
 
     step = EditWorkshop
     return Dialog(
@@ -640,10 +549,10 @@ def edit_dialog() -> Dialog:
             saving("description"),
         ),
         city_step(step.city, menu(), switching(step.address)),
-        place_step(step.address, _back_to(step.city), place),
+        place_step(step.address, forms.back_to(step.city), place),
         day_step(step.day, menu(), switching(step.start)),
-        start_step(step.start, _back_to(step.day), switching(step.length)),
-        length_step(step.length, _back_to(step.start), length),
+        start_step(step.start, forms.back_to(step.day), switching(step.length)),
+        length_step(step.length, forms.back_to(step.start), length),
         seats_step(step.seats, menu(), saving("capacity")),
         _choice(step.closes, Tr("⏳ Booking and cancelling close:"), menu(), _cutoffs, closes),
         _choice(
@@ -672,7 +581,7 @@ def edit_dialog() -> Dialog:
         _typed(
             step.text_title,
             Format("{prompt}"),
-            _back_to(step.text_language),
+            forms.back_to(step.text_language),
             workshops.typed_title,
             switching(step.text_description, "title"),
             getter=_text_title_getter,
@@ -680,7 +589,7 @@ def edit_dialog() -> Dialog:
         _typed(
             step.text_description,
             Tr("Now the description in that language, or tap Skip."),
-            _back_to(step.text_title),
+            forms.back_to(step.text_title),
             workshops.typed_description,
             text_description,
             buttons=(Button(Tr("Skip"), id="skip", on_click=skip_text),),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, time
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.state import State
@@ -23,21 +23,20 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Back, Button, Group, Keyboard, Select, SwitchTo
+from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, Group, Keyboard, Select
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kit import forms
-from bot.kit.errors import NotFound
+from bot.kit.errors import NotFound, Unfit
 from bot.kit.forms import DayPicker, Tr
-from bot.kit.render import show
-from bot.kit.texts import _, button_name, esc, name_or_someone, ngettext, paragraphs
+from bot.kit.texts import _, button_name, esc, name_or_someone, paragraphs
 from bot.people import queries as users
 from bot.people.models import User
 from bot.plans import rules as plans
 from bot.plans.models import TaskOwner
-from bot.plans.rules import DOMAINS, Context, Unfit
+from bot.plans.rules import DOMAINS, Context
 from bot.plans.rules import context_for as plan_context
 from bot.plans.telegram import changes
 from bot.plans.telegram.callbacks import (
@@ -54,8 +53,6 @@ from bot.plans.telegram.states import MoveTask, NewTask, Nudge, RenameTask
 
 TIME_PRESETS = ("09:00", "10:00", "12:00", "14:00", "16:00", "18:00")
 
-T = TypeVar("T")
-Then = Callable[[DialogManager, T], Awaitable[None]]  # what follows a step, with its answer
 Getter = Callable[..., Awaitable[dict[str, Any]]]
 
 
@@ -93,48 +90,6 @@ def _who(manager: DialogManager) -> tuple[AsyncSession, User]:
     return data["session"], data["user"]
 
 
-def _why(exc: Unfit) -> str:
-    reason = plans.Reason
-    if exc.reason == reason.TOO_LONG:
-        return ngettext(
-            "Too long: at most {n} character.", "Too long: at most {n} characters.", exc.limit
-        ).format(n=exc.limit)
-    if exc.reason == reason.NOT_A_TIME:
-        return _("Please type a time like 17:30.")
-    if exc.reason == reason.PAST_DAY:
-        return _("That day has passed. Please pick another.")
-    return _("Please send the text as a message.")
-
-
-async def _refuse(manager: DialogManager, text: str) -> None:
-    """Input that does not fit: one short line, and the step stays as it is."""
-    event = manager.event
-    if isinstance(event, CallbackQuery):
-        answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-        answer.text = text
-    elif isinstance(event, Message):
-        await event.answer(text)
-        forms.stay(manager)
-
-
-async def _end(manager: DialogManager, screen: Screen, note: str = "") -> None:
-    """The form is done: its message becomes the next screen (or that comes below typed text).
-
-    After a button the note is the button's answer; after typed text, the screen's first line.
-    """
-    event = manager.event
-    text, markup = screen
-    if isinstance(event, CallbackQuery):
-        if note:
-            answer: CallbackAnswer = manager.middleware_data["callback_answer"]
-            answer.text = note
-        await forms.close_form(manager)
-        await show(event, text, markup)
-    elif isinstance(event, Message):
-        await forms.close_form(manager)
-        await event.answer(paragraphs(note, text), reply_markup=markup)
-
-
 async def _told(
     manager: DialogManager, youth: User, text_for: Callable[[], str], note: str = ""
 ) -> None:
@@ -147,56 +102,23 @@ async def _told(
         answer: CallbackAnswer = data["callback_answer"]
         answer.text, note = note, ""
     await tell_youth(data["bot"], session, i18n, youth, text_for)
-    await _end(manager, await changes.plan_of(session, user, youth, _ctx(manager)), note)
+    await forms.end(manager, await changes.plan_of(session, user, youth, _ctx(manager)), note)
 
 
 # Steps
-
-
-async def _go(manager: DialogManager, then: Then[T], value: T) -> None:
-    """On to what follows a step; a rule's Unfit is answered and the step stays."""
-    try:
-        await then(manager, value)
-    except Unfit as exc:
-        await _refuse(manager, _why(exc))
-
-
-async def _buttons_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please use the buttons 👇"))  # the step is shown again below
-
-
-async def _text_please(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(_("Please send the text as a message."))
-    forms.stay(manager)
-
-
-async def _typed_error(
-    message: Message, _widget: ManagedTextInput[Any], manager: DialogManager, error: ValueError
-) -> None:
-    if not isinstance(error, Unfit):
-        raise error
-    await _refuse(manager, _why(error))
-
-
-def _back() -> Keyboard:
-    return Back(Tr("⬅️ Back"))
-
-
-def _back_to(state: State) -> Keyboard:
-    return SwitchTo(Tr("⬅️ Back"), id="back", state=state)
 
 
 def _leave(to: Callable[[DialogManager], Awaitable[Screen]]) -> Keyboard:
     """Back out of the form, to the screen `to` draws."""
 
     async def leave(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-        await _end(manager, await to(manager))
+        await forms.end(manager, await to(manager))
 
     return Button(Tr("⬅️ Back"), id="leave", on_click=leave)
 
 
 def _select(
-    id: str, then: Then[str], items: Callable[[], list[tuple[str, str]]] | None = None
+    id: str, then: forms.Then[str], items: Callable[[], list[tuple[str, str]]] | None = None
 ) -> Select[str]:
     """Buttons for (key, label) `items`, or without them the getter's `id`; a key not offered
     is a stale or forged button (without `items`, `then` checks it)."""
@@ -207,7 +129,7 @@ def _select(
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, key: str) -> None:
         if items is not None and key not in {k for k, _label in items()}:
             raise NotFound("not a choice")
-        await _go(manager, then, key)
+        await forms.go(manager, then, key)
 
     return Select(
         Format("{item[1]}"), id=id, item_id_getter=itemgetter(0), items=shown, on_click=picked
@@ -218,23 +140,23 @@ def _typed(
     state: State,
     text: Text,
     back: Keyboard,
-    parse: Callable[[str], T],
-    then: Then[T],
+    parse: Callable[[str], forms.T],
+    then: forms.Then[forms.T],
     *,
     buttons: tuple[Keyboard, ...] = (),
     getter: Getter | None = None,
 ) -> Window:
     """Type a value; `parse` (a rule) converts it or says why it does not fit."""
 
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
-        await _go(manager, then, value)
+    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
+        await forms.go(manager, then, value)
 
     return Window(
         text,
         *buttons,
         back,
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=_typed_error),
-        MessageInput(_text_please),
+        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
+        MessageInput(forms.text_please),
         state=state,
         getter=getter,
     )
@@ -255,14 +177,19 @@ def _choice(
         Group(select, width=width),
         *extra,
         back,
-        MessageInput(_buttons_please),
+        MessageInput(forms.buttons_please),
         state=state,
         getter=getter,
     )
 
 
 def _day_step(
-    state: State, text: Text, back: Keyboard, then: Then[date], *, extra: tuple[Keyboard, ...] = ()
+    state: State,
+    text: Text,
+    back: Keyboard,
+    then: forms.Then[date],
+    *,
+    extra: tuple[Keyboard, ...] = (),
 ) -> Window:
     """aiogram-dialog's calendar; a day that passed while it was open is refused."""
 
@@ -270,14 +197,14 @@ def _day_step(
         await then(manager, plans.check_day(day, forms.today_of(manager)))
 
     async def picked(_e: CallbackQuery, _w: Any, manager: DialogManager, day: date) -> None:
-        await _go(manager, checked, day)
+        await forms.go(manager, checked, day)
 
     return Window(
         text,
         DayPicker(id="day", on_click=picked),
         *extra,
         back,
-        MessageInput(_buttons_please),
+        MessageInput(forms.buttons_please),
         state=state,
     )
 
@@ -385,7 +312,7 @@ def new_task_dialog() -> Dialog:
     ) -> None:
         start = manager.start_data
         if isinstance(start, dict) and start.get("goal_first"):
-            await _end(manager, await _plan(manager))
+            await forms.end(manager, await _plan(manager))
         else:
             await manager.switch_to(step.goal)
 
@@ -419,7 +346,7 @@ def new_task_dialog() -> Dialog:
             try:
                 plans.check_day(day, forms.today_of(manager))
             except Unfit as exc:  # the day passed while the form was open
-                await _refuse(manager, _why(exc))
+                await forms.refuse(manager, forms.why(exc))
                 await manager.switch_to(step.day, show_mode=ShowMode.AUTO)
                 return
         task = await plans.add_task(
@@ -459,7 +386,7 @@ def new_task_dialog() -> Dialog:
         _choice(
             step.goal_domain,
             Format("{prompt}"),
-            _back_to(step.goal_title),
+            forms.back_to(step.goal_title),
             _select("domain", domain_picked, _domains),
             width=2,
             getter=_domain_getter,
@@ -467,7 +394,7 @@ def new_task_dialog() -> Dialog:
         _typed(
             step.title,
             Format("{prompt}"),
-            _back_to(step.goal),
+            forms.back_to(step.goal),
             plans.typed_title,
             titled,
             getter=_task_title_getter,
@@ -475,21 +402,21 @@ def new_task_dialog() -> Dialog:
         _choice(
             step.owner,
             Format("{prompt}"),
-            _back_to(step.title),
+            forms.back_to(step.title),
             _select("owner", owned, _owners),
             getter=_owner_getter,
         ),
         _day_step(
             step.day,
             Tr("📅 By when? Pick the day."),
-            _back(),
+            forms.back(),
             dated,
             extra=(Button(Tr("No deadline"), id="nodate", on_click=no_deadline),),
         ),
         _typed(
             step.time,
             Tr("🕒 At what time? Tap one or type it, like 17:30."),
-            _back(),
+            forms.back(),
             plans.typed_clock,
             finish,
             buttons=(
@@ -547,7 +474,7 @@ def move_dialog() -> Dialog:
         request = start.get("request") if isinstance(start, dict) else None
         if isinstance(request, int):
             decision = await plans.answer_more_time(session, user, request, day, ctx)
-            await _end(
+            await forms.end(
                 manager, await changes.decided(session, user, data["i18n"], data["bot"], decision)
             )
             return
@@ -633,7 +560,7 @@ def nudge_dialog() -> Dialog:
         report = await changes.send_nudge(
             session, user, data["i18n"], data["bot"], _started(manager, "youth"), lambda: esc(text)
         )
-        await _end(manager, report)
+        await forms.end(manager, report)
 
     return Dialog(
         _typed(
