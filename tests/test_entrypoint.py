@@ -27,6 +27,8 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
         env.pop(key, None)
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
     env["PYTHONUNBUFFERED"] = "1"
+    if "WEBHOOK_URL" not in values:  # webhook tests name their port (WEBHOOK_PORT)
+        env["WEB_PORT"] = "0"  # the desk's server on any free port: tests may run side by side
     env.update(values)
     return env
 
