@@ -185,7 +185,10 @@ def create_web_app(
     from bot.web.routes import create_app
     from bot.web.server import Desk
 
-    app = create_app(Desk(settings, sessions, clock, assembled.i18n, bot), client_max_size=MAX_BODY)
+    # The questionnaires are the ones the dispatcher checked at start-up.
+    questionnaires = assembled.dispatcher["questionnaires"]
+    desk = Desk(settings, sessions, clock, assembled.i18n, bot, questionnaires)
+    app = create_app(desk, client_max_size=MAX_BODY)
     app.router.add_get("/healthz", _healthz)
     return app
 

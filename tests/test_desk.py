@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
 from bot.people.models import User
+from bot.plans import rules as plans
 from tests.conversation import onboard, stored_user, tr
 from tests.desk_support import (
     DeskRun,
@@ -249,3 +252,99 @@ async def test_the_mini_app_signs_in_with_telegrams_signed_init_data(desk: DeskR
         async with client.post(url, data={"init_data": good}, allow_redirects=False) as r:
             assert r.status == 303
         assert (await page(client, f"{desk.base}/desk/people"))[0] == 200
+
+
+@pytest.fixture
+async def desk_any_db(db_url: str) -> AsyncIterator[DeskRun]:
+    async with running_desk(db_url) as run:
+        yield run
+
+
+async def _plan(run: DeskRun, mentor_tg: int, youth_tg: int, due: timedelta) -> None:
+    """A goal with one task due `due` from now, written by the mentor through the plan rules."""
+    h = run.harness
+    async with h.sessions.begin() as session:
+        mentor = await session.scalar(select(User).where(User.telegram_id == mentor_tg))
+        youth = await session.scalar(select(User).where(User.telegram_id == youth_tg))
+        assert mentor is not None and youth is not None
+        ctx = plans.context_for(h.settings, h.clock)
+        goal = await plans.add_goal(session, mentor, youth.id, "Find a job", "work", ctx)
+        await plans.add_task(
+            session, mentor, goal.id, title="Write a CV", owner="me",
+            due_date=(h.clock.now() + due).date(), due_time=None, details=None, ctx=ctx,
+        )  # fmt: skip
+
+
+def _names_in(html: str) -> set[str]:
+    return set(re.findall(r'<a href="/desk/people/\d+">([^<]+)</a>', html))
+
+
+async def test_the_people_table_filters_and_pages_on_both_databases(desk_any_db: DeskRun) -> None:
+    run = desk_any_db
+    h = run.harness
+    staff = await staff_member(h)
+    mara = await new_mentor(h, staff)
+    late = await onboard(h, "en", first_name="Late", start=f"/start {await invite_youth(mara)}")
+    fine = await onboard(h, "bg", first_name="Fine", start=f"/start {await invite_youth(mara)}")
+    await onboard(h, "sr", first_name="Јована")
+    await _plan(run, mara.id, late.id, timedelta(days=-2))
+    await _plan(run, mara.id, fine.id, timedelta(days=5))
+    mara_id = (await _user(run, mara.id)).id
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        base = f"{run.base}/desk/people"
+        everyone = {"Sara", "Mentor &lt;Mara&gt; &amp; co", "Late", "Fine", "Јована"}
+        assert _names_in((await page(client, base))[1]) == everyone
+        expected = {
+            "?role=youth": {"Late", "Fine", "Јована"},
+            "?role=mentor": {"Mentor &lt;Mara&gt; &amp; co"},
+            f"?mentor={mara_id}": {"Late", "Fine"},
+            "?plan=yes": {"Late", "Fine"},
+            "?plan=no&role=youth": {"Јована"},
+            "?q=јов": {"Јована"},  # Cyrillic, whatever the case, on SQLite too
+            "?late=yes": {"Late"},
+            "?late=no&plan=yes": {"Fine"},
+            "?lang=bg": {"Fine"},
+            "?q=LAT": {"Late"},
+            f"?q={late.id}": {"Late"},
+            "?q=%25": set(),  # a wildcard typed into the search is a character, not "all"
+            "?role=nonsense&plan=maybe&page=x": everyone,  # unknown values are ignored
+        }
+        for query, names in expected.items():
+            status, html = await page(client, base + query)
+            assert status == 200 and _names_in(html) == names, query
+        status, html = await page(client, f"{base}?late=yes")
+        assert '<strong class="late">1</strong>' in html
+        # A person's page: the plan in figures, and the mentor.
+        late_id = (await _user(run, late.id)).id
+        status, html = await page(client, f"{base}/{late_id}")
+        assert status == 200 and "Mentor &lt;Mara&gt; &amp; co" in html
+        assert '<strong class="late">1</strong>' in html
+
+
+async def test_the_table_is_paged_on_the_server(desk: DeskRun) -> None:
+    h = desk.harness
+    staff = await staff_member(h)
+    for i in range(26):
+        await onboard(h, "en", first_name=f"Person {i:02d}")
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, first = await page(client, f"{desk.base}/desk/people?role=youth")
+        assert status == 200
+        assert len(_names_in(first)) == 25
+        assert tr("en", "Page {page} of {pages}", page=1, pages=2) in first
+        second = (await page(client, f"{desk.base}/desk/people?role=youth&page=2"))[1]
+        assert _names_in(second) == {"Person 25"}
+        assert 'href="/desk/people?role=youth&amp;page=1"' in second
+
+
+@pytest.mark.parametrize("locale", ["sr", "sr_Latn", "bg", "en"])
+async def test_pages_speak_the_signed_in_persons_language(desk: DeskRun, locale: str) -> None:
+    staff = await staff_member(desk.harness, locale)
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, html = await page(client, f"{desk.base}/desk/people")
+        assert f'<html lang="{locale.replace("_", "-")}">' in html
+        assert tr(locale, "Search by name") in html and tr(locale, "Overdue tasks") in html
+        status, html = await page(client, f"{desk.base}/desk/people/424242")
+        assert status == 404 and tr(locale, "Nothing here") in html

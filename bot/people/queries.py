@@ -124,10 +124,12 @@ def _searched(search: Search, today: date, now_time: time) -> Select[User]:
             )
         )
     if search.text:
-        pattern = (
-            "%" + search.text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        # What was typed is matched as typed: % and _ are characters here, not wildcards.
+        typed = search.text.lower()
+        escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition: ColumnElement[bool] = func.lower(User.display_name).like(
+            f"%{escaped}%", escape="\\"
         )
-        condition: ColumnElement[bool] = func.lower(User.display_name).like(pattern)
         if search.text.isdigit():
             condition = or_(condition, User.telegram_id == int(search.text))
         query = query.where(condition)

@@ -23,6 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.assessment.questionnaire import Questionnaires
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
@@ -86,6 +87,7 @@ class Desk:
     clock: Clock
     i18n: I18n
     bot: Bot
+    questionnaires: Questionnaires
     templates: jinja2.Environment = field(init=False)
 
     def __post_init__(self) -> None:

@@ -11,20 +11,26 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from bot.assessment import rules as assessment
-from bot.assessment.questionnaire import load_all
 from bot.booking import rules as booking
 from bot.kit import commands, notify
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.texts import esc
 from bot.people import directory, invites, profile, roles
-from bot.people.models import Role, User
+from bot.people.models import Role
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
 from bot.people.queries import Search
 from bot.plans import rules as plans
-from bot.web.server import PREFIX, Desk, check_form, desk_of, redirect, remember_locale
+from bot.web.server import (
+    PREFIX,
+    Desk,
+    Signed,
+    check_form,
+    desk_of,
+    redirect,
+    remember_locale,
+)
 
 ROLE_NAMES = {Role.YOUTH: "young person", Role.MENTOR: "mentor", Role.STAFF: "staff"}
-YES_NO = ("yes", "no")
 
 
 def _choice(value: str | None, allowed: Any) -> str | None:
@@ -94,7 +100,6 @@ def _names() -> dict[str, Any]:
         "programmes": profile.PROGRAMMES,
         "cities": profile.CITIES,
         "languages": ("sr", "sr_Latn", "bg", "en"),
-        "name": lambda user: user.display_name if user and user.display_name else None,
     }
 
 
@@ -110,12 +115,13 @@ async def person_page(request: web.Request) -> web.StreamResponse:
     person_id = _person_id(request)
     async with desk.signed_in(request) as signed:
         remember_locale(request, signed.user.locale)
-        return await _render_person(request, desk, signed.session, signed.user, person_id, signed)
+        return await _render_person(request, desk, signed, person_id)
 
 
 async def _render_person(
-    request: web.Request, desk: Desk, session: Any, actor: User, person_id: int, signed: Any
+    request: web.Request, desk: Desk, signed: Signed, person_id: int
 ) -> web.Response:
+    session, actor = signed.session, signed.user
     person = await directory.visible_person(session, actor, person_id)
     links = await directory.links(session, actor, person_id)
     now = desk.clock.now()
@@ -128,7 +134,7 @@ async def _render_person(
         bookings = await booking.upcoming_for(session, actor, person.id, now)
         if actor.role == Role.MENTOR:
             assessment_view = await assessment.for_mentor(
-                session, actor, _questionnaires(), None, person.id
+                session, actor, desk.questionnaires, None, person.id
             )
     made: list[Any] = []
     if person.role in (Role.MENTOR, Role.STAFF) and actor.role == Role.STAFF:
@@ -151,16 +157,6 @@ async def _render_person(
         problem=request.query.get("problem", ""),
         **_names(),
     )
-
-
-_QUESTIONNAIRES: list[Any] = []
-
-
-def _questionnaires() -> Any:
-    """Loaded once, on the first person page that shows an assessment."""
-    if not _QUESTIONNAIRES:
-        _QUESTIONNAIRES.append(load_all())
-    return _QUESTIONNAIRES[0]
 
 
 def _back(person_id: int, **query: str) -> web.Response:
