@@ -47,11 +47,12 @@ def csrf_ok(session_token: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(csrf_token(session_token), given or "")
 
 
-async def issue_link(session: AsyncSession, user: User, now: datetime) -> str:
-    """A sign-in link's token for `user`, valid for LINK_TTL and once."""
+async def issue_link(session: AsyncSession, user: User, now: datetime, idle: timedelta) -> str:
+    """A sign-in link's token for `user`, valid for LINK_TTL and once. Expired links and idle
+    sessions of everyone are dropped on the way (they would be refused anyway)."""
     if not may_use_desk(user):
         raise NotAllowed("no desk for this role")
-    await session.execute(delete(DeskLink).where(DeskLink.expires_at < now))
+    await purge(session, now, idle)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
         DeskLink(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, WebAppInfo
@@ -23,7 +25,8 @@ async def console(
             _("The desk is for mentors and programme staff. Everything you need is in /menu.")
         )
         return
-    token = await desk_access.issue_link(session, user, clock.now())
+    idle = timedelta(hours=settings.web_session_idle_hours)
+    token = await desk_access.issue_link(session, user, clock.now(), idle)
     link = f"{settings.desk_url}/desk/signin?t={token}"
     text = _(
         "🖥 <b>Your link to the desk</b>\n{link}\n\n"
