@@ -5,8 +5,10 @@ Usage, from the repository root with the venv active:
     python bench/assessment.py [--users 200] [--charts 20]
     python bench/assessment.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-The real dispatcher and middlewares poll a fake Bot API (tests/fake_telegram: real HTTP on
-127.0.0.1, no rate limits) in this process, on a fresh migrated database: an SQLite file in a
+The real dispatcher and middlewares poll a fake Bot API (bot/botapi: real HTTP on
+127.0.0.1, no rate limits) served by this process on its main thread; the bot polls from a
+thread and event loop of its own (bench/bot_thread.py), so that its CPU is counted apart from the
+fake's (as bench/throughput.py does). The database is fresh and migrated: an SQLite file in a
 temp dir, or a new PostgreSQL database created beside the one named in --database-url and
 dropped afterwards. The users are seeded as consented young people. All of them open the
 questionnaire at once and answer it to the end as people do: each taps a random option, waits
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import random
 import statistics
@@ -39,20 +40,21 @@ from sqlalchemy.engine import make_url
 # `python bench/assessment.py` puts bench/ on sys.path, not the root that holds `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bot_thread import BotThread, CpuApart
 from bench.throughput import Counter, fresh_database
 from bot.app import create_bot
 from bot.assessment import chart
 from bot.assessment.telegram.callbacks import AssessCb
+from bot.botapi import FakeTelegram, FakeUser, StoredMessage
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
+from bot.dispatcher import create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.kit.sealing import new_key
 from bot.people import rules as people
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-assessment-token"
 PERSON_TIMEOUT = 600.0
@@ -77,6 +79,9 @@ class Handled:
 
     def event(self, update_id: int) -> asyncio.Event:
         return self._events.setdefault(update_id, asyncio.Event())
+
+    def mark(self, update_id: int) -> None:
+        self.event(update_id).set()
 
     async def wait(self, update_id: int) -> None:
         await asyncio.wait_for(self.event(update_id).wait(), PERSON_TIMEOUT)
@@ -142,7 +147,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-async def run_bot(database_url: str, args: argparse.Namespace) -> tuple[Tally, float, float]:
+@dataclass
+class Cpu:
+    bot: float = 0.0  # every thread but the main one: the bot, its driver's and chart threads
+    charts: float = 0.0  # of which drawing charts
+    fake: float = 0.0  # the main thread: the fake Bot API and this script
+
+
+async def run_bot(database_url: str, args: argparse.Namespace) -> tuple[Tally, float, Cpu]:
     engine = create_engine(database_url)
     try:
         await upgrade_to_head(engine)
@@ -150,6 +162,7 @@ async def run_bot(database_url: str, args: argparse.Namespace) -> tuple[Tally, f
         async with FakeTelegram(token=TOKEN, rate_limit=None, per_chat_rate_limit=None) as fake:
             users = [fake.user(f"Ana{i}", language_code="sr") for i in range(args.users)]
             await seed(sessions, users)
+            await engine.dispose()  # the bot's loop opens its own connections
             settings = Settings(
                 bot_token=SecretStr(TOKEN),
                 database_url=database_url,
@@ -167,41 +180,55 @@ async def run_bot(database_url: str, args: argparse.Namespace) -> tuple[Tally, f
             dp = assembled.dispatcher
             handled = Handled()
             feed = dp.feed_update
+            main_loop = asyncio.get_running_loop()
 
             async def feed_and_mark(bot: Bot, update: Update, **kwargs: Any) -> Any:
                 try:
                     return await feed(bot, update, **kwargs)
                 finally:
-                    handled.event(update.update_id).set()
+                    main_loop.call_soon_threadsafe(handled.mark, update.update_id)
 
             dp.feed_update = feed_and_mark  # type: ignore[method-assign]
-            bot = create_bot(settings)
-            polling = asyncio.create_task(
-                dp.start_polling(
-                    bot,
-                    allowed_updates=ALLOWED_UPDATES,
-                    handle_signals=False,
-                    close_bot_session=False,
-                )
-            )
+            charts = ChartCpu()
+            runner = BotThread(dp, create_bot(settings))
+            runner.start()
             try:
                 await fake.wait_until_polling(timeout=30)
                 tally = Tally()
                 rng = random.Random(7)
-                cpu = time.process_time()
+                cpu = CpuApart()
+                drawn = charts.seconds
                 started = time.monotonic()
                 await asyncio.gather(
                     *(one_person(fake, user, handled, tally, rng) for user in users)
                 )
                 seconds = time.monotonic() - started
-                return tally, seconds, time.process_time() - cpu
+                return tally, seconds, Cpu(cpu.others, charts.seconds - drawn, cpu.main)
             finally:
-                await dp.stop_polling()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
-                await bot.session.close()
+                charts.restore()
+                await runner.stop(close=engine.dispose)
     finally:
         await engine.dispose()
+
+
+class ChartCpu:
+    """Adds up the CPU time of the threads drawing charts (wraps `chart.render`)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._render = chart.render
+
+        def render(radar: chart.Radar) -> bytes:
+            started = time.thread_time()
+            try:
+                return self._render(radar)
+            finally:
+                self.seconds += time.thread_time() - started
+
+        chart.render = render  # type: ignore[assignment]
+
+    def restore(self) -> None:
+        chart.render = self._render
 
 
 def chart_times(count: int) -> tuple[float, list[float], int]:
@@ -242,7 +269,8 @@ async def main() -> None:
     last = [x * 1000 for x in tally.last_latencies]
     print(
         f"\nSelf-assessment, {args.users} people answering at once, full stack on {backend}\n"
-        "(bot and fake Bot API in one process on one event loop; real HTTP on 127.0.0.1)"
+        "(the bot polls from its own thread and event loop; the fake Bot API, real HTTP on\n"
+        "127.0.0.1, runs on the main thread of the same process)"
     )
     print(f"people who finished:          {tally.completed} of {args.users}")
     print(f"answers handled:              {tally.answers} in {seconds:.1f} s")
@@ -255,7 +283,13 @@ async def main() -> None:
         f"last answer (scores, chart, 3 messages): p50 {statistics.median(last):.0f} ms, "
         f"p95 {percentile(last, 0.95):.0f} ms, max {max(last):.0f} ms"
     )
-    print(f"CPU per answer (whole process): {cpu * 1000 / max(1, tally.answers):.2f} ms")
+    answers = max(1, tally.answers)
+    print(
+        f"bot CPU per answer:           {cpu.bot * 1000 / answers:.2f} ms, of which drawing "
+        f"charts {cpu.charts * 1000 / answers:.2f} ms (one chart per person, on the last "
+        f"answer); without charts {(cpu.bot - cpu.charts) * 1000 / answers:.2f} ms"
+    )
+    print(f"fake Bot API CPU per answer:  {cpu.fake * 1000 / answers:.2f} ms (not the bot's)")
     print(
         f"\nchart alone ({len(SAMPLE_LABELS)} domains, two assessments, Serbian labels): "
         f"first {first * 1000:.0f} ms (imports matplotlib), then median "

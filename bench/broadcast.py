@@ -29,7 +29,7 @@ one PostgreSQL database, all at BROADCAST_RATE = --limit:
 The sender is the bot's own BroadcastSender (claims with leases, the shared pacer, outcome
 recording, the report), run to the end of one round in this process (with --instances, each
 instance runs rounds until nobody is left waiting). The fake Bot API runs in
-a child process (tests/fake_telegram over real HTTP on 127.0.0.1), so that its CPU time is not
+a child process (bot/botapi over real HTTP on 127.0.0.1), so that its CPU time is not
 charged to the sender. Rates are measured between the first and the last message the fake
 accepted. A duplicate is a person who got the announcement more than once; a loss is one who
 never got it; 429s are the refusals the sender received for people's messages; peak is the
@@ -62,6 +62,7 @@ from sqlalchemy.pool import NullPool
 # `python bench/broadcast.py` puts bench/ on sys.path, not the root that holds `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.botapi import FakeTelegram
 from bot.broadcasts.models import EVERYONE, RecipientStatus
 from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_session_factory
@@ -76,7 +77,6 @@ from tests.broadcast_support import (
     start_node,
     statuses,
 )
-from tests.fake_telegram import FakeTelegram
 
 LOCALES = ("sr", "sr_Latn", "bg", "en")
 FIRST_ID = 100_000_001  # the fake's first user id

@@ -7,7 +7,7 @@ Usage, from the repository root with the venv active:
 
 The real bot runs as a subprocess (`python -m bot`) on a fresh database: an SQLite file (the
 default kind) or a new PostgreSQL database created beside the one named in --database-url. It
-talks to the fake Bot API of tests/fake_telegram, served by this process over real HTTP, which
+talks to the fake Bot API of bot/botapi, served by this process over real HTTP, which
 holds every call for --latency seconds in all (half before, half after handling it), as a
 mobile network and Telegram's data centre do. Then --people people, all at the same moment,
 each looking at every screen for about --think seconds (0.5x-1.5x, at random) before the next
@@ -45,11 +45,11 @@ from bench.throughput import fresh_database
 from bot.booking import workshops
 from bot.booking.models import Booking
 from bot.booking.rules import Context
+from bot.botapi import FakeTelegram, FakeUser, StoredMessage
 from bot.db.engine import create_engine, create_session_factory
 from bot.i18n.catalogs import compile_all
 from bot.plans.reminders import ReminderRules
 from tests.conversation import TELEGRAM_CODE, labels, language_button, tr
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 
 TOKEN = "123456:BENCH-burst-token"
 REACTION_LIMIT = 6.0  # seconds: after this, a person thinks the bot is broken

@@ -8,7 +8,7 @@ Usage, from the repository root with the venv active:
 One fresh SQLite file in a temp dir, seeded with --people consented young people (the import's
 targets) and --users more who keep using the bot: each sends /menu, waits for the reply, then
 waits --think seconds, and again. The bot runs its real dispatcher in this process against the
-fake Bot API (tests/fake_telegram, real HTTP on 127.0.0.1); the import runs as the operator runs
+fake Bot API (bot/botapi, real HTTP on 127.0.0.1); the import runs as the operator runs
 it, `python -m bot.import_plans FILE` in its own process, on the same file.
 
 Phases: /menu use alone for --baseline seconds; a dry run of the file (all checks, no writes);
@@ -40,6 +40,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
@@ -49,7 +50,6 @@ from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.people import rules as people
 from bot.plans.rules import DOMAINS
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-import-load-token"

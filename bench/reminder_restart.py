@@ -6,7 +6,7 @@ Usage, from the repository root with the venv active (about two minutes):
 
 Every run starts from a fresh migrated database holding --people consented young people (300),
 each with one late task and its "overdue" reminder, all due now, and the fake Bot API
-(tests/fake_telegram, real HTTP on 127.0.0.1, in this process):
+(bot/botapi, real HTTP on 127.0.0.1, in this process):
 
 a. SIGTERM: `python -m bot` on SQLite, REMINDER_RATE=20 and REMINDER_LEASE_SECONDS=10, is sent
    SIGTERM once a third of the reminders went out, then started again until every reminder is
@@ -46,12 +46,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import fresh_database
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.i18n.catalogs import compile_all
 from bot.plans.models import ReminderStatus
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.reminder_support import (
     TOKEN,
     Node,

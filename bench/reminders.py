@@ -26,7 +26,7 @@ may reuse for asyncpg's prepared statement once it looks no dearer) are printed.
 
 Part 2, the send rate, in the big database. The due batch is replaced by --dispatch reminders
 due now, one per person, and ReminderSender.tick() runs until nothing is left, with the pacer
-effectively off and a fake Bot API without rate limits (tests/fake_telegram: real HTTP on
+effectively off and a fake Bot API without rate limits (bot/botapi: real HTTP on
 127.0.0.1, in this process and on the same event loop, so its CPU time is in the figure).
 Checked afterwards: every reminder sent exactly once to its person, every row marked sent. For
 scale, the same messages are then sent again straight with bot.send_message, 200 at a time: the
@@ -63,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import fresh_database
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, RecordedRequest
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
@@ -75,7 +76,6 @@ from bot.plans import reminder_rows
 from bot.plans.models import GoalStatus, Reminder, ReminderStatus, TaskOwner, TaskStatus
 from bot.plans.reminders import ON_THE_DAY, OVERDUE, kind_for
 from bot.reminder_sender import BATCH, ReminderSender
-from tests.fake_telegram import FakeTelegram, RecordedRequest
 
 TOKEN = "123456:BENCH-reminders-token"
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/putokaz.sqlite3"
+# Local mode (no BOT_TOKEN) keeps its people apart from the real ones, whatever DATABASE_URL says.
+LOCAL_DATABASE_URL = "sqlite+aiosqlite:///data/local.sqlite3"
 
 
 class DatabaseSettings(BaseSettings):
@@ -47,7 +49,8 @@ class DatabaseSettings(BaseSettings):
 
 
 class Settings(DatabaseSettings):
-    bot_token: SecretStr
+    # None (unset or empty): local mode, the bot and a chat page on 127.0.0.1 (bot/local).
+    bot_token: SecretStr | None = None
     redis_url: str | None = None
     telegram_api_base: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -55,6 +58,8 @@ class Settings(DatabaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # Local mode's chat page (always on 127.0.0.1); 0 takes any free port.
+    local_port: int = Field(default=8080, ge=0, le=65535)
     # The desk (bot/web): the bot's own web server, in polling mode too. In webhook mode it
     # takes the webhook as well; WEBHOOK_HOST/WEBHOOK_PORT, the older names, win there unless
     # WEB_HOST/WEB_PORT are set. WEB_BASE_URL is how staff reach it (links in /console); an
@@ -105,10 +110,16 @@ class Settings(DatabaseSettings):
 
     @field_validator("bot_token")
     @classmethod
-    def _token_present(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("is empty")
+    def _token_or_local(cls, value: SecretStr | None) -> SecretStr | None:
+        # `BOT_TOKEN=` as .env.example has it means "not set yet": local mode.
+        if value is None or not value.get_secret_value().strip():
+            return None
         return value
+
+    @property
+    def local(self) -> bool:
+        """No token: the bot runs against its embedded Bot API server and chat page."""
+        return self.bot_token is None
 
     @field_validator("data_key")
     @classmethod

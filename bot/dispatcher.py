@@ -18,6 +18,7 @@ from bot.booking.telegram import (
     counselling,
     staff_counselling,
     staff_workshops,
+    workshop_forms,
     workshops,
 )
 from bot.broadcasts.telegram import compose as broadcasts
@@ -73,7 +74,7 @@ def create_pacer(settings: Settings, storage: BaseStorage | None = None) -> Pace
 
     # Telegram's limit is per bot: the bot id (the token's public part) keeps two bots that
     # share a Redis apart.
-    namespace = settings.bot_token.get_secret_value().split(":", 1)[0]
+    namespace = (settings.bot_token.get_secret_value() if settings.bot_token else "").split(":")[0]
     if isinstance(storage, RedisStorage):
         return SharedPacer(storage.redis, rates, namespace=namespace)
     client = Redis.from_url(settings.redis_url)
@@ -147,6 +148,9 @@ def create_dispatcher(
         workshops.create_router(),
         counselling.create_router(),
         bookings.create_router(),
+        # Forms (aiogram-dialog) after every plain handler: they take only their own buttons, the
+        # buttons that open them and text typed while one is open (bot/kit/forms.py).
+        workshop_forms.create_router(),
         fallback.create_router(),
     )
     return Assembled(dp, inflight, i18n, pacer)

@@ -11,10 +11,10 @@ import pytest
 from bot.assessment.chart import LABELS_KEY, png_text
 from bot.assessment.questionnaire import Question, Questionnaire, load_all
 from bot.assessment.telegram.callbacks import AssessCb
+from bot.botapi import FakeTelegram, StoredMessage
 from bot.kit.sealing import new_key
 from tests.conftest import ADMIN_ID
 from tests.conversation import tr
-from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.harness import Harness, Person, running_bot
 
 QUESTIONNAIRE: Questionnaire = load_all(locales_dir=None).current

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import EVERYONE, BroadcastRecipient
 from bot.broadcasts.telegram.sender import BroadcastSender
@@ -27,7 +28,6 @@ from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.dispatcher import create_i18n, create_pacer
 from bot.people.models import Role, User
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.botapi import StoredMessage, parse_html
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import EN, LANGUAGE_NAMES, LOCALES
 from bot.people.models import User
-from tests.fake_telegram import StoredMessage, parse_html
 from tests.harness import Chats, Harness, Person
 
 ALL_LOCALES = list(LOCALES)

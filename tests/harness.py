@@ -22,11 +22,11 @@ from aiogram.types import Update
 from pydantic import SecretStr
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser, StoredMessage
 from bot.config import Settings
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.dispatcher import ALLOWED_UPDATES, Assembled, create_dispatcher
 from bot.kit import helplines
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.transaction_guard import ConnectionsHeld
 
 TOKEN = "123456:TEST-token-for-putokaz"

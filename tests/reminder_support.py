@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_bot
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import Clock
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.dispatcher import create_i18n, create_pacer
@@ -29,7 +30,6 @@ from bot.plans.models import Goal, Reminder, ReminderStatus, Task, TaskOwner, Ta
 from bot.plans.reminders import OVERDUE
 from bot.reminder_sender import ReminderSender
 from tests.broadcast_support import TOKEN, deliveries, seed, settings_for
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.transaction_guard import ConnectionsHeld
 
 __all__ = [

@@ -16,6 +16,7 @@ from bot import app
 from bot.assessment import chart, questionnaire
 from bot.assessment.models import Assessment, AssessmentAnswer
 from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
+from bot.botapi import FakeTelegram
 from bot.config import Settings
 from bot.kit.callbacks import NavCb, Page
 from bot.kit.dialog_errors import DialogError
@@ -32,7 +33,6 @@ from tests.assessment_steps import (
     press,
 )
 from tests.conversation import ALL_LOCALES, labels, onboard, plain, stored_user, tr
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, Harness, Person
 from tests.test_roles import invite_youth, new_mentor, staff_member
 
@@ -193,7 +193,9 @@ async def test_pause_and_come_back_after_a_restart(
             assert "6 / " in resumed.html_text
             # An old question message from before the restart still leads to the right place.
             old = await again.click_data(
-                AssessCb(act="a", id=data_of(resumed)[0].id, q=where.index, o=0).pack(),
+                AssessCb(
+                    act=AssessAction.ANSWER, id=data_of(resumed)[0].id, q=where.index, o=0
+                ).pack(),
                 first_keyboard,
             )
             assert current_question(old) != where

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.botapi import FakeTelegram
 from bot.broadcasts.models import BroadcastRecipient, RecipientStatus
 from bot.broadcasts.telegram.sender import worker_count
 from bot.clock import SystemClock
@@ -18,7 +19,6 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.people.models import User
 from tests.broadcast_support import TOKEN, announce, deliveries, seed, staff_member, statuses
-from tests.fake_telegram import FakeTelegram
 
 STARTUP_SECONDS = 60
 PEOPLE = 200

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.botapi import FakeTelegram
 from bot.broadcasts.models import (
     EVERYONE,
     Audience,
@@ -32,7 +33,6 @@ from tests.broadcast_support import (
     start_node,
     statuses,
 )
-from tests.fake_telegram import FakeTelegram
 from tests.harness import FakeClock
 
 

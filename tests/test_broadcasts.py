@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.botapi import FakeTelegram, StoredMessage
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
 from bot.broadcasts.telegram.sender import BroadcastSender
@@ -21,7 +22,6 @@ from bot.people.models import User
 from tests.broadcast_support import TOKEN, deliveries, seed
 from tests.conftest import ADMIN_ID
 from tests.conversation import ALL_LOCALES, labels, onboard, stored_user, tr
-from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.harness import Harness, Person, running_bot
 from tests.test_roles import REFUSAL, invite_youth, new_mentor, staff_member
 

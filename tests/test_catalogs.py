@@ -13,11 +13,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
+from bot.botapi import HtmlError, parse_html
 from bot.i18n.catalogs import LOCALES_DIR, ROOT, TEMPLATE, check, po_path, read_catalog
 from bot.i18n.formatting import fmt_date, fmt_datetime, fmt_time, zone_label
 from bot.i18n.locales import LOCALES
 from tests.conversation import trn
-from tests.fake_telegram import HtmlError, parse_html
 
 TELEGRAM_TEXT_LIMIT = 4096
 SAMPLE = {

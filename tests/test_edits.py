@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from aiogram.types import MessageEntity
 
+from bot.botapi import format_text
 from bot.kit.stored_text import entity_ranges, stored_form
 from bot.people.telegram.callbacks import LangCb, PeopleCb
 from tests.conversation import ALL_LOCALES, language_button, onboard, tr
-from tests.fake_telegram import format_text
 from tests.harness import NOT_MODIFIED, Harness
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.botapi import FakeTelegram
 from tests.conversation import tr
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN
 
 STARTUP_SECONDS = 60  # a cold interpreter imports aiogram, SQLAlchemy and Babel
@@ -33,10 +33,10 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
-async def _run(tmp_path: Path, **values: str) -> tuple[int, str]:
+async def _run(tmp_path: Path, *args: str, **values: str) -> tuple[int, str]:
     """Runs the bot to completion (it is expected to stop by itself); rc and stderr."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot",
+        sys.executable, "-m", "bot", *args,
         cwd=tmp_path,  # no .env there: only the environment counts
         env=_env(tmp_path, **values),
         stdout=asyncio.subprocess.PIPE,
@@ -106,10 +106,11 @@ async def test_the_bot_migrates_polls_answers_and_stops_on_sigterm(tmp_path: Pat
         assert "Traceback" not in stderr
 
 
-def test_a_missing_token_is_one_clear_line(tmp_path: Path) -> None:
-    code, stderr = asyncio.run(_run(tmp_path))
+def test_demo_people_are_for_local_mode_only(tmp_path: Path) -> None:
+    # Without BOT_TOKEN the bot runs locally (tests/test_local_mode.py).
+    code, stderr = asyncio.run(_run(tmp_path, "--demo", BOT_TOKEN=TOKEN))
     assert code == 2
-    _one_clear_line(stderr, "BOT_TOKEN is not set")
+    _one_clear_line(stderr, "--demo is for local mode only")
 
 
 async def test_a_malformed_token_is_one_clear_line(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from tests.fake_telegram import (
+from bot.botapi import (
     FakeTelegram,
     FakeUser,
     HtmlError,
@@ -50,9 +50,9 @@ from tests.fake_telegram import (
     format_text,
     parse_html,
 )
-from tests.fake_telegram.entities import Entity
-from tests.fake_telegram.errors import ApiError
-from tests.fake_telegram.spec import load_spec
+from bot.botapi.entities import Entity
+from bot.botapi.errors import ApiError
+from bot.botapi.spec import load_spec
 
 TOKEN = "123456:TEST-TOKEN"
 HAS_SPEC = load_spec() is not None

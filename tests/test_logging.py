@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.botapi import FakeTelegram
 from bot.logs import setup_logging
 from tests.conversation import labels, onboard, tr
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, Person
 from tests.test_entrypoint import STARTUP_SECONDS, _env
 from tests.test_roles import invite_token, invite_youth

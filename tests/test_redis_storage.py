@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 
+from bot.botapi import FakeTelegram
 from tests.conversation import ADULT_YEAR, language_button, stored_user, tr
 from tests.databases import REDIS_URL
-from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, Person, running_bot
 
 

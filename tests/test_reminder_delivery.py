@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from bot.booking import rules as booking
 from bot.booking.models import BookingStatus
+from bot.botapi import FakeTelegram, FakeUser
 from bot.clock import SystemClock
 from bot.db.engine import SessionFactory, create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
@@ -31,7 +32,6 @@ from tests.booking_support import bookings_of, notices, person, workshop
 from tests.booking_support import ctx as booking_ctx
 from tests.broadcast_support import seed
 from tests.databases import truncate_all
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import FakeClock
 from tests.reminder_support import (
     TOKEN,

@@ -208,7 +208,7 @@ async def test_a_mentor_cannot_revoke_another_mentors_link(harness: Harness) -> 
     await invite_youth(first)
     async with harness.sessions() as session:
         theirs = await session.scalar(select(Invite.id).where(Invite.used_at.is_(None)))
-    await second.click_data(InviteCb(action="revoke", id=int(theirs or 0)).pack())
+    await second.click_data(InviteCb(action=InviteAction.REVOKE, id=int(theirs or 0)).pack())
     assert second.last_answer == "That link is no longer open."
     async with harness.sessions() as session:
         invite = await session.get(Invite, theirs)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,15 +53,18 @@ async def remove(session: AsyncSession, assessment_id: int) -> None:
     await session.execute(delete(Assessment).where(Assessment.id == assessment_id))
 
 
+# Built once (every answer of the self-assessment runs both statements below).
+_ANSWERS = (
+    select(AssessmentAnswer)
+    .where(AssessmentAnswer.assessment_id == bindparam("assessment_id"))
+    .order_by(AssessmentAnswer.id)
+    # Upserts bypass the identity map: rows loaded earlier in this update are refreshed.
+    .execution_options(populate_existing=True)
+)
+
+
 async def answers(session: AsyncSession, assessment_id: int) -> Sequence[AssessmentAnswer]:
-    query = (
-        select(AssessmentAnswer)
-        .where(AssessmentAnswer.assessment_id == assessment_id)
-        .order_by(AssessmentAnswer.id)
-        # Upserts bypass the identity map: rows loaded earlier in this update are refreshed.
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalars().all()
+    return (await session.execute(_ANSWERS, {"assessment_id": assessment_id})).scalars().all()
 
 
 async def save_answer(
@@ -75,20 +79,35 @@ async def save_answer(
     now: datetime,
 ) -> None:
     """One answer per question: answering again after Back replaces the earlier one."""
-    values = {
-        "option": option,
-        "skipped": skipped,
-        "sealed_text": sealed_text,
-        "shared_with_mentor": shared,
-        "answered_at": now,
-    }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(AssessmentAnswer)
-        .values(assessment_id=assessment_id, question=question, **values)
-        .on_conflict_do_update(index_elements=["assessment_id", "question"], set_=values)
+    await session.execute(
+        _SAVE_ANSWER[session.get_bind().dialect.name],
+        {
+            "assessment_id": assessment_id,
+            "question": question,
+            "option": option,
+            "skipped": skipped,
+            "sealed_text": sealed_text,
+            "shared_with_mentor": shared,
+            "answered_at": now,
+        },
     )
-    await session.execute(statement)
+
+
+def _save_answer(insert: Any) -> Any:
+    """The upsert of one answer, on the table (Core: no ORM bookkeeping), built once."""
+    table: Any = AssessmentAnswer.__table__
+    statement = insert(table)
+    replaced = ("option", "skipped", "sealed_text", "shared_with_mentor", "answered_at")
+    return statement.on_conflict_do_update(
+        index_elements=["assessment_id", "question"],
+        set_={name: statement.excluded[name] for name in replaced},
+    )
+
+
+_SAVE_ANSWER = {
+    "postgresql": _save_answer(postgresql.insert),
+    "sqlite": _save_answer(sqlite.insert),
+}
 
 
 async def set_shared(

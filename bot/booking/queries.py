@@ -8,10 +8,12 @@ holds that row until commit; on SQLite it starts the write transaction, which is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.booking.models import (
     Booking,
@@ -21,6 +23,7 @@ from bot.booking.models import (
     SlotStatus,
     Workshop,
     WorkshopStatus,
+    WorkshopText,
 )
 from bot.people.models import User
 
@@ -52,6 +55,61 @@ async def fresh_workshop(session: AsyncSession, workshop_id: int) -> Workshop | 
     return await session.scalar(
         select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
     )
+
+
+_WAITING_ROW = aliased(Booking)
+# A workshop's card in one statement, built once: the workshop as it is now, the person's row
+# for it (if any), how many wait, and its text in one language (it was five statements; on
+# SQLite each waits its turn on the one connection while everyone books the same workshop,
+# bench/burst.py).
+_CARD = (
+    select(
+        Workshop,
+        Booking,
+        select(func.count())
+        .select_from(_WAITING_ROW)
+        .where(
+            _WAITING_ROW.workshop_id == Workshop.id,
+            _WAITING_ROW.status == BookingStatus.WAITING,
+        )
+        .correlate(Workshop)
+        .scalar_subquery(),
+        WorkshopText,
+    )
+    .outerjoin(
+        Booking,
+        and_(Booking.workshop_id == Workshop.id, Booking.user_id == bindparam("user_id")),
+    )
+    .outerjoin(
+        WorkshopText,
+        and_(WorkshopText.workshop_id == Workshop.id, WorkshopText.locale == bindparam("locale")),
+    )
+    .where(Workshop.id == bindparam("workshop_id"))
+    .execution_options(populate_existing=True)
+)
+
+
+@dataclass(frozen=True)
+class CardRows:
+    workshop: Workshop
+    mine: Booking | None  # the person's row for it, in whatever status
+    waiting: int
+    text: WorkshopText | None  # its title and description in `locale`, if it has them
+
+
+async def card(
+    session: AsyncSession, workshop_id: int, user_id: int, locale: str
+) -> CardRows | None:
+    """A workshop as it is now, with what its card shows to one person (texts in `locale`)."""
+    found = (
+        await session.execute(
+            _CARD, {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
+        )
+    ).first()
+    if found is None:
+        return None
+    workshop, mine, waiting, text = found
+    return CardRows(workshop, mine, int(waiting or 0), text)
 
 
 async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:

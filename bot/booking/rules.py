@@ -115,7 +115,10 @@ def visible_to(workshop: Workshop, user: User) -> bool:
 
 
 async def _open_workshop(session: AsyncSession, user: User, workshop_id: int) -> Workshop:
-    workshop = await rows.fresh_workshop(session, workshop_id)
+    return _visible(await rows.fresh_workshop(session, workshop_id), user)
+
+
+def _visible(workshop: Workshop | None, user: User) -> Workshop:
     # A cancelled workshop is as gone as a missing one: its buttons no longer work.
     if (
         workshop is None
@@ -138,14 +141,17 @@ async def book_workshop(
     session: AsyncSession, user: User, workshop_id: int, ctx: Context
 ) -> Booking:
     await rows.lock_person(session, user.id)
-    workshop = await _open_workshop(session, user, workshop_id)
-    existing = await rows.for_workshop(session, workshop.id, user.id)
+    # The workshop and the person's row for it in one statement (as its card reads them; the
+    # card's text is not needed here).
+    found = await rows.card(session, workshop_id, user.id, user.locale)
+    workshop = _visible(found.workshop if found is not None else None, user)
+    existing = found.mine if found is not None else None
     if existing is not None and existing.status in rows.ACTIVE:
         raise AlreadyBooked(existing)
     _check_open(workshop, ctx.now)
     await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
     booking = await _upsert_row(session, user, workshop, existing, BookingStatus.BOOKED, ctx.now)
-    await sync_reminders(session, booking, user, ctx)
+    await sync_reminders(session, booking, user, ctx, new=existing is None)
     # The seat last: on PostgreSQL the workshop's row stays locked from here to the commit,
     # and 200 people pressing at once wait for each other only that long.
     if not await rows.take_seat(session, workshop.id, ctx.now):
@@ -170,7 +176,7 @@ async def join_waitlist(
         booking = await _upsert_row(
             session, user, workshop, existing, BookingStatus.BOOKED, ctx.now
         )
-        await sync_reminders(session, booking, user, ctx)
+        await sync_reminders(session, booking, user, ctx, new=existing is None)
         return booking
     return await _upsert_row(session, user, workshop, existing, BookingStatus.WAITING, ctx.now)
 
@@ -518,24 +524,33 @@ def planned(
     return moments
 
 
-async def sync_reminders(session: AsyncSession, booking: Booking, user: User, ctx: Context) -> None:
-    """The 24 h and 2 h reminders in step with the booking: planned, moved or cancelled."""
+async def sync_reminders(
+    session: AsyncSession, booking: Booking, user: User, ctx: Context, *, new: bool = False
+) -> None:
+    """The 24 h and 2 h reminders in step with the booking: planned, moved or cancelled.
+
+    `new`: the booking row was inserted in this transaction, so it has no reminders to read.
+    """
     tz = people.timezone_of(user, ctx.default_tz)
     want = (
         planned(booking.starts_at, tz, ctx.rules, ctx.now)
         if booking.status == BookingStatus.BOOKED
         else {}
     )
-    existing = {
-        r.kind: r
-        for r in (
-            await session.scalars(
-                select(Reminder).where(
-                    Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
+    existing: dict[str, Reminder] = (
+        {}
+        if new
+        else {
+            r.kind: r
+            for r in (
+                await session.scalars(
+                    select(Reminder).where(
+                        Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
+                    )
                 )
-            )
-        ).all()
-    }
+            ).all()
+        }
+    )
     for kind in BEFORE:
         row, moment = existing.get(kind), want.get(kind)
         if moment is None:

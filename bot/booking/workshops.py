@@ -12,7 +12,9 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +35,7 @@ from bot.kit.errors import NotFound
 from bot.people.models import Role, User
 from bot.people.profile import CITIES, PROGRAMMES
 from bot.people.roles import require
+from bot.plans.reminders import to_utc
 
 KINDS = (
     "cv_jobs",
@@ -65,6 +68,83 @@ def clean_block(text: str | None, limit: int) -> str | None:
     """Descriptions keep their line breaks."""
     lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
     return "\n".join(lines).strip()[:limit] or None
+
+
+class Reason(StrEnum):
+    """Why something staff typed or picked does not fit (the screen words it)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_LINK = "not_a_link"
+    NOT_A_TIME = "not_a_time"
+    SEATS = "seats"
+    PAST_DAY = "past_day"
+    PAST_TIME = "past_time"
+
+
+class Unfit(ValueError):
+    """Input for a workshop's field that does not fit; `limit` is the one it broke, if any."""
+
+    def __init__(self, reason: Reason, limit: int = 0) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.limit = limit
+
+
+def _typed(text: str | None, limit: int, *, block: bool = False) -> str:
+    cleaned = clean_block(text, limit + 1) if block else clean(text, limit + 1)
+    if cleaned is None:
+        raise Unfit(Reason.EMPTY)
+    if len(cleaned) > limit:
+        raise Unfit(Reason.TOO_LONG, limit)
+    return cleaned
+
+
+def typed_title(text: str | None) -> str:
+    return _typed(text, TITLE_LIMIT)
+
+
+def typed_description(text: str | None) -> str:
+    return _typed(text, DESCRIPTION_LIMIT, block=True)
+
+
+def typed_place(text: str | None, online: bool) -> str:
+    """An address, or for an online workshop the link people join with."""
+    place = _typed(text, PLACE_LIMIT)
+    if online and not place.startswith(("https://", "http://")):
+        raise Unfit(Reason.NOT_A_LINK)
+    return place
+
+
+def typed_seats(text: str | None) -> int:
+    value = (text or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_CAPACITY:
+        raise Unfit(Reason.SEATS, MAX_CAPACITY)
+    return int(value)
+
+
+def typed_clock(text: str | None) -> time:
+    """A time of day typed as 17:30 or 17.30."""
+    try:
+        return datetime.strptime((text or "").strip().replace(".", ":"), "%H:%M").time()
+    except ValueError:
+        raise Unfit(Reason.NOT_A_TIME) from None
+
+
+def check_day(day: date, today: date) -> date:
+    if day < today:
+        raise Unfit(Reason.PAST_DAY)
+    return day
+
+
+def schedule(
+    day: date, start: time, minutes: int, tz: str, now: datetime
+) -> tuple[datetime, datetime]:
+    """Start and end in UTC of a workshop on `day` at `start` local time in `tz`."""
+    starts_at = to_utc(datetime.combine(day, start), tz)
+    if starts_at <= now:
+        raise Unfit(Reason.PAST_TIME)
+    return starts_at, starts_at + timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -223,6 +303,36 @@ async def update(
     return Change(workshop, told)
 
 
+async def change(
+    session: AsyncSession, actor: User, workshop_id: int, ctx: Context, **fields: Any
+) -> Change:
+    """Some fields of a workshop changed, the others kept (`update` checks and tells)."""
+    current = await staff_workshop(session, actor, workshop_id)
+    draft = replace(draft_of(current), **fields)
+    return await update(session, actor, workshop_id, draft, ctx)
+
+
+async def close_booking_before(
+    session: AsyncSession, actor: User, workshop_id: int, hours: int, ctx: Context
+) -> Change:
+    current = await staff_workshop(session, actor, workshop_id)
+    return await change(
+        session, actor, workshop_id, ctx, closes_at=current.starts_at - timedelta(hours=hours)
+    )
+
+
+async def toggle_language(
+    session: AsyncSession, actor: User, workshop_id: int, code: str, ctx: Context
+) -> Change:
+    """Who sees a workshop: a language in or out of its list (none: everyone)."""
+    if code not in TEXT_LOCALES:
+        raise NotFound("language")
+    current = await staff_workshop(session, actor, workshop_id)
+    chosen = {c for c in current.languages.split(",") if c} ^ {code}
+    ordered = tuple(c for c in TEXT_LOCALES if c in chosen)
+    return await change(session, actor, workshop_id, ctx, languages=ordered)
+
+
 async def _resize(session: AsyncSession, workshop: Workshop, capacity: int, ctx: Context) -> int:
     workshop.capacity = capacity
     await session.flush()
@@ -302,13 +412,17 @@ async def set_text(
     return row
 
 
+def text_locale(locale: str) -> str:
+    """The language of the stored text shown in `locale` (Serbian Latin is derived)."""
+    return SR_CYRL if locale == SR_LATN else locale
+
+
 def text_for(
     workshop: Workshop, texts: Sequence[WorkshopText], locale: str
 ) -> tuple[str, str | None]:
     """Title and description in the person's language, else the text for everyone."""
     by_locale = {t.locale: t for t in texts if t.workshop_id == workshop.id}
-    source = SR_CYRL if locale == SR_LATN else locale
-    text = by_locale.get(source)
+    text = by_locale.get(text_locale(locale))
     if text is None:
         return workshop.title, workshop.description
     if locale == SR_LATN:
@@ -403,26 +517,25 @@ async def has_upcoming(session: AsyncSession, user: User, now: datetime, kind: s
 @dataclass(frozen=True)
 class Card:
     workshop: Workshop
-    texts: list[WorkshopText]
+    texts: list[WorkshopText]  # its stored text in the person's language, if there is one
     mine: Booking | None
     waiting: int
 
 
 async def card(session: AsyncSession, user: User, workshop_id: int) -> Card:
-    workshop = await rows.fresh_workshop(session, workshop_id)
+    found = await rows.card(session, workshop_id, user.id, text_locale(user.locale))
     if (
-        workshop is None
-        or workshop.status != WorkshopStatus.SCHEDULED
-        or not booking.visible_to(workshop, user)
+        found is None
+        or found.workshop.status != WorkshopStatus.SCHEDULED
+        or not booking.visible_to(found.workshop, user)
     ):
         raise NotFound("workshop")
-    mine = await rows.for_workshop(session, workshop.id, user.id)
-    counts = (await rows.counts(session, [workshop.id])).get(workshop.id, {})
+    mine = found.mine
     return Card(
-        workshop,
-        await texts_of(session, [workshop.id]),
+        found.workshop,
+        [found.text] if found.text is not None else [],
         mine if mine is not None and mine.status in rows.ACTIVE else None,
-        counts.get(BookingStatus.WAITING, 0),
+        found.waiting,
     )
 
 

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
+from bot.db import one_trip
+
 log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -48,18 +50,34 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # bench/burst.py). Transactions are short (none is open during a network wait), so the
         # queue for the connection is short too.
         kwargs.update(pool_size=1, max_overflow=0)
+        # The pool's usual reset (a rollback on every return) is done by _rollback_if_open
+        # below only when a transaction is still open: after a commit, the usual case, it was
+        # one more trip to the driver's thread for every update.
+        kwargs["pool_reset_on_return"] = None
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _one_trip)
         pool = engine.sync_engine.pool
+        event.listen(pool, "reset", _rollback_if_open)
         event.listen(pool, "checkin", _checkpoint_on_checkin(pool))
     return engine
 
 
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
+    """The pool's reset on SQLite: a rollback when the connection still has a transaction."""
+    if not state.asyncio_safe:
+        return  # cannot wait on the driver here; the connection is discarded anyway
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if state.transaction_was_reset or not getattr(driver, "in_transaction", True):
+        return
+    dbapi_connection.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,6 +93,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Deleted rows are overwritten with zeros, not left readable in free space of the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _one_trip(dbapi_connection: Any, _record: Any) -> None:
+    driver = type(getattr(dbapi_connection, "driver_connection", None))
+    if driver.__module__.split(".")[0] == "aiosqlite":
+        one_trip.install(dbapi_connection)
 
 
 def checkpoint_after_commit(session: AsyncSession) -> None:

@@ -46,8 +46,8 @@ class Picking:
 
 
 _PLANS = Picking(
-    day=lambda day: CalendarCb(action="d", day=_key(day)).pack(),
-    month=lambda day: CalendarCb(action="m", day=_key(day)).pack(),
+    day=lambda day: CalendarCb(action=CalendarAction.DAY, day=_key(day)).pack(),
+    month=lambda day: CalendarCb(action=CalendarAction.MONTH, day=_key(day)).pack(),
     nothing=_NOTHING,
 )
 

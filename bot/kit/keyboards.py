@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -28,3 +28,14 @@ def only(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def menu_only() -> InlineKeyboardMarkup:
     return only([back_to_menu()])
+
+
+def pager(page: int, pages: int, to: Callable[[int], str]) -> list[InlineKeyboardButton]:
+    """◀️ ▶️ for a list shown a page at a time (`to` gives a page's callback data); empty when
+    everything fits on one page. Put it in a row of its own if it is not empty."""
+    row = []
+    if page > 0:
+        row.append(button("◀️", to(page - 1)))
+    if page + 1 < pages:
+        row.append(button("▶️", to(page + 1)))
+    return row

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -22,6 +23,17 @@ _raise_retry_after: ContextVar[bool] = ContextVar("raise_retry_after", default=F
 # The broadcast sender retries 5xx itself, later and through the pacer, so that a retry is
 # counted against the rate and does not hold a sending slot while it sleeps.
 _raise_server_errors: ContextVar[bool] = ContextVar("raise_server_errors", default=False)
+
+# aiogram parses every answer as `Response[method.__returning__]`; pydantic keeps such a class
+# only weakly, so a garbage collection drops it and the next request builds it anew (a whole
+# model class: 8% of the CPU of a booking, bench/booking.py). Held here, it is built once.
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def _keep_response_type(method: TelegramMethod[Any]) -> None:
+    returning = method.__returning__
+    if returning not in _RESPONSE_TYPES:
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
 @contextmanager
@@ -49,6 +61,7 @@ class RetryPolitely(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        _keep_response_type(method)
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)

@@ -32,35 +32,34 @@ def question(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
     head = f"{title()} · {screen.position} / {screen.total}"
     if screen.domain is not None:
         head += f"\n<i>{esc(_(screen.domain.name))}</i>"
-    builder = InlineKeyboardBuilder()
 
     def data(act: AssessAction, option: int = 0) -> str:
         return AssessCb(act=act, id=screen.assessment_id, q=screen.question.index, o=option).pack()
 
+    # Rows as lists, not with InlineKeyboardBuilder: its export deep-copies every button, and
+    # this screen is drawn on every answer (bench/assessment.py).
     if screen.awaiting_share:
-        builder.row(
-            kb.button(_("✅ Yes, my mentor may read it"), data(AssessAction.MENTOR_MAY_READ))
-        )
-        builder.row(kb.button(_("🔒 No, only for me"), data(AssessAction.MENTOR_MAY_NOT_READ)))
-        builder.row(kb.button(_("⏸ Pause"), data(AssessAction.PAUSE)))
-        return paragraphs(head, _("Thank you! May your mentor read what you wrote?")), (
-            builder.as_markup()
+        return paragraphs(head, _("Thank you! May your mentor read what you wrote?")), kb.only(
+            [kb.button(_("✅ Yes, my mentor may read it"), data(AssessAction.MENTOR_MAY_READ))],
+            [kb.button(_("🔒 No, only for me"), data(AssessAction.MENTOR_MAY_NOT_READ))],
+            [kb.button(_("⏸ Pause"), data(AssessAction.PAUSE))],
         )
     body = _(screen.question.text)
     if screen.question.kind == Kind.TEXT:
         body = paragraphs(body, _("🔒 Only you can read it, unless you allow your mentor."))
+    rows = []
     for index, option in enumerate(screen.question.options):
         mark = "✓ " if option.id == screen.chosen else ""
-        builder.row(kb.button(mark + _(option.label), data(AssessAction.ANSWER, index)))
+        rows.append([kb.button(mark + _(option.label), data(AssessAction.ANSWER, index))])
     moves = []
     if screen.can_go_back:
         moves.append(kb.button(_("⬅️ Back"), data(AssessAction.BACK)))
     if screen.question.skippable:
         moves.append(kb.button(_("⏭ Skip"), data(AssessAction.SKIP)))
     if moves:
-        builder.row(*moves)
-    builder.row(kb.button(_("⏸ Pause"), data(AssessAction.PAUSE)))
-    return paragraphs(head, body), builder.as_markup()
+        rows.append(moves)
+    rows.append([kb.button(_("⏸ Pause"), data(AssessAction.PAUSE))])
+    return paragraphs(head, body), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def nudge(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:

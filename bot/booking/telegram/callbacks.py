@@ -70,36 +70,22 @@ class BookingCb(CallbackData, prefix="bk"):
 
 
 class StaffWsAction(StrEnum):
-    """What a StaffWsCb button does."""
+    """What a StaffWsCb button does (the buttons inside the create and edit forms are the
+    forms' own, aiogram-dialog's)."""
 
     CANCEL = "cancel"
     CANCEL_CONFIRMED = "cancelok"
     CARD = "card"
-    CITY = "city"
-    CLOSES = "closes"
     CSV = "csv"
-    DAY = "day"
     EDIT = "edit"
-    FIELD = "f"
     HOME = "home"
-    KIND = "kind"
-    LANGUAGE = "lang"
-    LENGTH = "len"
-    MONTH = "month"
     NEW = "new"
-    NO_DESCRIPTION = "nodesc"
     PAST = "past"
     PEOPLE = "people"
-    PROGRAMME = "prog"
-    SEATS = "seats"
-    TIME = "time"
-    TEXT_LANGUAGE = "tl"
-    TEXT_SKIP = "tskip"
-    LABEL = "x"
 
 
 class StaffWsCb(CallbackData, prefix="sw"):
-    """Staff workshops: a the action, id the workshop, v an argument (a page, a field, a key)."""
+    """Staff workshops: a the action, id the workshop, v a page of the list."""
 
     a: StaffWsAction
     id: int = 0

@@ -104,10 +104,12 @@ async def month(
         return
 
     def day_data(day: date) -> str:
-        return CounselCb(a="day", s=service, b=callback_data.b, d=_day_key(day)).pack()
+        return CounselCb(a=CounselAction.DAY, s=service, b=callback_data.b, d=_day_key(day)).pack()
 
     def month_data(day: date) -> str:
-        return CounselCb(a="month", s=service, b=callback_data.b, d=_day_key(day)).pack()
+        return CounselCb(
+            a=CounselAction.MONTH, s=service, b=callback_data.b, d=_day_key(day)
+        ).pack()
 
     picking = calendar.Picking(
         day=day_data,
@@ -164,7 +166,7 @@ async def _show_day(
             callback_data=CounselCb(a=CounselAction.SLOT, s=data.s, b=data.b, id=slot.id),
         )
     builder.adjust(1 if many else 3)
-    back = CounselCb(a="month", s=data.s, b=data.b, d=_day_key(picked)).pack()
+    back = CounselCb(a=CounselAction.MONTH, s=data.s, b=data.b, d=_day_key(picked)).pack()
     builder.row(kb.button(_("⬅️ Other days"), back))
     head = f"💬 <b>{screens.service_name(data.s)}</b> · {fmt_day(picked, user.locale)}"
     if not found:
@@ -287,8 +289,8 @@ async def day_screen(
             builder.row(*attendance_buttons(item, person))
     previous, following = shown - timedelta(days=1), shown + timedelta(days=1)
     builder.row(
-        kb.button("◀️", CounselCb(a="cday", d=_day_key(previous)).pack()),
-        kb.button("▶️", CounselCb(a="cday", d=_day_key(following)).pack()),
+        kb.button("◀️", CounselCb(a=CounselAction.COUNSELLOR_DAY, d=_day_key(previous)).pack()),
+        kb.button("▶️", CounselCb(a=CounselAction.COUNSELLOR_DAY, d=_day_key(following)).pack()),
     )
     builder.row(kb.back_to_menu())
     return "\n".join(lines), builder.as_markup()

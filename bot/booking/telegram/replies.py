@@ -61,7 +61,13 @@ async def calendar_file(
     session: AsyncSession, user: User, booking_id: int, tz: str, now: datetime
 ) -> CalendarFile:
     item = await booking.item(session, user, booking_id)
-    texts = await texts_of(session, item)
+    return calendar_file_of(user, item, await texts_of(session, item), tz, now)
+
+
+def calendar_file_of(
+    user: User, item: Item, texts: list[WorkshopText], tz: str, now: datetime
+) -> CalendarFile:
+    """The same, from rows the caller has read already."""
     return CalendarFile(
         user.telegram_id,
         screens.calendar_file(item, texts, user.locale, now),

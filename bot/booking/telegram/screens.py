@@ -151,19 +151,11 @@ def listing_screen(
             + " · "
             + seats_text(workshop)
         )
-    paging = []
-    if listing.page > 0:
-        paging.append(
-            kb.button(
-                "◀️", WorkshopsCb(a=WorkshopsAction.LIST, p=listing.page - 1, c=city, k=kind).pack()
-            )
-        )
-    if listing.page + 1 < listing.pages:
-        paging.append(
-            kb.button(
-                "▶️", WorkshopsCb(a=WorkshopsAction.LIST, p=listing.page + 1, c=city, k=kind).pack()
-            )
-        )
+    paging = kb.pager(
+        listing.page,
+        listing.pages,
+        lambda to: WorkshopsCb(a=WorkshopsAction.LIST, p=to, c=city, k=kind).pack(),
+    )
     if paging:
         builder.row(*paging)
     builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())

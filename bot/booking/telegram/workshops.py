@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.booking import rules as booking
 from bot.booking import workshops
 from bot.booking.models import BookingStatus
+from bot.booking.rules import Item
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import WorkshopsAction, WorkshopsCb
-from bot.booking.telegram.replies import calendar_file, position, refusal, undo
+from bot.booking.telegram.replies import calendar_file_of, position, refusal, undo
 from bot.clock import Clock
 from bot.config import Settings
 from bot.kit.callbacks import NavCb, Page
@@ -125,7 +126,8 @@ async def _show_card(
     place = await position(session, card.mine) if card.mine is not None else 0
     screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place)
     confirmation = (
-        await calendar_file(session, user, card.mine.id, tz, clock.now())
+        # From the card's rows: the booking and the texts are not read a second time.
+        calendar_file_of(user, Item(card.mine, card.workshop, None), card.texts, tz, clock.now())
         if with_calendar and card.mine is not None and card.mine.status == BookingStatus.BOOKED
         else None
     )

@@ -251,15 +251,9 @@ def mentor_choice(
     for mentor_id, name in mentors:
         data = AudienceCb(id=broadcast_id, k=Audience.MENTEES, v=str(mentor_id), p=page)
         builder.row(kb.button(button_name(name), data.pack()))
-    paging = []
-    if page > 0:
-        paging.append(
-            kb.button("◀️", AudienceCb(id=broadcast_id, k=Audience.MENTEES, p=page - 1).pack())
-        )
-    if page + 1 < pages:
-        paging.append(
-            kb.button("▶️", AudienceCb(id=broadcast_id, k=Audience.MENTEES, p=page + 1).pack())
-        )
+    paging = kb.pager(
+        page, pages, lambda to: AudienceCb(id=broadcast_id, k=Audience.MENTEES, p=to).pack()
+    )
     if paging:
         builder.row(*paging)
     builder.row(kb.button(_("⬅️ Back"), AudienceCb(id=broadcast_id, k="menu").pack()))

@@ -8,7 +8,7 @@ from bot.broadcasts.telegram.callbacks import BcAction, BcCb
 from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
 from bot.kit.callbacks import Page
 from bot.kit.keyboards import back_to_menu, button, nav, only
-from bot.kit.texts import _
+from bot.kit.texts import _, current_locale
 from bot.people.models import Role
 from bot.people.telegram.callbacks import (
     ConsentAction,
@@ -49,7 +49,20 @@ def declined() -> InlineKeyboardMarkup:
     )
 
 
+# The main menu is the most frequent screen and the same for everyone of a language and role:
+# built once each (bench/throughput.py). Markups are never changed after they are built.
+_MAIN_MENUS: dict[tuple[str, str], InlineKeyboardMarkup] = {}
+
+
 def main_menu(role: str) -> InlineKeyboardMarkup:
+    key = (current_locale(), str(role))
+    markup = _MAIN_MENUS.get(key)
+    if markup is None:
+        markup = _MAIN_MENUS[key] = _build_main_menu(role)
+    return markup
+
+
+def _build_main_menu(role: str) -> InlineKeyboardMarkup:
     # Rows built as lists, not with InlineKeyboardBuilder: its export deep-copies every button,
     # a measurable share of the CPU of /menu, the most frequent screen (bench/throughput.py).
     rows: list[list[InlineKeyboardButton]]

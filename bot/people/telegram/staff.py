@@ -72,11 +72,7 @@ async def _people(
         builder.row(
             kb.button(label, PersonCb(id=person.id, role=role_key, page=result.page).pack())
         )
-    paging = []
-    if result.page > 0:
-        paging.append(kb.button("◀️", PeopleCb(role=role_key, page=result.page - 1).pack()))
-    if result.page + 1 < result.pages:
-        paging.append(kb.button("▶️", PeopleCb(role=role_key, page=result.page + 1).pack()))
+    paging = kb.pager(result.page, result.pages, lambda to: PeopleCb(role=role_key, page=to).pack())
     if paging:
         builder.row(*paging)
     builder.row(kb.back_to_menu())

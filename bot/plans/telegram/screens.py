@@ -108,11 +108,9 @@ def plan_screen(
                 TaskCb(id=task.id, action=TaskAction.OPEN).pack(),
             )
         )
-    paging = []
-    if page > 0:
-        paging.append(kb.button("◀️", PlanCb(youth=youth_key, page=page - 1, done=show_done).pack()))
-    if page + 1 < pages:
-        paging.append(kb.button("▶️", PlanCb(youth=youth_key, page=page + 1, done=show_done).pack()))
+    paging = kb.pager(
+        page, pages, lambda to: PlanCb(youth=youth_key, page=to, done=show_done).pack()
+    )
     if paging:
         builder.row(*paging)
     if view.done:

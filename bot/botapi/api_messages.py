@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_telegram.errors import (
+from bot.botapi.errors import (
     BLOCKED,
     DEACTIVATED,
     NOT_MODIFIED,
@@ -18,12 +18,12 @@ from tests.fake_telegram.errors import (
     bad_request,
     forbidden,
 )
-from tests.fake_telegram.markup import check_reply_markup
-from tests.fake_telegram.models import ChatState, StoredMessage
-from tests.fake_telegram.params import Call
-from tests.fake_telegram.registry import method
-from tests.fake_telegram.state import BotState
-from tests.fake_telegram.text import MAX_CAPTION, MAX_TEXT, FormattedText, utf16_len
+from bot.botapi.markup import check_reply_markup
+from bot.botapi.models import ChatState, StoredMessage
+from bot.botapi.params import Call
+from bot.botapi.registry import method
+from bot.botapi.state import BotState
+from bot.botapi.text import MAX_CAPTION, MAX_TEXT, FormattedText, utf16_len
 
 _ACTIONS = frozenset(
     {
@@ -249,6 +249,7 @@ def _delete(state: BotState, chat: ChatState, message_id: int) -> bool:
     if message is None or message.deleted:
         return False
     message.deleted = True
+    state.touch(chat, message)
     state.changed.fire()
     return True
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from tests.fake_telegram.entities import Entity, sort_entities
+from bot.botapi.entities import Entity, sort_entities
 
 _NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _TLDS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from tests.fake_telegram.models import StoredFile
+from bot.botapi.models import StoredFile
 
 DEFAULT_SIZE = (1280, 720)  # used when the bytes are not a PNG, GIF, WebP or JPEG image
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fake_telegram.entities import Entity, sort_entities
+from bot.botapi.entities import Entity, sort_entities
 
 _TAGS = frozenset(
     {

@@ -13,8 +13,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_telegram.errors import ApiError
-from tests.fake_telegram.models import Signal
+from bot.botapi.errors import ApiError
+from bot.botapi.models import Signal
 
 # Without allowed_updates Telegram sends everything but these three.
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -60,6 +60,11 @@ class UpdateQueue:
         """allowed_updates as sent; absent keeps the previous setting, [] restores the default."""
         if isinstance(value, list):
             self.allowed = frozenset(str(v) for v in value) or None
+
+    def continue_after(self, update_id: int) -> None:
+        """New updates are numbered after ``update_id``, as Telegram's go on across restarts of
+        the bot (local mode's server is new at each start; the bot remembers ids it handled)."""
+        self._next_id = max(self._next_id, update_id + 1)
 
     def push(self, update: dict[str, Any]) -> int:
         update_id = int(update.get("update_id", self._next_id))

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_telegram.params import Call
-from tests.fake_telegram.state import BotState
+from bot.botapi.params import Call
+from bot.botapi.state import BotState
 
 Handler = Callable[[BotState, Call], Awaitable[Any]]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from tests.fake_telegram.params import UploadedFile
+from bot.botapi.params import UploadedFile
 
 T = TypeVar("T")
 _BUTTON_KINDS = (
@@ -154,6 +154,7 @@ class StoredMessage:
     edits: int = 0
     deleted: bool = False
     history: list[str | None] = field(default_factory=list)  # texts/captions before edits
+    rev: int = 0  # BotState.revision when it last changed (sent, edited, deleted)
     raw: dict[str, Any] = field(default_factory=dict)  # the Message object Telegram returns
 
     @property
@@ -208,6 +209,7 @@ class ChatState:
     actions: list[str] = field(default_factory=list)  # sendChatAction
     reply_keyboard: dict[str, Any] | None = None
     menu_button: dict[str, Any] | None = None
+    rev: int = 0  # the newest rev of its messages
 
     @property
     def id(self) -> int:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tests.fake_telegram.autolink import find_entities
-from tests.fake_telegram.entities import Entity, fix_entities, merge_new_entities, sort_entities
-from tests.fake_telegram.errors import ApiError, bad_request
-from tests.fake_telegram.html import HtmlError, checked_link, link_user_id, parse_html
+from bot.botapi.autolink import find_entities
+from bot.botapi.entities import Entity, fix_entities, merge_new_entities, sort_entities
+from bot.botapi.errors import ApiError, bad_request
+from bot.botapi.html import HtmlError, checked_link, link_user_id, parse_html
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -9,20 +9,20 @@ import time
 from typing import Any
 
 # Imported for their @method registrations.
-from tests.fake_telegram import api_bot, api_messages  # noqa: F401
-from tests.fake_telegram.errors import (
+from bot.botapi import api_bot, api_messages  # noqa: F401
+from bot.botapi.errors import (
     QUERY_INVALID,
     ApiError,
     bad_request,
     method_not_found,
     not_implemented,
 )
-from tests.fake_telegram.faults import Failure, RateLimiter
-from tests.fake_telegram.models import RecordedRequest
-from tests.fake_telegram.params import Call, UploadedFile, decode_params
-from tests.fake_telegram.registry import HANDLERS, Described
-from tests.fake_telegram.spec import BotApiSpec, MethodSpec
-from tests.fake_telegram.state import BotState
+from bot.botapi.faults import Failure, RateLimiter
+from bot.botapi.models import RecordedRequest
+from bot.botapi.params import Call, UploadedFile, decode_params
+from bot.botapi.registry import HANDLERS, Described
+from bot.botapi.spec import BotApiSpec, MethodSpec
+from bot.botapi.state import BotState
 
 # How telegram-bot-api words a missing required parameter, where it is not the generic
 # 'parameter "x" is required'; keyed by field, or by (lower-cased method, field).
@@ -125,6 +125,9 @@ class Executor:
         status: int,
         body: dict[str, Any],
     ) -> None:
+        if not self.state.record_requests:
+            self.state.changed.fire()
+            return
         spec = self.spec.method(method) if self.spec is not None else None
         index = len(self.state.requests)
         self.state.requests.append(

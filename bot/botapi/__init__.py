@@ -1,4 +1,6 @@
-"""A fake Telegram Bot API server for end-to-end tests of the bot over real HTTP.
+"""The embedded Telegram Bot API server: the tests' Telegram and local mode's (bot/local).
+
+Real HTTP on 127.0.0.1, held to Telegram's rules so that what works here works on Telegram:
 
     fake = await FakeTelegram(token="123456:TEST-TOKEN").start()
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
@@ -20,19 +22,19 @@ groups, callback query expiry, Telegram's throttling of repeated getUpdates call
 bank-card entity detection; links are detected with a short list of top-level domains.
 """
 
-from tests.fake_telegram.errors import ApiError
-from tests.fake_telegram.html import HtmlError, parse_html
-from tests.fake_telegram.models import (
+from bot.botapi.errors import ApiError
+from bot.botapi.html import HtmlError, parse_html
+from bot.botapi.models import (
     Button,
     CallbackQueryRecord,
     RecordedRequest,
     StoredFile,
     StoredMessage,
 )
-from tests.fake_telegram.params import UploadedFile
-from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.text import FormattedText, format_text
-from tests.fake_telegram.users import FakeUser
+from bot.botapi.params import UploadedFile
+from bot.botapi.server import FakeTelegram
+from bot.botapi.text import FormattedText, format_text
+from bot.botapi.users import FakeUser
 
 __all__ = [
     "ApiError",

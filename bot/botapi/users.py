@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_telegram.autolink import find_entities
-from tests.fake_telegram.media import photo_sizes
-from tests.fake_telegram.models import CallbackQueryRecord, ChatState, StoredMessage
-from tests.fake_telegram.state import BotState
+from bot.botapi.autolink import find_entities
+from bot.botapi.media import photo_sizes
+from bot.botapi.models import CallbackQueryRecord, ChatState, StoredMessage
+from bot.botapi.state import BotState
 
 
 class FakeUser:
@@ -203,6 +203,7 @@ class FakeUser:
         if entities:
             message.raw["entities"] = entities
         message.entities = entities
+        self._state.touch(self._chat, message)
         return self._push({"edited_message": message.raw})
 
     def click(self, message: StoredMessage | int, text: str) -> int:

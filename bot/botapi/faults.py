@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.fake_telegram.errors import ApiError, describe, too_many_requests
+from bot.botapi.errors import ApiError, describe, too_many_requests
 
 
 @dataclass(eq=False)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_telegram.errors import bad_request
-from tests.fake_telegram.html import checked_link
+from bot.botapi.errors import bad_request
+from bot.botapi.html import checked_link
 
 # Any one of these makes an inline button usable; without one it is a "text button".
 _INLINE_KINDS = (

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_telegram.errors import bad_request
-from tests.fake_telegram.spec import MethodSpec
+from bot.botapi.errors import bad_request
+from bot.botapi.spec import MethodSpec
 
 _INT = re.compile(r"-?\d+")
 _FLOAT = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")

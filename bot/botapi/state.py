@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_telegram.errors import CHAT_NOT_FOUND, bad_request
-from tests.fake_telegram.media import DEFAULT_SIZE, image_size, photo_sizes
-from tests.fake_telegram.models import (
+from bot.botapi.errors import CHAT_NOT_FOUND, bad_request
+from bot.botapi.media import DEFAULT_SIZE, image_size, photo_sizes
+from bot.botapi.models import (
     CallbackQueryRecord,
     ChatState,
     RecordedRequest,
@@ -17,9 +17,9 @@ from tests.fake_telegram.models import (
     StoredMessage,
     WebhookConfig,
 )
-from tests.fake_telegram.params import UploadedFile
-from tests.fake_telegram.text import FormattedText, format_text
-from tests.fake_telegram.updates import UpdateQueue
+from bot.botapi.params import UploadedFile
+from bot.botapi.text import FormattedText, format_text
+from bot.botapi.updates import UpdateQueue
 
 # What real file ids start with, per kind, so they look familiar in logs.
 _FILE_ID_PREFIX = {
@@ -62,10 +62,17 @@ class BotState:
         self.bot_texts: dict[tuple[str, str], str] = {}  # (name|description|..., language)
         self.requests: list[RecordedRequest] = []
         self.first_get_updates_at: float | None = None
+        self.record_requests = True  # False: nothing kept (a long-running local mode)
+        self.revision = 0  # raised by every change to a message, see touch()
         self._counter = 0
 
     def now(self) -> int:
         return int(self.clock())
+
+    def touch(self, chat: ChatState, message: StoredMessage) -> None:
+        """Marks a message as changed now, for readers that follow a chat (bot/local)."""
+        self.revision += 1
+        message.rev = chat.rev = self.revision
 
     def next_number(self) -> int:
         self._counter += 1
@@ -175,6 +182,7 @@ class BotState:
         chat.messages[message.message_id] = message
         self.render(chat, message)
         chat.events.append(message)
+        self.touch(chat, message)
         self.changed.fire()
         return message
 
@@ -198,6 +206,7 @@ class BotState:
         message.edit_date = self.now()
         self.render(chat, message)
         chat.events.append(message)
+        self.touch(chat, message)
         self.changed.fire()
 
     def add_user_message(self, chat: ChatState, content: dict[str, Any]) -> StoredMessage:
@@ -221,4 +230,6 @@ class BotState:
             raw=raw,
         )
         chat.messages[message_id] = message
+        self.touch(chat, message)
+        self.changed.fire()
         return message

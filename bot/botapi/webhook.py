@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.fake_telegram.state import BotState
+from bot.botapi.state import BotState
 
 Execute = Callable[[str, dict[str, str]], Awaitable[Any]]
 

@@ -7,10 +7,10 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fake_telegram.errors import CHAT_NOT_FOUND, ApiError, bad_request
-from tests.fake_telegram.params import Call
-from tests.fake_telegram.registry import Described, method
-from tests.fake_telegram.state import BotState
+from bot.botapi.errors import CHAT_NOT_FOUND, ApiError, bad_request
+from bot.botapi.params import Call
+from bot.botapi.registry import Described, method
+from bot.botapi.state import BotState
 
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "

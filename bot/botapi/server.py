@@ -17,11 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_telegram.api_bot import scope_key
-from tests.fake_telegram.dispatch import Executor
-from tests.fake_telegram.errors import ApiError
-from tests.fake_telegram.faults import RateLimiter, is_message_method, make_failure
-from tests.fake_telegram.models import (
+from bot.botapi.api_bot import scope_key
+from bot.botapi.dispatch import Executor
+from bot.botapi.errors import ApiError
+from bot.botapi.faults import RateLimiter, is_message_method, make_failure
+from bot.botapi.models import (
     CallbackQueryRecord,
     ChatState,
     RecordedRequest,
@@ -29,11 +29,11 @@ from tests.fake_telegram.models import (
     StoredMessage,
     WebhookConfig,
 )
-from tests.fake_telegram.params import read_arguments
-from tests.fake_telegram.spec import BotApiSpec, load_spec
-from tests.fake_telegram.state import BotState
-from tests.fake_telegram.users import FakeUser
-from tests.fake_telegram.webhook import WebhookSender
+from bot.botapi.params import read_arguments
+from bot.botapi.spec import BotApiSpec, load_spec
+from bot.botapi.state import BotState
+from bot.botapi.users import FakeUser
+from bot.botapi.webhook import WebhookSender
 
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
 
@@ -58,6 +58,7 @@ class FakeTelegram:
         host: str = "127.0.0.1",
         port: int = 0,
         latency: float = 0.0,
+        record_requests: bool = True,
     ) -> None:
         if not re.fullmatch(r"[1-9]\d*:[\w-]+", token):
             raise ValueError(f"not a bot token: {token!r}")
@@ -73,6 +74,7 @@ class FakeTelegram:
             clock=clock,
         )
         self.state.allow_http_webhooks = allow_http_webhooks
+        self.state.record_requests = record_requests
         self.spec: BotApiSpec | None = load_spec(spec_path) if use_spec else None
         self.limiter = RateLimiter(rate_limit, per_chat_rate_limit)
         self._executor = Executor(self.state, self.spec, self.limiter)
@@ -85,9 +87,12 @@ class FakeTelegram:
 
     # Lifecycle
 
-    async def start(self) -> FakeTelegram:
+    async def start(self, routes: Callable[[web.Application], None] | None = None) -> FakeTelegram:
+        """Serves the Bot API; ``routes`` adds more pages to the same server (local mode's)."""
         self.state.updates.closing = False
         app = web.Application(client_max_size=64 * 2**20)  # uploads up to Telegram's 50 MB
+        if routes is not None:
+            routes(app)
         app.router.add_route("*", "/bot{token}/{method}", self._on_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._on_file)
         app.router.add_route("*", "/{tail:.*}", self._on_other)
