@@ -198,28 +198,56 @@ async def _healthz(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
+def create_web_app(
+    settings: Settings, sessions: SessionFactory, clock: Clock, assembled: Assembled, bot: Bot
+) -> web.Application:
+    """The bot's web server: the desk (bot/web), /healthz, and in webhook mode the webhook."""
+    from bot.kit.webhook import MAX_BODY
+    from bot.web.routes import create_app
+    from bot.web.server import Desk
+
+    # The questionnaires are the ones the dispatcher checked at start-up.
+    questionnaires = assembled.dispatcher["questionnaires"]
+    desk = Desk(settings, sessions, clock, assembled.i18n, bot, questionnaires)
+    app = create_app(desk, client_max_size=MAX_BODY)
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def start_web(app: web.Application, settings: Settings) -> web.AppRunner:
+    from bot.web.server import start
+
+    try:
+        runner, port = await start(app, settings.listen_host, settings.listen_port)
+    except OSError as exc:
+        raise StartupError(
+            EXIT_CONFIG,
+            f"cannot listen on {settings.listen_host}:{settings.listen_port} ({exc.strerror}): "
+            "set WEB_HOST/WEB_PORT to a free address",
+        ) from exc
+    log.info(
+        "the desk is at %s/desk (listening on %s:%s)", settings.desk_url, settings.listen_host, port
+    )
+    return runner
+
+
+async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings, app: web.Application) -> None:
     from aiogram.webhook.aiohttp_server import setup_application
 
-    from bot.kit.webhook import MAX_BODY, CheckedRequestHandler
+    from bot.kit.webhook import CheckedRequestHandler
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
     path = urlsplit(settings.webhook_url).path or "/"
-    app = web.Application(client_max_size=MAX_BODY)
     # 401 to a request without the right X-Telegram-Bot-Api-Secret-Token, 400 (and one log
     # line) to a body that is not an update.
     CheckedRequestHandler(dp, bot, secret).register(app, path=path)
-    app.router.add_get("/healthz", _healthz)
     setup_application(app, dp, bot=bot)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
+    runner = await start_web(app, settings)
     await bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
-    log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+    log.info("webhook listening on %s:%s%s", settings.listen_host, settings.listen_port, path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -277,13 +305,18 @@ async def run(
         else:
             mode = "webhook" if settings.webhook_url else "polling"
             log.info("Putokaz is running as @%s (%s)", username, mode)
+        app = create_web_app(settings, sessions, clock, assembled, bot)
         if settings.webhook_url:
-            await serve_webhook(assembled.dispatcher, bot, settings)
+            await serve_webhook(assembled.dispatcher, bot, settings, app)
         else:
             await bot.delete_webhook(drop_pending_updates=False)
-            await assembled.dispatcher.start_polling(
-                bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True
-            )
+            runner = await start_web(app, settings)
+            try:
+                await assembled.dispatcher.start_polling(
+                    bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True
+                )
+            finally:
+                await runner.cleanup()
     finally:
         if storage is not None:
             await storage.close()

@@ -60,6 +60,14 @@ class Settings(DatabaseSettings):
     webhook_port: int = 8080
     # Local mode's chat page (always on 127.0.0.1); 0 takes any free port.
     local_port: int = Field(default=8080, ge=0, le=65535)
+    # The desk (bot/web): the bot's own web server, in polling mode too. In webhook mode it
+    # takes the webhook as well; WEBHOOK_HOST/WEBHOOK_PORT, the older names, win there unless
+    # WEB_HOST/WEB_PORT are set. WEB_BASE_URL is how staff reach it (links in /console); an
+    # https:// address makes the session cookie Secure and offers the Mini App button.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_base_url: str | None = None
+    web_session_idle_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     log_level: str = "INFO"
     # Library loggers to show at DEBUG ("aiogram.event,sqlalchemy.engine"); see bot/logs.py.
     log_debug: Annotated[tuple[str, ...], NoDecode] = ()
@@ -141,6 +149,39 @@ class Settings(DatabaseSettings):
                     raise ValueError(f"{name!r} is not a logger name (like aiogram.event)")
             return names
         return value
+
+    @property
+    def listen_host(self) -> str:
+        if self.webhook_url and "web_host" not in self.model_fields_set:
+            return self.webhook_host
+        return self.web_host
+
+    @property
+    def listen_port(self) -> int:
+        if self.webhook_url and "web_port" not in self.model_fields_set:
+            return self.webhook_port
+        return self.web_port
+
+    @property
+    def desk_url(self) -> str:
+        """Where the desk is reached from a browser, without a trailing slash."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = "127.0.0.1" if self.listen_host in ("0.0.0.0", "::", "") else self.listen_host
+        return f"http://{host}:{self.listen_port}"
+
+    @property
+    def desk_https(self) -> bool:
+        return self.desk_url.startswith("https://")
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.strip()
 
     @model_validator(mode="after")
     def _webhook_pair(self) -> Settings:

@@ -38,6 +38,7 @@ from bot.kit.middlewares.session import UnitOfWork
 from bot.kit.middlewares.user import LoadUser
 from bot.kit.pacing import Pacer, SharedPacer
 from bot.kit.sealing import Sealer
+from bot.people.telegram import desk as desk_link
 from bot.people.telegram import fallback, invites, menu, onboarding, privacy, staff, system
 from bot.people.telegram import settings as settings_handlers
 from bot.plans.telegram import edit as plan_edit
@@ -146,6 +147,7 @@ def create_dispatcher(
         menu.create_router(),
         settings_handlers.create_router(),
         privacy.create_router(),
+        desk_link.create_router(),
         invites.create_router(),
         mentor.create_router(),
         staff.create_router(),

@@ -153,6 +153,7 @@ async def start_harness(
     admin_ids: frozenset[int] = frozenset(),
     storage: BaseStorage | None = None,
     clock: FakeClock | None = None,
+    settings_values: dict[str, Any] | None = None,
 ) -> tuple[Harness, Any]:
     settings = Settings(
         bot_token=SecretStr(TOKEN),
@@ -160,6 +161,7 @@ async def start_harness(
         telegram_api_base=fake.base_url,
         admin_ids=admin_ids,
         _env_file=None,
+        **(settings_values or {}),
     )
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
@@ -209,6 +211,7 @@ async def running_bot(
     admin_ids: frozenset[int] = frozenset(),
     storage: BaseStorage | None = None,
     fake: FakeTelegram | None = None,
+    settings_values: dict[str, Any] | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Harness]:
     """The bot against ``fake`` (kept running afterwards) or a new fake of its own."""
@@ -216,7 +219,9 @@ async def running_bot(
     if fake is None:
         fake = FakeTelegram(token=TOKEN, **fake_options)
         await fake.start()
-    harness, engine = await start_harness(fake, database_url, admin_ids=admin_ids, storage=storage)
+    harness, engine = await start_harness(
+        fake, database_url, admin_ids=admin_ids, storage=storage, settings_values=settings_values
+    )
     late = _Recorder()
     logging.getLogger("bot.kit.middlewares.callbacks").addHandler(late)
     try:

@@ -27,6 +27,8 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
         env.pop(key, None)
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
     env["PYTHONUNBUFFERED"] = "1"
+    if "WEBHOOK_URL" not in values:  # webhook tests name their port (WEBHOOK_PORT)
+        env["WEB_PORT"] = "0"  # the desk's server on any free port: tests may run side by side
     env.update(values)
     return env
 
@@ -271,3 +273,36 @@ async def test_webhook_answers_400_to_a_body_that_is_not_an_update(tmp_path: Pat
     assert len(refusals) == len(refused), stderr
     # The log says what was wrong, never what was sent.
     assert "aaaa" not in stderr and "not a number" not in stderr and '"hi"' not in stderr
+
+
+async def test_the_desk_is_served_in_polling_mode_too(tmp_path: Path) -> None:
+    port = _closed_port()
+    fake = FakeTelegram(token=TOKEN, strict_html=True)
+    async with (
+        fake,
+        _bot(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url, WEB_PORT=str(port)),
+        aiohttp.ClientSession() as client,
+    ):
+        await fake.wait_until_polling(timeout=STARTUP_SECONDS)
+        async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+        async with client.get(
+            f"http://127.0.0.1:{port}/desk/people", headers={"Accept-Language": "sr-RS,sr;q=0.9"}
+        ) as response:
+            assert response.status == 401  # not signed in: how to get a link, in Serbian
+            assert tr("sr", "Please sign in") in await response.text()
+
+
+async def test_a_web_port_in_use_is_a_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        async with FakeTelegram(token=TOKEN) as fake:
+            code, stderr = await _run(
+                tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=fake.base_url, WEB_PORT=str(port)
+            )
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in stderr.strip().splitlines()[-1]
+    assert "WEB_PORT" in stderr

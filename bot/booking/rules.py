@@ -40,6 +40,7 @@ from bot.booking.models import (
 from bot.clock import Clock
 from bot.config import Settings
 from bot.kit.errors import NotFound
+from bot.people import directory
 from bot.people import queries as users
 from bot.people import rules as people
 from bot.people.models import User
@@ -688,3 +689,11 @@ async def export(session: AsyncSession, user: User) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+async def upcoming_for(
+    session: AsyncSession, viewer: User, person_id: int, now: datetime
+) -> list[Item]:
+    """A person's coming bookings for the desk: staff, or the young person's mentor."""
+    person = await directory.visible_person(session, viewer, person_id)
+    return await upcoming(session, person, now)

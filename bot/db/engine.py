@@ -66,6 +66,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
     """The pool's reset on SQLite: a rollback when the connection still has a transaction."""
     if not state.asyncio_safe:
@@ -77,6 +81,9 @@ def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite's own lower() knows only ASCII; searching names (the desk) needs Cyrillic too,
+    # as PostgreSQL's does.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one update writes; NORMAL sync is safe with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")

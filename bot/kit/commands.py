@@ -36,10 +36,11 @@ def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
     if role == Role.MENTOR:
         items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]
         items += [("announce", N_("Message my young people"))]
+        items += [("console", N_("The desk: sign-in link"))]
         items += [("today", N_("My counselling day"))]
     elif role == Role.STAFF:
         items += [("people", N_("People")), ("invite", N_("Invite a mentor"))]
-        items += [("announce", N_("Announcements"))]
+        items += [("announce", N_("Announcements")), ("console", N_("The desk: sign-in link"))]
         items += [("workshops", N_("Workshops")), ("today", N_("My counselling day"))]
     items += [
         ("language", N_("Change language")),

@@ -49,6 +49,10 @@ def local_settings(settings: Settings, base_url: str) -> Settings:
             "webhook_url": None,
             "webhook_secret": None,
             "data_key": settings.data_key or local_data_key(DATA / "local-data.key"),
+            # The desk beside the chat page, on the next port unless WEB_PORT says otherwise.
+            "web_port": settings.web_port
+            if "web_port" in settings.model_fields_set
+            else (settings.local_port + 1 if settings.local_port else 0),
         }
     )
 

@@ -144,3 +144,12 @@ async def revoke(session: AsyncSession, actor: User, invite_id: int, now: dateti
         raise NotFound("invite")
     if not await invites.revoke(session, invite_id, now):
         raise NotFound("invite already used or revoked")
+
+
+async def open_made_by(
+    session: AsyncSession, actor: User, person_id: int, now: datetime
+) -> Sequence[Invite]:
+    """The open links a person made, on their desk page: staff see anyone's, a mentor their own."""
+    if actor.role == Role.STAFF or (actor.role == Role.MENTOR and actor.id == person_id):
+        return await invites.open_invites(session, now, created_by_id=person_id)
+    raise NotAllowed("not their invites")

@@ -11,6 +11,8 @@ Deleted with the person (ON DELETE CASCADE from users, or here):
 - reminders.user_id, digests_sent.mentor_id, bookings.user_id (seats and slots are released
   first, so the waitlist moves), broadcast_recipients.user_id (deliveries to them).
 - assessments.user_id with answers and scores (assessments.open_for is that row's own copy).
+- desk_links, desk_sessions: their desk sign-in links and sessions (a signed-in browser is
+  signed out at once).
 - invites.created_by_id of links never used, and broadcasts they wrote that have not gone out
   (drafts, scheduled): deleted here, since nothing should open or go out in their name.
 
@@ -49,8 +51,8 @@ from bot.booking import rules as booking
 from bot.broadcasts import queries as broadcast_rows
 from bot.broadcasts import rules as broadcasts
 from bot.db.engine import checkpoint_after_commit
+from bot.people import desk_access, mentoring
 from bot.people import invite_queries as invites
-from bot.people import mentoring
 from bot.people.models import Invite, User
 from bot.plans import rules as plans
 from bot.plans.reminders import ReminderRules
@@ -144,6 +146,7 @@ async def erase(
     await booking.release_all(
         session, user, bookings or booking.Context(datetime.now(UTC), ReminderRules(), "UTC")
     )
+    await desk_access.end_all(session, user.id)
     await session.execute(delete(User).where(User.id == user.id))
     session.expunge(user)
     checkpoint_after_commit(session)

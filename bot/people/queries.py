@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.people.models import MentorLink, Role, User
+from bot.plans.models import Goal, Task, TaskStatus
 
 # Built once: every update loads its person, and building the select per call cost more CPU
 # than running it (bench/throughput.py).
@@ -85,5 +98,125 @@ async def mentors_of(session: AsyncSession, youth_id: int) -> Sequence[User]:
         .join(MentorLink, MentorLink.mentor_id == User.id)
         .where(MentorLink.youth_id == youth_id)
         .order_by(MentorLink.created_at)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the desk's people table is narrowed to; None is "any"."""
+
+    text: str | None = None
+    role: Role | None = None
+    programme: str | None = None
+    city: str | None = None
+    mentor_id: int | None = None
+    locale: str | None = None
+    has_plan: bool | None = None
+    overdue: bool | None = None
+    # Only the young people of this mentor (a mentor's own view); None: everyone.
+    within_mentor_id: int | None = None
+
+
+def _overdue_task(today: date, now_time: time) -> ColumnElement[bool]:
+    """An open task past its deadline, by the service's local date and time."""
+    return and_(
+        Task.youth_id == User.id,
+        Task.status == TaskStatus.TODO,
+        or_(
+            Task.due_date < today,
+            and_(Task.due_date == today, Task.due_time.is_not(None), Task.due_time <= now_time),
+        ),
+    )
+
+
+def _searched(search: Search, today: date, now_time: time) -> Select[User]:
+    query = select(User).where(User.consent_at.is_not(None))
+    if search.within_mentor_id is not None:
+        query = query.where(
+            exists().where(
+                MentorLink.youth_id == User.id, MentorLink.mentor_id == search.within_mentor_id
+            )
+        )
+    if search.text:
+        # What was typed is matched as typed: % and _ are characters here, not wildcards.
+        typed = search.text.lower()
+        escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition: ColumnElement[bool] = func.lower(User.display_name).like(
+            f"%{escaped}%", escape="\\"
+        )
+        if search.text.isdigit():
+            condition = or_(condition, User.telegram_id == int(search.text))
+        query = query.where(condition)
+    if search.role is not None:
+        query = query.where(User.role == search.role)
+    if search.programme is not None:
+        query = query.where(User.programme == search.programme)
+    if search.city is not None:
+        query = query.where(User.city == search.city)
+    if search.locale is not None:
+        query = query.where(User.locale == search.locale)
+    if search.mentor_id is not None:
+        query = query.where(
+            exists().where(MentorLink.youth_id == User.id, MentorLink.mentor_id == search.mentor_id)
+        )
+    if search.has_plan is not None:
+        planned = exists().where(Goal.youth_id == User.id)
+        query = query.where(planned if search.has_plan else ~planned)
+    if search.overdue is not None:
+        late = exists().where(_overdue_task(today, now_time))
+        query = query.where(late if search.overdue else ~late)
+    return query
+
+
+async def search_count(session: AsyncSession, search: Search, today: date, now_time: time) -> int:
+    query = _searched(search, today, now_time)
+    counted = select(func.count()).select_from(query.subquery())
+    return int((await session.execute(counted)).scalar_one())
+
+
+async def search_rows(
+    session: AsyncSession, search: Search, today: date, now_time: time, offset: int, limit: int
+) -> Sequence[User]:
+    """One page of the matching people, by name."""
+    query = _searched(search, today, now_time).order_by(User.display_name, User.id)
+    return (await session.execute(query.offset(offset).limit(limit))).scalars().all()
+
+
+async def overdue_counts(
+    session: AsyncSession, user_ids: Collection[int], today: date, now_time: time
+) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    query = (
+        select(User.id, func.count(Task.id))
+        .join(Task, _overdue_task(today, now_time))
+        .where(User.id.in_(list(user_ids)))
+        .group_by(User.id)
+    )
+    return {int(uid): int(n) for uid, n in (await session.execute(query)).all()}
+
+
+async def first_mentors(session: AsyncSession, youth_ids: Collection[int]) -> dict[int, User]:
+    """Each young person's first mentor (by the link's age), for a table's column."""
+    if not youth_ids:
+        return {}
+    query = (
+        select(MentorLink.youth_id, User)
+        .join(User, User.id == MentorLink.mentor_id)
+        .where(MentorLink.youth_id.in_(list(youth_ids)))
+        .order_by(MentorLink.created_at, MentorLink.id)
+    )
+    found: dict[int, User] = {}
+    for youth_id, mentor in (await session.execute(query)).all():
+        found.setdefault(int(youth_id), mentor)
+    return found
+
+
+async def all_mentors(session: AsyncSession) -> Sequence[User]:
+    query = (
+        select(User)
+        .where(User.role == Role.MENTOR, User.consent_at.is_not(None))
+        .order_by(User.display_name, User.id)
     )
     return (await session.execute(query)).scalars().all()

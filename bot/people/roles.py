@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kit.errors import NotAllowed, NotFound
-from bot.people import mentoring
+from bot.people import desk_access, mentoring
 from bot.people import queries as users
 from bot.people.models import MentorLink, Role, User
 
@@ -83,6 +83,8 @@ async def change_role(session: AsyncSession, actor: User, user_id: int, role: Ro
     for mentee in removed:
         await mentoring.remove(session, target.id, mentee.id)
     target.role = role
+    # Whatever the new role, a desk opened under the old one closes now.
+    await desk_access.end_all(session, target.id)
     return RoleChange(target, old_role, removed)
 
 

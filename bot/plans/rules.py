@@ -23,6 +23,7 @@ from bot.plans.models import (
     ExtensionRequest,
     ExtensionStatus,
     Goal,
+    GoalStatus,
     PlanChange,
     Task,
     TaskOwner,
@@ -576,3 +577,43 @@ async def export(session: AsyncSession, youth: User) -> dict[str, Any]:
             for c in changes
         ],
     }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A plan in a few figures, for the desk's person page."""
+
+    active_goals: int
+    open_tasks: int
+    done_tasks: int
+    overdue: int
+    next_deadline: date | None
+
+
+async def summary(session: AsyncSession, viewer: User, youth_id: int, ctx: Context) -> Summary:
+    """Staff and the young person's mentor may see it; anyone else finds nothing."""
+    if viewer.role == Role.STAFF:
+        youth = await users.get(session, youth_id)
+        if youth is None:
+            raise NotFound("no such person")
+    else:
+        try:
+            youth = await youth_for(session, viewer, youth_id)
+        except NotAllowed as exc:
+            raise NotFound("no such person") from exc
+    tz = people.timezone_of(youth, ctx.default_tz)
+    goals = (await session.scalars(select(Goal.status).where(Goal.youth_id == youth.id))).all()
+    tasks = (
+        await session.scalars(
+            select(Task).where(Task.youth_id == youth.id, Task.status != TaskStatus.CANCELLED)
+        )
+    ).all()
+    open_tasks = [t for t in tasks if t.status == TaskStatus.TODO]
+    dates = sorted(t.due_date for t in open_tasks if t.due_date is not None)
+    return Summary(
+        active_goals=sum(1 for s in goals if s == GoalStatus.ACTIVE),
+        open_tasks=len(open_tasks),
+        done_tasks=sum(1 for t in tasks if t.status == TaskStatus.DONE),
+        overdue=sum(1 for t in open_tasks if is_overdue(t, tz, ctx.now)),
+        next_deadline=next((d for d in dates if d >= ctx.now.date()), None),
+    )

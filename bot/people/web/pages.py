@@ -1,0 +1,281 @@
+"""The people table (search, filters, pages counted on the server) and a person's page, where
+staff assign a mentor, a programme and a role. Each handler: parse, call the rules, render;
+what the bot would tell people after such a change is sent once the change is committed."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from bot.assessment import rules as assessment
+from bot.booking import rules as booking
+from bot.kit import commands, notify
+from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.texts import esc
+from bot.people import directory, invites, profile, roles
+from bot.people.models import Role
+from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
+from bot.people.queries import Search
+from bot.plans import rules as plans
+from bot.web.server import (
+    PREFIX,
+    Desk,
+    Signed,
+    check_form,
+    desk_of,
+    redirect,
+    remember_locale,
+)
+
+ROLE_NAMES = {Role.YOUTH: "young person", Role.MENTOR: "mentor", Role.STAFF: "staff"}
+
+
+def _choice(value: str | None, allowed: Any) -> str | None:
+    return value if value and value in allowed else None
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def parse_search(query: MultiMapping[str]) -> tuple[Search, int, dict[str, str]]:
+    """The filters from the address; anything unknown is ignored, never an error."""
+    text = " ".join(query.get("q", "").split())[:64] or None
+    mentor = query.get("mentor", "")
+    search = Search(
+        text=text,
+        role=Role(query["role"]) if _choice(query.get("role"), set(Role)) else None,
+        programme=_choice(query.get("programme"), PROGRAMME_NAMES),
+        city=_choice(query.get("town"), CITY_NAMES),
+        mentor_id=int(mentor) if mentor.isdigit() and len(mentor) < 12 else None,
+        locale=_choice(query.get("lang"), ("sr", "sr_Latn", "bg", "en")),
+        has_plan=_flag(query.get("plan")),
+        overdue=_flag(query.get("late")),
+    )
+    page = query.get("page", "1")
+    number = int(page) - 1 if page.isdigit() and len(page) < 7 else 0
+    kept = {
+        k: v
+        for k in ("q", "role", "programme", "town", "mentor", "lang", "plan", "late")
+        if (v := query.get(k, "")) and len(v) <= 64
+    }
+    return search, number, kept
+
+
+async def people_table(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    search, page, kept = parse_search(request.query)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        table = await directory.table(
+            signed.session, signed.user, search, page, desk.clock.now(), desk.settings.timezone
+        )
+        mentors = await directory.mentors_to_filter(signed.session, signed.user)
+
+        def page_url(number: int) -> str:
+            return f"{PREFIX}/people?" + urlencode({**kept, "page": number + 1})
+
+        return desk.render(
+            request,
+            "people/table.html",
+            signed.user.locale,
+            signed=signed,
+            table=table,
+            kept=kept,
+            mentors=mentors,
+            page_url=page_url,
+            **_names(),
+        )
+
+
+def _names() -> dict[str, Any]:
+    return {
+        "role_names": ROLE_NAMES,
+        "programme_names": PROGRAMME_NAMES,
+        "city_names": CITY_NAMES,
+        "roles": list(Role),
+        "programmes": profile.PROGRAMMES,
+        "cities": profile.CITIES,
+        "languages": ("sr", "sr_Latn", "bg", "en"),
+    }
+
+
+def _person_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if len(raw) > 12:
+        raise NotFound("id")
+    return int(raw)
+
+
+async def person_page(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    person_id = _person_id(request)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        return await _render_person(request, desk, signed, person_id)
+
+
+async def _render_person(
+    request: web.Request, desk: Desk, signed: Signed, person_id: int
+) -> web.Response:
+    session, actor = signed.session, signed.user
+    person = await directory.visible_person(session, actor, person_id)
+    links = await directory.links(session, actor, person_id)
+    now = desk.clock.now()
+    plan = None
+    assessment_view = None
+    bookings: list[booking.Item] = []
+    if person.role == Role.YOUTH:
+        ctx = plans.context_for(desk.settings, desk.clock)
+        plan = await plans.summary(session, actor, person.id, ctx)
+        bookings = await booking.upcoming_for(session, actor, person.id, now)
+        if actor.role == Role.MENTOR:
+            assessment_view = await assessment.for_mentor(
+                session, actor, desk.questionnaires, None, person.id
+            )
+    made: list[Any] = []
+    if person.role in (Role.MENTOR, Role.STAFF) and actor.role == Role.STAFF:
+        made = list(await invites.open_made_by(session, actor, person.id, now))
+    all_mentors = await directory.mentors_to_filter(session, actor)
+    linked = {m.id for m, _link in links.mentors}
+    return desk.render(
+        request,
+        "people/person.html",
+        actor.locale,
+        signed=signed,
+        person=person,
+        links=links,
+        plan=plan,
+        assessment=assessment_view,
+        bookings=bookings,
+        invites=made,
+        free_mentors=[m for m in all_mentors if m.id not in linked],
+        done=request.query.get("done", ""),
+        problem=request.query.get("problem", ""),
+        **_names(),
+    )
+
+
+def _back(person_id: int, **query: str) -> web.Response:
+    return redirect(f"{PREFIX}/people/{person_id}?" + urlencode(query))
+
+
+async def set_programme(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    person_id = _person_id(request)
+    form = await request.post()
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        check_form(request, signed, form)
+        key = str(form.get("programme", ""))
+        chosen = key if key in profile.PROGRAMMES else None
+        await directory.visible_person(signed.session, signed.user, person_id)
+        try:
+            await profile.set_programme(signed.session, signed.user, person_id, chosen)
+        except NotAllowed as exc:
+            raise NotFound("staff only") from exc
+    return _back(person_id, done="programme")
+
+
+async def set_role(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    person_id = _person_id(request)
+    form = await request.post()
+    value = str(form.get("role", ""))
+    if value not in set(Role):
+        return _back(person_id)
+    role = Role(value)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        check_form(request, signed, form)
+        await directory.visible_person(signed.session, signed.user, person_id)
+        try:
+            losing = await roles.mentees_losing_mentor(signed.session, signed.user, person_id, role)
+            if losing and form.get("confirm") != "yes":
+                return _back(person_id, problem="confirm")
+            change = await roles.change_role(signed.session, signed.user, person_id, role)
+        except NotAllowed:
+            if signed.user.role != Role.STAFF:
+                raise NotFound("staff only") from None
+            return _back(person_id, problem="last_staff")
+        target = change.user
+        changed = change.old_role != role
+        told: Contact = (target.telegram_id, target.locale, target.is_active)
+        gone = [(m.telegram_id, m.locale, m.is_active) for m in change.removed_mentees]
+        name = target.display_name
+    # Committed: now Telegram, as the bot does after the same change.
+    if changed:
+        await _tell_role(desk, told, role, gone, name)
+    return _back(person_id, done="role")
+
+
+Contact = tuple[int, str, bool]  # Telegram id, language, still receives messages
+
+
+def _named(desk: Desk, name: str | None, locale: str) -> str:
+    return esc(name) if name else desk.i18n.gettext("someone", locale=locale)
+
+
+async def _tell(desk: Desk, contact: Contact, text: str) -> None:
+    """One message, after the change is committed; a short session only if it finds a block."""
+    async with desk.sessions() as session:
+        await notify.tell(desk.bot, session, contact[0], text, is_active=contact[2])
+        await session.commit()
+
+
+async def _tell_role(
+    desk: Desk, target: Contact, role: Role, gone: list[Contact], name: str | None
+) -> None:
+    telegram_id, locale, _active = target
+    gettext = desk.i18n.gettext
+    text = gettext(
+        "Your role in Putokaz is now: {role}. Tap /menu to see what is new.", locale=locale
+    ).format(role=gettext(ROLE_NAMES[role], locale=locale))
+    await commands.set_for_chat(desk.bot, desk.i18n, telegram_id, role, locale)
+    await _tell(desk, target, text)
+    for mentee in gone:
+        line = gettext("{name} is no longer your mentor in Putokaz.", locale=mentee[1])
+        await _tell(desk, mentee, line.format(name=_named(desk, name, mentee[1])))
+
+
+async def assign_mentor(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    person_id = _person_id(request)
+    form = await request.post()
+    raw = str(form.get("mentor", ""))
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        check_form(request, signed, form)
+        if not raw.isdigit() or len(raw) > 12:
+            return _back(person_id)
+        try:
+            linked = await directory.assign_mentor(
+                signed.session, signed.user, person_id, int(raw), desk.clock.now()
+            )
+        except NotAllowed as exc:
+            raise NotFound("staff only") from exc
+        if linked is None:
+            return _back(person_id, done="mentor")
+        mentor, youth = linked
+        to_mentor: Contact = (mentor.telegram_id, mentor.locale, mentor.is_active)
+        to_youth: Contact = (youth.telegram_id, youth.locale, youth.is_active)
+        mentor_name, youth_name = mentor.display_name, youth.display_name
+    gettext = desk.i18n.gettext
+    line = gettext(
+        "🤝 New connection: {name} is now one of your young people.", locale=to_mentor[1]
+    )
+    await _tell(desk, to_mentor, line.format(name=_named(desk, youth_name, to_mentor[1])))
+    line = gettext("🤝 {name} is now your mentor in Putokaz.", locale=to_youth[1])
+    await _tell(desk, to_youth, line.format(name=_named(desk, mentor_name, to_youth[1])))
+    return _back(person_id, done="mentor")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(f"{PREFIX}/people", people_table)
+    app.router.add_get(f"{PREFIX}/people/{{id:\\d+}}", person_page)
+    app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/programme", set_programme)
+    app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/role", set_role)
+    app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/mentor", assign_mentor)

@@ -1,0 +1,1 @@
+"""The desk: a web console for staff and mentors, served by the bot's own aiohttp server."""

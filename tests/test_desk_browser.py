@@ -1,0 +1,105 @@
+"""The desk in headless Chromium (Debian's chromium and chromium-driver): a staff member signs in
+with the link the bot sent, filters the people table, opens a person and assigns a programme."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conversation import onboard, stored_user, tr
+from tests.desk_support import console_link, running_desk
+from tests.test_roles import staff_member
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def _browser_missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.path.exists(path) and not shutil.which(os.path.basename(path)):
+            return f"{path} is missing: apt-get install -y chromium chromium-driver"
+    return None
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=sr"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=412,900")  # a phone
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.implicitly_wait(0)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+async def _do(call: Any, *args: Any) -> Any:
+    """Selenium blocks; the bot and the desk run on this test's event loop meanwhile."""
+    return await asyncio.to_thread(call, *args)
+
+
+async def _find(driver: Any, by: str, value: str, text: str | None = None) -> Any:
+    """The element once the page shows it (a click's page load finishes on its own time)."""
+    for _ in range(400):
+        found = await _do(driver.find_elements, by, value)
+        if found and (text is None or text in await _do(getattr, found[0], "text")):
+            return found[0]
+        await asyncio.sleep(0.05)
+    source = await _do(lambda: driver.page_source)
+    raise AssertionError(f"the page never showed {value} {text or ''}: {source[:1500]}")
+
+
+async def test_staff_sign_in_filter_open_a_person_and_assign_a_programme(
+    sqlite_url: str, driver: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    async with running_desk(sqlite_url) as desk:
+        h = desk.harness
+        staff = await staff_member(h, "sr")
+        await onboard(h, "sr", first_name="Јована")
+        iva = await onboard(h, "bg", first_name="Ивa")
+        await onboard(h, "en", first_name="Marko")
+        link = await console_link(staff)
+
+        await _do(driver.get, link)
+        assert tr("sr", "Sign in to the desk") in await _do(lambda: driver.page_source)
+        await _do(lambda: driver.find_element(By.ID, "sign-in").click())
+        count = await _find(driver, By.ID, "count")
+        assert (await _do(lambda: count.text)).startswith("4 ")  # Sara, Јована, Ива, Marko
+
+        # Only the Bulgarian speakers, as a staff member would narrow the table.
+        await _do(lambda: driver.find_element(By.CSS_SELECTOR, "#more-filters summary").click())
+        await _do(lambda: Select(driver.find_element(By.NAME, "lang")).select_by_value("bg"))
+        await _do(lambda: driver.find_element(By.CSS_SELECTOR, "#filters button").click())
+        await _find(driver, By.ID, "count", "1 ")
+        rows = await _do(lambda: driver.find_elements(By.CSS_SELECTOR, "#people tbody tr"))
+        assert len(rows) == 1
+        assert "lang=bg" in await _do(lambda: driver.current_url)
+
+        await _do(lambda: driver.find_element(By.LINK_TEXT, "Ивa").click())
+        await _find(driver, By.ID, "person-name", "Ивa")
+        form = await _do(lambda: driver.find_element(By.ID, "programme-form"))
+        await _do(lambda: Select(form.find_element(By.NAME, "programme")).select_by_value("di_bg"))
+        await _do(lambda: form.find_element(By.TAG_NAME, "button").click())
+        await _find(driver, By.ID, "notice", tr("sr", "Saved."))
+        shown = await _do(lambda: driver.find_element(By.ID, "programme").text)
+        assert shown == tr("sr", "Leaving care in Bulgaria")
+        assert (await stored_user(h, iva.id)).programme == "di_bg"  # type: ignore[union-attr]
