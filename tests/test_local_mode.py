@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -39,12 +40,12 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def _local(
-    tmp_path: Path, *args: str
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args,
         cwd=tmp_path,
-        env=_env(tmp_path),
+        env={**_env(tmp_path), **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -62,7 +63,13 @@ async def _local(
 
 
 CHANGE = {"X-Putokaz": "1"}
-MILICA, KALINA, AMIR, ANA = 7_000_000_002, 7_000_000_004, 7_000_000_005, 7_000_000_006
+JELENA, MILICA, KALINA, AMIR, ANA = (
+    7_000_000_001,
+    7_000_000_002,
+    7_000_000_004,
+    7_000_000_005,
+    7_000_000_006,
+)
 
 
 async def _chat_shows(http: aiohttp.ClientSession, url: str, chat_id: int, needle: str) -> str:
@@ -154,6 +161,50 @@ async def test_the_clock_brings_the_scheduled_announcement_and_demo_data_goes_in
             assert response.status == 200
         async with http.get(url + "api/people") as response:
             assert len((await response.json())["people"]) == 7
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_demo_staff_member_and_mentor_open_the_desk_from_the_page(
+    tmp_path: Path,
+) -> None:
+    desk = f"http://127.0.0.1:{_free_port()}"
+    port = {"WEB_PORT": desk.rsplit(":", 1)[1]}
+    async with (
+        _local(tmp_path, "--demo", env=port) as (url, _process),
+        aiohttp.ClientSession() as http,
+    ):
+        async with http.get(url + "api/people") as response:
+            people = {p["id"]: p for p in (await response.json())["people"]}
+        assert people[ANA]["desk"] and people[JELENA]["desk"] and not people[MILICA]["desk"]
+        # A young person has no desk; another site cannot ask for a link.
+        async with http.post(f"{url}api/chats/{MILICA}/desk", headers=CHANGE, json={}) as r:
+            assert r.status == 403
+        async with http.post(f"{url}api/chats/{ANA}/desk", json={}) as r:
+            assert r.status == 403
+        for person, sees in ((ANA, "Калина"), (JELENA, "Милица")):
+            async with http.post(f"{url}api/chats/{person}/desk", headers=CHANGE, json={}) as r:
+                link = (await r.json())["url"]
+            assert link.startswith(f"{desk}/desk/signin?t="), link
+            token = link.split("t=", 1)[1]
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+                async with browser.get(link) as response:
+                    assert response.status == 200  # the "Sign in" page: a preview spends nothing
+                async with browser.post(f"{desk}/desk/signin", data={"t": token}) as response:
+                    assert response.status == 200 and response.url.path == "/desk/people"
+                    assert sees in await response.text()
+                async with browser.post(f"{desk}/desk/signin", data={"t": token}) as response:
+                    assert response.status == 400  # used once
+        # The mentor sees only her own young people: Kalina (Sofia) is not one of them.
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            async with http.post(f"{url}api/chats/{JELENA}/desk", headers=CHANGE, json={}) as r:
+                token = (await r.json())["url"].split("t=", 1)[1]
+            async with browser.post(f"{desk}/desk/signin", data={"t": token}) as response:
+                assert "Калина" not in await response.text()
 
 
 def test_a_message_is_drawn_from_telegrams_entities_and_escaped() -> None:

@@ -33,11 +33,14 @@ from bot.local.clock import MovableClock
 from bot.local.moments import advance, next_due
 from bot.local.render import message_json
 from bot.local.texts import page_locale, page_texts
-from bot.people.models import User
+from bot.people import desk_access
+from bot.people import queries as people_queries
+from bot.people.models import Role, User
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
+DESK_ROLES = {str(Role.STAFF), str(Role.MENTOR)}
 POLL_SECONDS = 25.0
 ANSWER_SECONDS = 10.0
 MAX_TEXT = 4096
@@ -77,6 +80,7 @@ class ChatPage:
         get("/files/{file_id}", self._guarded(self.file))
         post("/api/clock", self._guarded(self.move_clock, change=True))
         post("/api/demo", self._guarded(self.add_demo, change=True))
+        post("/api/chats/{chat_id:\\d+}/desk", self._guarded(self.desk_link, change=True))
         app.router.add_delete("/api/demo", self._guarded(self.remove_demo, change=True))
 
     async def ready(self, running: Running) -> None:
@@ -147,6 +151,7 @@ class ChatPage:
                 "id": chat.id,
                 "name": str(chat.user.get("first_name", "")),
                 "role": roles.get(chat.id),
+                "desk": roles.get(chat.id) in DESK_ROLES,
                 "demo": demo.is_demo(chat.id),
                 "about": demo.about(chat.id, locale),
                 "rev": chat.rev,
@@ -172,6 +177,21 @@ class ChatPage:
         user_id = max((i for i in chats if not demo.is_demo(i)), default=100_000_000) + 1
         self.server.user(name, language_code=language or None, user_id=user_id)
         return web.json_response({"id": user_id})
+
+    async def desk_link(self, request: web.Request) -> web.Response:
+        """The desk for a staff member or mentor of this page, without Telegram: the same
+        single-use sign-in link /console gives, opened by the page in a new tab."""
+        running = self._running()
+        telegram_id = int(request.match_info["chat_id"])
+        settings = running.settings
+        async with running.sessions.begin() as session:
+            user = await people_queries.get_by_telegram_id(session, telegram_id)
+            if not desk_access.may_use_desk(user):
+                return web.json_response({"error": "role"}, status=403)
+            assert user is not None
+            idle = timedelta(hours=settings.web_session_idle_hours)
+            token = await desk_access.issue_link(session, user, self.clock.now(), idle)
+        return web.json_response({"url": f"{settings.desk_url}/desk/signin?t={token}"})
 
     # One chat
 

@@ -54,6 +54,8 @@ PAGE = {
     "role_youth": N_("young person"),
     "role_mentor": N_("mentor"),
     "role_staff": N_("staff"),
+    "open_desk": N_("🖥 Desk"),
+    "open_desk_hint": N_("Open the desk in a new tab, signed in as this person"),
 }
 
 

@@ -89,6 +89,7 @@
     $("commands").hidden = true;
     const person = state.people.find((p) => p.id === id);
     $("chat-title").textContent = person ? person.name : "";
+    $("open-desk").hidden = !(person && person.desk);
     for (const b of document.querySelectorAll("#people-list button")) {
       b.className = Number(b.dataset.id) === id ? "current" : "";
     }
@@ -285,6 +286,13 @@
   $("menu-button").addEventListener("click", () => { $("commands").hidden = !$("commands").hidden; });
   $("start").addEventListener("click", () => send("/start"));
   $("people-toggle").addEventListener("click", () => $("people").classList.toggle("open"));
+  $("open-desk").addEventListener("click", () => {
+    // Opened now, filled in when the link is there: a tab opened later would be blocked.
+    const tab = window.open("", "_blank");
+    api("/api/chats/" + state.chat + "/desk", {})
+      .then((data) => { if (tab) tab.location = data.url; else location.href = data.url; })
+      .catch(() => { if (tab) tab.close(); toast(t.no_answer); });
+  });
   // A link to this bot with ?start= (an invite) opens in the chat of the person who follows it,
   // as tapping it on Telegram would: the page asks who.
   const startLink = new RegExp(
