@@ -85,11 +85,11 @@ class StaffWsAction(StrEnum):
 
 
 class StaffWsCb(CallbackData, prefix="sw"):
-    """Staff workshops: a the action, id the workshop, v a page of the list."""
+    """Staff workshops: a the action, id the workshop, p a page of the list."""
 
     a: StaffWsAction
     id: int = 0
-    v: str = ""
+    p: int = 0
 
 
 class StaffCoAction(StrEnum):
@@ -109,11 +109,13 @@ class StaffCoAction(StrEnum):
 
 
 class StaffCoCb(CallbackData, prefix="sq"):
-    """Staff counselling: a the action, id a counsellor (or hours, time off), v an argument."""
+    """Staff counselling: a the action, id a counsellor (or hours, time off); account the person
+    to link (0: none), on whether the counsellor takes bookings again."""
 
     a: StaffCoAction
     id: int = 0
-    v: str = ""
+    account: int = 0
+    on: bool = False
 
 
 class Mark(StrEnum):

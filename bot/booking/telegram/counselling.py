@@ -28,6 +28,7 @@ from bot.booking.telegram.callbacks import (
     BookingCb,
     CounselAction,
     CounselCb,
+    Mark,
 )
 from bot.booking.telegram.participants import participants_screen
 from bot.booking.telegram.replies import calendar_file, refusal, undo
@@ -305,10 +306,10 @@ async def attendance(
     clock: Clock,
     callback_answer: CallbackAnswer,
 ) -> None:
-    value = {"a": Attendance.ATTENDED, "n": Attendance.NO_SHOW, "-": None}.get(callback_data.v, "")
+    value = {Mark.ATTENDED: Attendance.ATTENDED, Mark.NO_SHOW: Attendance.NO_SHOW}.get(
+        callback_data.v
+    )
     try:
-        if value == "":
-            raise NotFound("value")
         item = await attendance_rules.mark(session, user, callback_data.id, value, clock.now())
     except (NotFound, NotAllowed, ValueError):
         raise NotFound("stale button") from None

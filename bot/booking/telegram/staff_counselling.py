@@ -64,8 +64,8 @@ REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other"
 assert set(REASONS) == set(counselling.TIME_OFF_REASONS)
 
 
-def _cb(action: StaffCoAction, item_id: int = 0, value: str = "") -> str:
-    return StaffCoCb(a=action, id=item_id, v=value).pack()
+def _cb(action: StaffCoAction, item_id: int = 0) -> str:
+    return StaffCoCb(a=action, id=item_id).pack()
 
 
 # Plain screens: the list and a counsellor's card
@@ -132,7 +132,7 @@ async def card_screen(
     builder.row(kb.button(_("🔗 Account"), _cb(StaffCoAction.LINK, found.id)))
     pause = _("▶️ Offer times again") if not found.active else _("⏸ Pause")
     builder.row(
-        kb.button(pause, _cb(StaffCoAction.ACTIVE, found.id, "1" if not found.active else "0"))
+        kb.button(pause, StaffCoCb(a=StaffCoAction.ACTIVE, id=found.id, on=not found.active).pack())
     )
     builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.HOME)))
     return "\n".join(lines), builder.as_markup()
@@ -172,10 +172,12 @@ async def link_menu(
         builder.row(
             kb.button(
                 mark + button_name(person.display_name),
-                _cb(StaffCoAction.LINK_PICK, found.id, str(person.id)),
+                StaffCoCb(a=StaffCoAction.LINK_PICK, id=found.id, account=person.id).pack(),
             )
         )
-    builder.row(kb.button(_("✖️ No account"), _cb(StaffCoAction.LINK_PICK, found.id, "0")))
+    builder.row(
+        kb.button(_("✖️ No account"), StaffCoCb(a=StaffCoAction.LINK_PICK, id=found.id).pack())
+    )
     builder.row(kb.button(_("⬅️ Back"), _cb(StaffCoAction.CARD, found.id)))
     text = _(
         "🔗 Which staff member or mentor is this counsellor? They will see their day with /today."
@@ -190,9 +192,7 @@ async def link_picked(
     user: User,
     callback_answer: CallbackAnswer,
 ) -> None:
-    if not callback_data.v.isdigit():
-        raise NotFound("value")
-    await counselling.link(session, user, callback_data.id, int(callback_data.v) or None)
+    await counselling.link(session, user, callback_data.id, callback_data.account or None)
     callback_answer.text = _("Saved.")
     await show(query, *await card_screen(session, callback_data.id, user.locale))
 
@@ -210,7 +210,7 @@ async def pause(
         session,
         user,
         callback_data.id,
-        callback_data.v == "1",
+        callback_data.on,
         booking_context(settings, clock),
     )
     callback_answer.text = _told(told)

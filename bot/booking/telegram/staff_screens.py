@@ -20,8 +20,8 @@ from bot.people.models import User
 from bot.people.names import programme_name
 
 
-def cb(action: StaffWsAction, workshop_id: int = 0, value: str = "") -> str:
-    return StaffWsCb(a=action, id=workshop_id, v=value).pack()
+def cb(action: StaffWsAction, workshop_id: int = 0, page: int = 0) -> str:
+    return StaffWsCb(a=action, id=workshop_id, p=page).pack()
 
 
 async def home_screen(
@@ -45,7 +45,7 @@ async def home_screen(
             f"• {mark}{esc(workshop.title)} — {fmt_datetime(workshop.starts_at, user.locale, tz)}"
         )
     action = StaffWsAction.PAST if past else StaffWsAction.HOME
-    paging = kb.pager(found.page, found.pages, lambda to: cb(action, 0, str(to)))
+    paging = kb.pager(found.page, found.pages, lambda to: cb(action, 0, to))
     if paging:
         builder.row(*paging)
     if not past:

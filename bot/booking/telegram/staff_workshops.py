@@ -40,7 +40,7 @@ async def home(
 ) -> None:
     await state.clear()
     past = isinstance(callback_data, StaffWsCb) and callback_data.a == StaffWsAction.PAST
-    page = int(callback_data.v or 0) if isinstance(callback_data, StaffWsCb) else 0
+    page = callback_data.p if isinstance(callback_data, StaffWsCb) else 0
     await show(event, *await home_screen(session, user, tz, clock, page, past))
 
 
