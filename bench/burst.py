@@ -215,6 +215,7 @@ async def run(database_url: str, args: argparse.Namespace, workdir: Path) -> Non
             DATABASE_URL=database_url,
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            WEB_PORT="0",  # the desk's server on any free port
         )
         log_path = workdir / "bot.log"
         with log_path.open("wb") as log:

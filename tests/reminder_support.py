@@ -129,9 +129,12 @@ def start_node(fake: FakeTelegram, database_url: str, clock: Clock, **values: An
 
 def bot_env(database_url: str, api_base: str, **values: str) -> dict[str, str]:
     """The environment of a `python -m bot` subprocess: nothing of ours leaks in."""
-    prefixes = ("BOT_", "DATABASE_", "BROADCAST_", "REMINDER_", "TELEGRAM_", "REDIS_", "WEBHOOK_")
+    prefixes = (
+        "BOT_", "DATABASE_", "BROADCAST_", "REMINDER_", "TELEGRAM_", "REDIS_", "WEBHOOK_", "WEB_"
+    )  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
+        WEB_PORT="0",  # the desk's server on any free port: tests may run side by side
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
         TELEGRAM_API_BASE=api_base,

@@ -28,9 +28,12 @@ def _env(database_url: str, api_base: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "DATABASE_", "BROADCAST_", "TELEGRAM_", "REDIS_", "WEBHOOK_"))
+        if not k.startswith(
+            ("BOT_", "DATABASE_", "BROADCAST_", "TELEGRAM_", "REDIS_", "WEBHOOK_", "WEB_")
+        )
     }
     env.update(
+        WEB_PORT="0",  # the desk's server on any free port: tests may run side by side
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
         TELEGRAM_API_BASE=api_base,
