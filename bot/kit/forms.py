@@ -33,13 +33,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram_dialog import DialogManager, ShowMode, StartMode, setup_dialogs
+from aiogram_dialog import DialogManager, ShowMode, StartMode, Window, setup_dialogs
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.api.protocols import MessageNotModified
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.utils import CB_SEP
-from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
+from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
     Back,
     Calendar,
@@ -394,3 +394,32 @@ def back() -> Keyboard:
 
 def back_to(state: State) -> Keyboard:
     return SwitchTo(Tr("⬅️ Back"), id="back", state=state)
+
+
+Getter = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def typed(
+    state: State,
+    text: Text,
+    back: Keyboard,
+    parse: Callable[[str], T],
+    then: Then[T],
+    *,
+    buttons: tuple[Keyboard, ...] = (),
+    getter: Getter | None = None,
+) -> Window:
+    """A step where a value is typed; `parse` (a rule) converts it or says why it does not fit."""
+
+    async def done(_m: Message, _w: Any, manager: DialogManager, value: T) -> None:
+        await go(manager, then, value)
+
+    return Window(
+        text,
+        *buttons,
+        back,
+        TextInput(id="typed", type_factory=parse, on_success=done, on_error=typed_error),
+        MessageInput(text_please),
+        state=state,
+        getter=getter,
+    )

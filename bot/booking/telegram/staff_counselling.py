@@ -9,7 +9,7 @@ dispatcher's one forms router (`form_routers`), the plain buttons in `create_rou
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
 from operator import itemgetter
@@ -18,11 +18,11 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Keyboard, Select
 from aiogram_dialog.widgets.kbd.calendar_kbd import CalendarUserConfig
 from aiogram_dialog.widgets.text import Format, Text
@@ -289,28 +289,6 @@ def _choice(
     )
 
 
-def _typed(
-    state: State,
-    text: Text,
-    parse: Callable[[str], forms.T],
-    then: forms.Then[forms.T],
-    getter: Callable[..., Awaitable[dict[str, Any]]] | None = None,
-) -> Window:
-    """Type a value; `parse` (a rule) converts it or says why it does not fit."""
-
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
-        await forms.go(manager, then, value)
-
-    return Window(
-        text,
-        forms.back(),
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
-        MessageInput(forms.text_please),
-        state=state,
-        getter=getter,
-    )
-
-
 def _to_card() -> Keyboard:
     """Back from a form's first step: the counsellor's card."""
 
@@ -414,16 +392,24 @@ def new_dialog() -> Dialog:
             _services,
             _keeping("service"),
         ),
-        _typed(
+        forms.typed(
             NewCounsellor.name,
             Tr("Type the counsellor's name as people should see it."),
+            forms.back(),
             counselling.typed_name,
             _keeping("name"),
         ),
         _choice(
             NewCounsellor.city, Tr("📍 Where?"), forms.back(), _cities, _keeping("city"), width=2
         ),
-        _typed(NewCounsellor.address, Format("{prompt}"), str, _create, getter=_place_prompt),
+        forms.typed(
+            NewCounsellor.address,
+            Format("{prompt}"),
+            forms.back(),
+            str,
+            _create,
+            getter=_place_prompt,
+        ),
     )
 
 
@@ -474,9 +460,10 @@ def hours_dialog() -> Dialog:
             _keeping("weekday"),
             width=7,
         ),
-        _typed(
+        forms.typed(
             CounsellorHours.hours,
             Tr("Type the hours, like 10:00-14:00."),
+            forms.back(),
             counselling.typed_hours,
             _hours_typed,
         ),

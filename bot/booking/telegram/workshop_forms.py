@@ -16,9 +16,9 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, Group, Keyboard, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -147,32 +147,6 @@ def _choice(
     )
 
 
-def _typed(
-    state: State,
-    text: Text,
-    back: Keyboard,
-    parse: Callable[[str], forms.T],
-    then: forms.Then[forms.T],
-    *,
-    buttons: tuple[Any, ...] = (),
-    getter: Getter | None = None,
-) -> Window:
-    """Type a value; `parse` (a rule) converts it or says why it does not fit."""
-
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
-        await forms.go(manager, then, value)
-
-    return Window(
-        text,
-        *buttons,
-        back,
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
-        MessageInput(forms.text_please),
-        state=state,
-        getter=getter,
-    )
-
-
 def _kinds() -> list[tuple[str, str]]:
     return [(key, screens.kind_name(key)) for key in workshops.KINDS]
 
@@ -204,7 +178,7 @@ def place_step(state: State, back: Keyboard, then: forms.Then[str]) -> Window:
         keep(manager, place=place)
         await then(manager, place)
 
-    return _typed(state, Format("{prompt}"), back, str, typed, getter=_place_prompt)
+    return forms.typed(state, Format("{prompt}"), back, str, typed, getter=_place_prompt)
 
 
 def day_step(state: State, back: Keyboard, then: forms.Then[date]) -> Window:
@@ -237,7 +211,7 @@ def start_step(state: State, back: Keyboard, then: forms.Then[time]) -> Window:
 
     times = Row(_select("time", lambda: [(t, t) for t in TIMES], button))
     text = Tr("🕒 What time does it start? Tap one or type it, like 17:30.")
-    return _typed(state, text, back, workshops.typed_clock, chosen, buttons=(times,))
+    return forms.typed(state, text, back, workshops.typed_clock, chosen, buttons=(times,))
 
 
 def length_step(state: State, back: Keyboard, then: forms.Then[int]) -> Window:
@@ -256,7 +230,7 @@ def seats_step(state: State, back: Keyboard, then: forms.Then[int]) -> Window:
 
     seats = Row(_select("seats", lambda: [(str(n), str(n)) for n in SEATS], button))
     text = Tr("🪑 How many seats? Tap one or type a number.")
-    return _typed(state, text, back, workshops.typed_seats, then, buttons=(seats,))
+    return forms.typed(state, text, back, workshops.typed_seats, then, buttons=(seats,))
 
 
 # Creating
@@ -294,14 +268,14 @@ def new_dialog() -> Dialog:
             keeping("kind"),
             width=2,
         ),
-        _typed(
+        forms.typed(
             NewWorkshop.title,
             Tr("Type the title, for example: How to write a CV."),
             forms.back(),
             workshops.typed_title,
             keeping("title"),
         ),
-        _typed(
+        forms.typed(
             NewWorkshop.description,
             Tr("Type a short description, or tap Skip."),
             forms.back(),
@@ -538,10 +512,10 @@ def edit_dialog() -> Dialog:
     return Dialog(
         _menu(),
         _choice(step.kind, Tr("What kind?"), menu(), _kinds, saving("kind"), width=2),
-        _typed(
+        forms.typed(
             step.title, Tr("Type the new title."), menu(), workshops.typed_title, saving("title")
         ),
-        _typed(
+        forms.typed(
             step.description,
             Tr("Type the new description."),
             menu(),
@@ -578,7 +552,7 @@ def edit_dialog() -> Dialog:
             _text_locales,
             switching(step.text_title, "language"),
         ),
-        _typed(
+        forms.typed(
             step.text_title,
             Format("{prompt}"),
             forms.back_to(step.text_language),
@@ -586,7 +560,7 @@ def edit_dialog() -> Dialog:
             switching(step.text_description, "title"),
             getter=_text_title_getter,
         ),
-        _typed(
+        forms.typed(
             step.text_description,
             Tr("Now the description in that language, or tap Skip."),
             forms.back_to(step.text_title),

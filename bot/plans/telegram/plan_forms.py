@@ -19,11 +19,11 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
-from aiogram_dialog.widgets.input import MessageInput, TextInput
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Keyboard, Select
 from aiogram_dialog.widgets.text import Format, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,32 +133,6 @@ def _select(
 
     return Select(
         Format("{item[1]}"), id=id, item_id_getter=itemgetter(0), items=shown, on_click=picked
-    )
-
-
-def _typed(
-    state: State,
-    text: Text,
-    back: Keyboard,
-    parse: Callable[[str], forms.T],
-    then: forms.Then[forms.T],
-    *,
-    buttons: tuple[Keyboard, ...] = (),
-    getter: Getter | None = None,
-) -> Window:
-    """Type a value; `parse` (a rule) converts it or says why it does not fit."""
-
-    async def typed(_m: Message, _w: Any, manager: DialogManager, value: forms.T) -> None:
-        await forms.go(manager, then, value)
-
-    return Window(
-        text,
-        *buttons,
-        back,
-        TextInput(id="typed", type_factory=parse, on_success=typed, on_error=forms.typed_error),
-        MessageInput(forms.text_please),
-        state=state,
-        getter=getter,
     )
 
 
@@ -375,7 +349,7 @@ def new_task_dialog() -> Dialog:
             extra=(Button(Tr("🎯 Add a goal"), id="addgoal", on_click=no_goal_yet),),
             getter=_goals_getter,
         ),
-        _typed(
+        forms.typed(
             step.goal_title,
             Format("{prompt}"),
             Button(Tr("⬅️ Back"), id="back", on_click=back_from_goal_title),
@@ -391,7 +365,7 @@ def new_task_dialog() -> Dialog:
             width=2,
             getter=_domain_getter,
         ),
-        _typed(
+        forms.typed(
             step.title,
             Format("{prompt}"),
             forms.back_to(step.goal),
@@ -413,7 +387,7 @@ def new_task_dialog() -> Dialog:
             dated,
             extra=(Button(Tr("No deadline"), id="nodate", on_click=no_deadline),),
         ),
-        _typed(
+        forms.typed(
             step.time,
             Tr("🕒 At what time? Tap one or type it, like 17:30."),
             forms.back(),
@@ -529,7 +503,7 @@ def rename_dialog() -> Dialog:
         )  # fmt: skip
 
     return Dialog(
-        _typed(
+        forms.typed(
             RenameTask.title,
             Format("{prompt}"),
             _leave(_card),
@@ -563,7 +537,7 @@ def nudge_dialog() -> Dialog:
         await forms.end(manager, report)
 
     return Dialog(
-        _typed(
+        forms.typed(
             Nudge.text,
             Format("{prompt}"),
             _leave(_nudges),
