@@ -7,18 +7,24 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.db.engine import SessionFactory
 from bot.people.models import User
+from bot.plans import csv_import
+from bot.plans import rules as plans
 from bot.plans.models import Goal, PlanChange, Task, TaskStatus
 from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
 from tests.harness import Person
+from tests.test_plans import ctx as plan_ctx
+from tests.test_plans import new_task, pair
 from tests.test_roles import invite_youth, new_mentor, staff_member
 
 
@@ -410,3 +416,23 @@ async def test_a_broken_upload_gets_a_polite_answer(desk: DeskRun) -> None:
                 in await r.text()
             )
     assert await _count(desk, Goal) == 0
+
+
+async def test_changes_made_in_the_bot_and_by_the_command_say_so(sessions: SessionFactory) -> None:
+    """The audit trail's source: the bot's own edits are "bot", the server's import "import"."""
+    mentor, youth = await pair(sessions)
+    task_id = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    async with sessions.begin() as session:
+        await plans.complete(session, youth, task_id, None, plan_ctx())
+    data = f"telegram_id,goal,domain,task\n{youth.telegram_id},Find a job,work,Apply\n"
+    report = await csv_import.run(sessions, data, replace(plan_ctx(), source="import"))
+    assert report.ok and report.tasks_created == 1
+    async with sessions() as session:
+        rows = (await session.scalars(select(PlanChange).order_by(PlanChange.id))).all()
+    assert [(r.action, r.source) for r in rows] == [
+        ("goal_added", "bot"),
+        ("task_added", "bot"),
+        ("task_done", "bot"),
+        ("task_added", "import"),
+    ]
+    assert rows[-1].actor_id is None
