@@ -217,11 +217,18 @@ async def test_a_wrong_row_saves_nothing_and_keeps_what_was_typed(desk: DeskRun)
             f"{tasks[goals[0]][0]}.title": "Write a CV",
             f"{tasks[goals[0]][1]}.title": "Yesterday",
             f"{tasks[goals[0]][1]}.due_date": _day(desk, -1),
+            f"{tasks[goals[0]][2]}.title": "Far", f"{tasks[goals[0]][2]}.due_date": "2040-01-01",
         })  # fmt: skip
         async with client.post(url, data=_form_data(fields, html), allow_redirects=False) as r:
             assert r.status == 422
             answer = await r.text()
         assert tr("en", "This day has passed. Pick today or a later day.") in answer
+        assert (
+            tr("en", "This day is more than {limit} years ahead. Please check the year.").format(
+                limit=10
+            )
+            in answer
+        )
         assert 'value="Write a CV"' in answer
         assert await _count(desk, Goal, Goal.youth_id == youth_id) == 0
         assert len(youth.messages) == before

@@ -245,7 +245,7 @@ def _due(
         if day < today:
             problems.append(Problem(form.key, "due_date", Reason.PAST_DAY))
         elif day.year > today.year + YEARS_AHEAD:
-            problems.append(Problem(form.key, "due_date", Reason.TOO_LONG, YEARS_AHEAD))
+            problems.append(Problem(form.key, "due_date", Reason.TOO_FAR, YEARS_AHEAD))
     return day, clock
 
 

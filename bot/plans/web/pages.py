@@ -99,6 +99,7 @@ FIELD_PROBLEMS = {
     Reason.TOO_LONG: N_("At most {limit} characters."),
     Reason.NOT_A_TIME: N_("A time like 14:30, please."),
     Reason.PAST_DAY: N_("This day has passed. Pick today or a later day."),
+    Reason.TOO_FAR: N_("This day is more than {limit} years ahead. Please check the year."),
 }
 
 
