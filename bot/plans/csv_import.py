@@ -76,7 +76,7 @@ MESSAGES = {
     "plans.goal_domain": N_("goal {goal!r} has domain {domain} on line {other}, not {value}"),
     "plans.no_person": N_("no one with telegram_id {telegram_id}"),
     "plans.not_youth": N_("telegram_id {telegram_id} is a {role}, not youth"),
-    "plans.batch_failed": "batch {number} of {total} ({count} rows) was not written: {detail}",
+    "plans.batch_failed": N_("batch {number} of {total} ({count} rows) was not written: {detail}"),
 }
 
 
