@@ -54,7 +54,7 @@ async def _run(data: bytes, path: Path, dry_run: bool) -> int:
         report = await plan_import.run(
             create_session_factory(engine),
             data,
-            Context(SystemClock().now(), rules, default_tz),
+            Context(SystemClock().now(), rules, default_tz, source="import"),
             dry_run=dry_run,
             on_batch=progress,
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conversation import onboard, stored_user, tr
+from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import console_link, running_desk
 from tests.test_roles import staff_member
 
@@ -47,6 +47,9 @@ def driver() -> Iterator[Any]:
         yield browser
     finally:
         browser.quit()
+
+
+CENTER = "arguments[0].scrollIntoView({block: 'center'})"
 
 
 async def _do(call: Any, *args: Any) -> Any:
@@ -103,3 +106,83 @@ async def test_staff_sign_in_filter_open_a_person_and_assign_a_programme(
         shown = await _do(lambda: driver.find_element(By.ID, "programme").text)
         assert shown == tr("sr", "Leaving care in Bulgaria")
         assert (await stored_user(h, iva.id)).programme == "di_bg"  # type: ignore[union-attr]
+
+
+async def test_a_mentor_writes_a_plan_and_the_young_person_gets_one_message(
+    sqlite_url: str, driver: Any
+) -> None:
+    """Signed in through the bot's link, on a phone-sized screen: two goals, five tasks (one
+    row added by the page's script), one save, one message in the young person's language."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.test_roles import invite_youth, new_mentor
+
+    async with running_desk(sqlite_url) as desk:
+        h = desk.harness
+        staff = await staff_member(h)
+        mentor = await new_mentor(h, staff, "sr")
+        youth = await onboard(
+            h, "bg", first_name="Калина", start=f"/start {await invite_youth(mentor, 'sr')}"
+        )
+        before = len(youth.messages)
+        link = await console_link(mentor)
+
+        await _do(driver.get, link)
+        await _do(lambda: driver.find_element(By.ID, "sign-in").click())
+        await _find(driver, By.ID, "count")
+        await _do(lambda: driver.find_element(By.LINK_TEXT, "Калина").click())
+        await _find(driver, By.ID, "person-name", "Калина")
+        await _do(lambda: driver.find_element(By.ID, "open-plan").click())
+        await _find(driver, By.ID, "plan-title", "Калина")
+
+        goals = await _do(driver.find_elements, By.CSS_SELECTOR, "fieldset.goal")
+        assert len(goals) == 2  # an empty plan offers two goals to write into
+
+        async def fill_goal(goal: Any, title: str, domain: str, tasks: list[str]) -> None:
+            key = await _do(goal.get_attribute, "data-goal")
+            await _do(goal.find_element(By.NAME, f"{key}.title").send_keys, title)
+            select = await _do(goal.find_element, By.NAME, f"{key}.domain")
+            await _do(lambda: Select(select).select_by_value(domain))
+            rows = await _do(goal.find_elements, By.CSS_SELECTOR, ".task.new")
+            while len(rows) < len(tasks):  # the page's own "Another task" button
+                button = await _do(goal.find_element, By.CSS_SELECTOR, ".add-task")
+                # Scrolled from under the sticky save bar, as a thumb would.
+                await _do(driver.execute_script, CENTER, button)
+                await _do(button.click)
+                rows = await _do(goal.find_elements, By.CSS_SELECTOR, ".task.new")
+            for row, task in zip(rows, tasks, strict=False):
+                row_key = await _do(row.get_attribute, "data-task")
+                await _do(row.find_element(By.NAME, f"{row_key}.title").send_keys, task)
+
+        tasks = ["Write a CV", "Apply for 3 jobs", "Ask Ana", "Buy a suit"]
+        await fill_goal(goals[0], "Find a job", "work", tasks)
+        await fill_goal(goals[1], "A place to live", "housing", ["Visit the flat"])
+        # A deadline on the first task (the date picker's typing differs per browser locale).
+        first = await _do(goals[0].find_element, By.CSS_SELECTOR, ".task.new input[type=date]")
+        day = (h.clock.now().date()).isoformat()
+        await _do(driver.execute_script, "arguments[0].value = arguments[1]", first, day)
+        await _do(lambda: driver.find_element(By.ID, "save-plan").click())
+        await _find(driver, By.ID, "notice", tr("sr", "Saved."))
+        assert tr("sr", "The young person was told in Telegram.") in await _do(
+            lambda: driver.find_element(By.ID, "notice").text
+        )
+        history = await _do(lambda: driver.find_element(By.ID, "history").text)
+        assert "Write a CV" in history and tr("sr", "Desk") in history
+
+        assert len(youth.messages) == before + 1
+        body = youth.last.body
+        assert plain(tr("bg", "🎯 New goal: {goal}", goal="<b>Find a job</b>")) in body
+        assert plain(tr("bg", "🎯 New goal: {goal}", goal="<b>A place to live</b>")) in body
+        for title in [*tasks, "Visit the flat"]:
+            assert title in body
+        assert await _count_tasks(h) == 5
+
+
+async def _count_tasks(h: Any) -> int:
+    from sqlalchemy import func, select
+
+    from bot.plans.models import Task
+
+    async with h.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Task)) or 0)

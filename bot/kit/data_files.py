@@ -53,6 +53,11 @@ CODE_PAGES = {"cp1250": "Windows-1250 (Latin)", "cp1251": "Windows-1251 (Cyrilli
 CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module's own limit, 128 KiB
 
 
+def N_(text: str) -> str:
+    """Marks a message for pybabel; the desk translates it where it shows it."""
+    return text
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 10 * 1024 * 1024  # 100,000 plan rows with details fit in about 8 MB
@@ -97,36 +102,36 @@ class Invalid(ValueError):
 
 
 MESSAGES = {
-    "file.too_big": "the file is larger than {limit} bytes: split it and import each part",
-    "file.too_many_rows": "more than {limit} records; split the file and import each part",
-    "file.empty": "the file is empty",
-    "file.workbook": (
+    "file.too_big": N_("the file is larger than {limit} bytes: split it and import each part"),
+    "file.too_many_rows": N_("more than {limit} records; split the file and import each part"),
+    "file.empty": N_("the file is empty"),
+    "file.workbook": N_(
         "this is a spreadsheet workbook ({kind}), not a text file: save it as “CSV UTF-8” and "
         "import that"
     ),
-    "encoding.utf16": (
+    "encoding.utf16": N_(
         "the file is {encoding}, not UTF-8: save it as “CSV UTF-8” (or as UTF-8 text) and "
         "import that"
     ),
-    "encoding.guessed": (
+    "encoding.guessed": N_(
         "the file is not UTF-8, it looks like {name}: convert it to UTF-8 (e.g. save it as "
         "“CSV UTF-8”, or `iconv -f {encoding} -t UTF-8`) and import that"
     ),
-    "encoding.unknown": (
+    "encoding.unknown": N_(
         "the file is not UTF-8: convert it to UTF-8 (e.g. save as “CSV UTF-8”) and import that"
     ),
-    "text.control": (
+    "text.control": N_(
         "a control character ({character}) at column {column}; only tab and line breaks may be "
         "in the text"
     ),
-    "text.too_long": "a value of {length} characters; at most {limit}",
-    "text.far_too_long": "a value of more than {length} characters; at most {limit}",
-    "csv.malformed": "not valid CSV: {detail}",
-    "csv.missing_columns": "missing column(s): {columns}",
-    "csv.unknown_columns": "unknown column(s): {columns}; the columns are {known}",
-    "csv.duplicate_columns": "column(s) named twice: {columns}",
-    "csv.unnamed_column": "a column without a name in the first line (column {column})",
-    "csv.extra_values": "{count} value(s) beyond the {columns} named columns: {values}",
+    "text.too_long": N_("a value of {length} characters; at most {limit}"),
+    "text.far_too_long": N_("a value of more than {length} characters; at most {limit}"),
+    "csv.malformed": N_("not valid CSV: {detail}"),
+    "csv.missing_columns": N_("missing column(s): {columns}"),
+    "csv.unknown_columns": N_("unknown column(s): {columns}; the columns are {known}"),
+    "csv.duplicate_columns": N_("column(s) named twice: {columns}"),
+    "csv.unnamed_column": N_("a column without a name in the first line (column {column})"),
+    "csv.extra_values": N_("{count} value(s) beyond the {columns} named columns: {values}"),
     "yaml.invalid": "not valid YAML: {detail}",
     "yaml.alias": "anchors and aliases (& and *) are not allowed: write each value out in full",
     "yaml.too_deep": "nested deeper than {limit} levels",

@@ -26,6 +26,7 @@ class Reason(StrEnum):
     PAST_DAY = "past_day"
     PAST_TIME = "past_time"
     BEFORE_FIRST = "before_first"
+    TOO_FAR = "too_far"  # a day more than `limit` years ahead
 
 
 class Unfit(ValueError):

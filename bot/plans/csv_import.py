@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import SessionFactory
 from bot.kit import data_files
-from bot.kit.data_files import Invalid, Limits, Problem
+from bot.kit.data_files import N_, Invalid, Limits, Problem
 from bot.people import rules as people
 from bot.people.models import Role, User
 from bot.plans import reminders
@@ -61,22 +61,22 @@ QUERY_CHUNK = 500  # ids per IN (...) list
 DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²" and "٣"
 
 MESSAGES = {
-    "plans.telegram_id": "telegram_id must be a whole number from 1 to {limit}, not {value!r}",
-    "plans.empty_title": "goal and task must not be empty",
-    "plans.long_title": "goal and task titles are at most {limit} characters",
-    "plans.long_details": "details are at most {limit} characters, not {length}",
-    "plans.domain": "domain {value!r} is not one of {allowed}",
-    "plans.owner": "owner {value!r} is not one of {allowed}",
-    "plans.date": "due_date {value!r} is not a date like 2026-12-31",
-    "plans.past": "due_date {value} is in the past",
-    "plans.far": "due_date {value} is more than {years} years ahead",
-    "plans.time": "due_time {value!r} is not a time like 14:30",
-    "plans.time_without_date": "due_time needs a due_date",
-    "plans.same_task": "the same task as line {other} (goal {goal!r}, task {task!r})",
-    "plans.goal_domain": "goal {goal!r} has domain {domain} on line {other}, not {value}",
-    "plans.no_person": "no one with telegram_id {telegram_id}",
-    "plans.not_youth": "telegram_id {telegram_id} is a {role}, not youth",
-    "plans.batch_failed": "batch {number} of {total} ({count} rows) was not written: {detail}",
+    "plans.telegram_id": N_("telegram_id must be a whole number from 1 to {limit}, not {value!r}"),
+    "plans.empty_title": N_("goal and task must not be empty"),
+    "plans.long_title": N_("goal and task titles are at most {limit} characters"),
+    "plans.long_details": N_("details are at most {limit} characters, not {length}"),
+    "plans.domain": N_("domain {value!r} is not one of {allowed}"),
+    "plans.owner": N_("owner {value!r} is not one of {allowed}"),
+    "plans.date": N_("due_date {value!r} is not a date like 2026-12-31"),
+    "plans.past": N_("due_date {value} is in the past"),
+    "plans.far": N_("due_date {value} is more than {years} years ahead"),
+    "plans.time": N_("due_time {value!r} is not a time like 14:30"),
+    "plans.time_without_date": N_("due_time needs a due_date"),
+    "plans.same_task": N_("the same task as line {other} (goal {goal!r}, task {task!r})"),
+    "plans.goal_domain": N_("goal {goal!r} has domain {domain} on line {other}, not {value}"),
+    "plans.no_person": N_("no one with telegram_id {telegram_id}"),
+    "plans.not_youth": N_("telegram_id {telegram_id} is a {role}, not youth"),
+    "plans.batch_failed": N_("batch {number} of {total} ({count} rows) was not written: {detail}"),
 }
 
 
@@ -279,11 +279,13 @@ async def run(
     batch_rows: int = BATCH_ROWS,
     pause: float | None = None,
     on_batch: Callable[[Progress], None] | None = None,
+    actor: User | None = None,
 ) -> Report:
     """Checks every row; then, if all are fine, writes them `batch_rows` per transaction.
 
     A dry run reports what would change, from reads alone. `pause` (seconds between batches)
-    defaults to SQLITE_PAUSE on SQLite and none elsewhere.
+    defaults to SQLITE_PAUSE on SQLite and none elsewhere. `actor`: the staff member who
+    imports from the desk (already checked by the caller), named in the plans' history.
     """
     report = Report()
     async with sessions() as session:
@@ -293,7 +295,9 @@ async def run(
             report.problems = checked.problems
             return report
         if dry_run:
-            await _apply(session, checked.rows, checked.youth_ids, ctx, report, write=False)
+            await _apply(
+                session, checked.rows, checked.youth_ids, ctx, report, write=False, actor=actor
+            )
             return report
         dialect = session.get_bind().dialect.name
     gap = (SQLITE_PAUSE if dialect == "sqlite" else 0.0) if pause is None else pause
@@ -306,7 +310,7 @@ async def run(
         try:
             async with sessions.begin() as session:
                 done = Report()
-                await _apply(session, batch, checked.youth_ids, ctx, done, write=True)
+                await _apply(session, batch, checked.youth_ids, ctx, done, write=True, actor=actor)
         except (SQLAlchemyError, OSError) as exc:
             detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             report.problems.append(
@@ -357,6 +361,7 @@ async def _apply(
     report: Report,
     *,
     write: bool,
+    actor: User | None = None,
 ) -> None:
     """Adds and moves what `rows` ask for, or (write=False) only counts what it would do.
 
@@ -394,15 +399,24 @@ async def _apply(
         key = (youth_id, _key(row.goal))
         if key not in goals and key not in new_goals:
             new_goals[key] = Goal(
-                youth_id=youth_id, title=row.goal, domain=row.domain, created_at=ctx.now
-            )
+                youth_id=youth_id, title=row.goal, domain=row.domain, created_at=ctx.now,
+                created_by_id=actor.id if actor else None,
+            )  # fmt: skip
     report.goals_created += len(new_goals)
     changes: list[dict[str, object]] = []
     if write and new_goals:
         session.add_all(new_goals.values())
         await session.flush()
         changes += [
-            _change(goal.youth_id, "goal_added", ctx, goal.id, title=goal.title, domain=goal.domain)
+            _change(
+                goal.youth_id,
+                "goal_added",
+                ctx,
+                actor,
+                goal.id,
+                title=goal.title,
+                domain=goal.domain,
+            )
             for goal in new_goals.values()
         ]
     new_tasks: list[Task] = []
@@ -431,7 +445,7 @@ async def _apply(
         for new in new_tasks:
             changes.append(
                 _change(
-                    new.youth_id, "task_added", ctx, new.goal_id, new.id, title=new.title,
+                    new.youth_id, "task_added", ctx, actor, new.goal_id, new.id, title=new.title,
                     owner=new.owner, due_date=new.due_date, due_time=new.due_time,
                 )
             )  # fmt: skip
@@ -451,7 +465,9 @@ async def _apply(
         await session.execute(insert(Reminder), due)
     for task_now, row in moves:
         assert row.due_date is not None
-        await plans.move_task(session, None, task_now.id, row.due_date, row.due_time, ctx)
+        await plans.move_task(
+            session, None, task_now.id, row.due_date, row.due_time, ctx, recorded_as=actor
+        )
     await session.flush()
 
 
@@ -468,13 +484,15 @@ def _change(
     youth_id: int,
     action: str,
     ctx: Context,
+    actor: User | None,
     goal_id: int | None = None,
     task_id: int | None = None,
     **detail: object,
 ) -> dict[str, object]:
-    """The history line plans.add_goal and plans.add_task write; no actor: staff's import."""
+    """The history line plans.add_goal and plans.add_task write; no actor: the command line."""
     return {
-        "youth_id": youth_id, "actor_id": None, "goal_id": goal_id, "task_id": task_id,
+        "youth_id": youth_id, "actor_id": actor.id if actor else None, "source": ctx.source,
+        "goal_id": goal_id, "task_id": task_id,
         "action": action, "detail": json.dumps(detail, ensure_ascii=False, default=str),
         "at": ctx.now,
     }  # fmt: skip

@@ -82,6 +82,8 @@ class Task(Base):
     done_note: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The order within its goal the desk shows; the bot's screens go by deadline.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PlanChange(Base):
@@ -97,6 +99,9 @@ class PlanChange(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)  # JSON: the fields before and after
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Where the change was made: "bot" (Telegram), "console" (the web desk) or "import" (the
+    # server's `python -m bot.import_plans`).
+    source: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
 
 
 class ExtensionRequest(Base):

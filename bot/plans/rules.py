@@ -99,6 +99,8 @@ class Context:
     now: datetime
     rules: ReminderRules
     default_tz: str
+    # Where the change is made, for the audit trail: "bot", "console" (the desk), "import".
+    source: str = "bot"
 
 
 def context_for(settings: Settings, clock: Clock) -> Context:
@@ -160,12 +162,14 @@ def _record(
     now: datetime,
     goal_id: int | None = None,
     task_id: int | None = None,
+    source: str = "bot",
     **detail: Any,
 ) -> None:
     session.add(
         PlanChange(
             youth_id=youth_id,
             actor_id=actor.id if actor else None,
+            source=source,
             goal_id=goal_id,
             task_id=task_id,
             action=action,
@@ -204,6 +208,7 @@ async def add_goal(
     await session.flush()
     _record(
         session, youth_id=youth_id, actor=actor, action="goal_added", now=ctx.now,
+        source=ctx.source,
         goal_id=goal.id, title=cleaned, domain=domain,
     )  # fmt: skip
     return goal
@@ -245,6 +250,7 @@ async def add_task(
     await session.flush()
     _record(
         session, youth_id=goal.youth_id, actor=actor, action="task_added", now=ctx.now,
+        source=ctx.source,
         goal_id=goal.id, task_id=task.id, title=cleaned, owner=owner, due_date=due_date,
         due_time=due_time,
     )  # fmt: skip
@@ -259,7 +265,10 @@ async def move_task(
     due_date: date,
     due_time: time | None,
     ctx: Context,
+    *,
+    recorded_as: User | None = None,
 ) -> Task:
+    """`actor` None: checked by the caller (an import), who may name the person for the trail."""
     task = (
         await editable_task(session, actor, task_id)
         if actor is not None
@@ -269,7 +278,9 @@ async def move_task(
     task.due_date, task.due_time = due_date, due_time
     task.updated_at = ctx.now
     _record(
-        session, youth_id=task.youth_id, actor=actor, action="task_moved", now=ctx.now,
+        session, youth_id=task.youth_id, actor=actor or recorded_as, action="task_moved",
+        now=ctx.now,
+        source=ctx.source,
         task_id=task.id, before=before, after=(due_date, due_time),
     )  # fmt: skip
     await _resync(session, task, ctx)
@@ -294,6 +305,7 @@ async def rename_task(
     task.updated_at = ctx.now
     _record(
         session, youth_id=task.youth_id, actor=actor, action="task_renamed", now=ctx.now,
+        source=ctx.source,
         task_id=task.id, before=before, after=cleaned,
     )  # fmt: skip
     return task
@@ -306,7 +318,7 @@ async def cancel_task(session: AsyncSession, actor: User, task_id: int, ctx: Con
         task.updated_at = ctx.now
         _record(
             session, youth_id=task.youth_id, actor=actor, action="task_cancelled",
-            now=ctx.now, task_id=task.id,
+            now=ctx.now, source=ctx.source, task_id=task.id,
         )  # fmt: skip
         await _resync(session, task, ctx)
     return task
@@ -325,6 +337,7 @@ async def complete(
         task.updated_at = ctx.now
         _record(
             session, youth_id=youth.id, actor=youth, action="task_done", now=ctx.now,
+        source=ctx.source,
             task_id=task.id,
         )  # fmt: skip
         await _resync(session, task, ctx)
@@ -338,7 +351,13 @@ async def add_note(
     task.done_note = clean_text(note, NOTE_LIMIT)
     task.updated_at = ctx.now
     _record(
-        session, youth_id=youth.id, actor=youth, action="note_added", now=ctx.now, task_id=task.id
+        session,
+        youth_id=youth.id,
+        actor=youth,
+        action="note_added",
+        now=ctx.now,
+        source=ctx.source,
+        task_id=task.id,
     )
     return task
 
@@ -371,6 +390,7 @@ async def ask_more_time(session: AsyncSession, youth: User, task_id: int, ctx: C
     await session.flush()
     _record(
         session, youth_id=youth.id, actor=youth, action="more_time_asked", now=ctx.now,
+        source=ctx.source,
         task_id=task.id,
     )  # fmt: skip
     return MoreTime(request, task, mentors, already_asked=False)
@@ -420,6 +440,7 @@ async def answer_more_time(
         request.status = ExtensionStatus.REFUSED
         _record(
             session, youth_id=youth.id, actor=mentor, action="more_time_refused", now=ctx.now,
+        source=ctx.source,
             task_id=task.id,
         )  # fmt: skip
     else:
