@@ -18,6 +18,7 @@ from bot.people.models import User
 from bot.plans.reminders import ReminderRules
 from tests.booking_support import (
     NOW,
+    TZ,
     bookings_of,
     counsellor_with_hours,
     crowd,
@@ -175,11 +176,15 @@ async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory
     rows = {b.user_id: b for b in await bookings_of(sessions)}
     offer = rows[second.id]
     assert offer.status == BookingStatus.OFFERED
-    # 12 hours to accept: the cut-off (10 Dec, 11:00 UTC) is far away.
-    assert offer.offer_expires_at == NOW + timedelta(hours=12)
+    # 12 waking hours to accept: the cut-off (10 Dec, 11:00 UTC) is far away. Sent at 11:00 in
+    # Belgrade, 11 hours run until the quiet hours (22:00) and the last one after 08:00.
+    expires = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Belgrade
+    assert offer.offer_expires_at == expires
     assert (await fresh(sessions, found.id)).booked == 1  # the seat is held for the offer
-    # Nobody takes it within 12 hours: the next person is offered it.
-    later = ctx(NOW + timedelta(hours=12, minutes=1))
+    # Still open while the person sleeps; gone once its time is up.
+    async with sessions.begin() as session:
+        assert await booking.expire_offers(session, ctx(NOW + timedelta(hours=12, minutes=1))) == 0
+    later = ctx(expires + timedelta(minutes=1))
     async with sessions.begin() as session:
         assert await booking.expire_offers(session, later) == 1
     rows = {b.user_id: b for b in await bookings_of(sessions)}
@@ -195,8 +200,43 @@ async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory
 
 
 async def test_an_offer_before_a_soon_workshop_is_shorter(sessions: SessionFactory) -> None:
-    assert booking.offer_deadline(NOW, NOW + timedelta(hours=6)) == NOW + timedelta(hours=3)
-    assert booking.offer_deadline(NOW, NOW + timedelta(minutes=5)) is None
+    rules = ReminderRules()
+    assert booking.offer_deadline(NOW, NOW + timedelta(hours=6), TZ, rules) == NOW + timedelta(
+        hours=3
+    )
+    assert booking.offer_deadline(NOW, NOW + timedelta(minutes=5), TZ, rules) is None
+
+
+async def test_an_offer_does_not_run_out_while_the_person_sleeps(sessions: SessionFactory) -> None:
+    """Sent at 21:04 in Belgrade, an offer's 12 hours stop at 22:00 and go on at 08:00 (the
+    reminders' quiet hours): it runs out at 19:04 the next day, not at 09:02."""
+    first = await person(sessions, 1)
+    belgrade = await person(sessions, 2)
+    sofia = await person(sessions, 3, locale="bg")
+    found = await workshop(sessions, capacity=1)
+    async with sessions.begin() as session:
+        seat = await booking.book_workshop(session, first, found.id, ctx())
+        await booking.join_waitlist(session, belgrade, found.id, ctx())
+    evening = datetime(2026, 12, 1, 20, 4, tzinfo=UTC)  # 21:04 in Belgrade, 22:04 in Sofia
+    async with sessions.begin() as session:
+        await booking.cancel(session, first, seat.id, ctx(evening))
+    offer = {b.user_id: b for b in await bookings_of(sessions)}[belgrade.id]
+    assert offer.offer_expires_at == datetime(2026, 12, 2, 18, 4, tzinfo=UTC)  # 19:04 Belgrade
+    morning = datetime(2026, 12, 2, 8, 2, tzinfo=UTC)  # 09:02 in Belgrade
+    async with sessions.begin() as session:
+        assert await booking.expire_offers(session, ctx(morning)) == 0
+    async with sessions.begin() as session:
+        taken = await booking.accept_offer(session, belgrade, offer.id, ctx(morning))
+    assert taken.status == BookingStatus.BOOKED
+    # In Sofia 21:04 in Belgrade is already night: the offer goes out at 08:00 and its
+    # 12 hours start then.
+    async with sessions.begin() as session:
+        await booking.join_waitlist(session, sofia, found.id, ctx(morning))
+        await booking.cancel(session, belgrade, taken.id, ctx(evening + timedelta(days=1)))
+    offer = {b.user_id: b for b in await bookings_of(sessions)}[sofia.id]
+    assert offer.offer_expires_at == datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # 20:00 Sofia
+    sent = [n for n in await notices(sessions) if n.user_id == sofia.id and n.kind == booking.OFFER]
+    assert [n.scheduled_at for n in sent] == [datetime(2026, 12, 3, 6, 0, tzinfo=UTC)]
 
 
 async def test_fewer_seats_send_the_latest_back_to_the_waitlist(sessions: SessionFactory) -> None:
