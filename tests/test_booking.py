@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -124,6 +125,7 @@ async def test_slots_come_from_weekly_hours_and_time_off_calls_bookings_off(
     assert after[first.id].status == SlotStatus.REMOVED and not after[first.id].taken
     (called_off,) = await bookings_of(sessions)
     assert called_off.id == made.id and called_off.status == BookingStatus.CALLED_OFF
+    assert called_off.calendar_sequence == 1  # the cancelling file replaces version 0
     kinds = {n.kind: n.status for n in await notices(sessions)}
     assert kinds[booking.CALLED_OFF] == "pending"
     assert kinds[booking.BEFORE_24H] == "cancelled"
@@ -148,12 +150,77 @@ async def test_no_two_bookings_at_once_and_reschedule_keeps_the_counsellor(
     async with sessions.begin() as session:
         moved = await booking.reschedule(session, youth, made.id, slots[6].id, ctx())
     assert moved.slot_id == slots[6].id
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[made.id].calendar_sequence == 1  # same UID, the next version of the event
     after = {s.id: s.taken for s in await slots_of(sessions, counsellor_id)}
     assert after[slots[4].id] is False and after[slots[6].id] is True
     other_slot = (await slots_of(sessions, other_id))[8]
     async with sessions.begin() as session:
         with pytest.raises(NotFound):
             await booking.reschedule(session, youth, made.id, other_slot.id, ctx())
+
+
+async def test_counsellors_by_town_each_in_its_own_zone(sessions: SessionFactory) -> None:
+    kragujevac = await counsellor_with_hours(sessions)
+    async with sessions.begin() as session:
+        sofia = await counselling.create_counsellor(
+            session, None, service="career", name="Мария", user_id=None, city="sofia",
+            address="бул. Витоша 1", online_url=None, timezone="Europe/Sofia", now=NOW,
+        )  # fmt: skip
+        await counselling.add_hours(session, None, sofia.id, 1, time(10), time(12), 60, ctx())
+        online = await counselling.create_counsellor(
+            session, None, service="career", name="Online", user_id=None, city=None,
+            address=None, online_url="https://meet.example/x", timezone=TZ, now=NOW,
+        )  # fmt: skip
+        await counselling.add_hours(session, None, online.id, 1, time(16), time(17), 60, ctx())
+    youth = await person(sessions, 1, locale="bg")
+    async with sessions() as session:
+        assert await counselling.towns_of(session, "career") == ["kragujevac", "sofia", "online"]
+        assert await counselling.towns_of(session, "legal") == []
+        day = date(2026, 12, 1)
+        zone = counselling.town_zone("sofia", TZ)
+        found = await counselling.free_slots(session, youth, "career", day, zone, NOW, town="sofia")
+        assert {c.id for _s, c in found} == {sofia.id}
+        # 10:00 in Sofia is 08:00 UTC: the town's own hours.
+        assert found[0][0].starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        here = await counselling.free_slots(
+            session, youth, "career", day, TZ, NOW, town="kragujevac"
+        )
+        assert {c.id for _s, c in here} == {kragujevac}
+        web = await counselling.free_slots(session, youth, "career", day, TZ, NOW, town="online")
+        assert {c.id for _s, c in web} == {online.id}
+        days = await counselling.free_days(session, youth, "career", zone, NOW, town="sofia")
+        assert day in days
+
+
+async def test_the_calendar_file_version_follows_the_seat(sessions: SessionFactory) -> None:
+    """Only people who had a seat were sent a calendar file; each change raises its version."""
+    first, second = await person(sessions, 1), await person(sessions, 2)
+    found = await workshop(sessions, capacity=1)
+    async with sessions.begin() as session:
+        seat = await booking.book_workshop(session, first, found.id, ctx())
+        waits = await booking.join_waitlist(session, second, found.id, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 0 and stored[waits.id].calendar_sequence is None
+    moved = replace(workshops.draft_of(found), city="sofia", address="бул. Витоша 1")
+    async with sessions.begin() as session:
+        await workshops.update(session, None, found.id, moved, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 1 and stored[waits.id].calendar_sequence is None
+    # The workshop moved to Sofia: its times are Sofia's now.
+    assert (await fresh(sessions, found.id)).timezone == "Europe/Sofia"
+    async with sessions.begin() as session:
+        await booking.cancel(session, first, seat.id, ctx())  # the seat is offered on
+        offer = await booking.accept_offer(session, second, waits.id, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 2 and stored[seat.id].status == "cancelled"
+    assert offer.id == waits.id and stored[waits.id].calendar_sequence == 0
+    async with sessions.begin() as session:
+        again = await booking.join_waitlist(session, first, found.id, ctx())
+        await booking.cancel(session, second, waits.id, ctx())
+        back = await booking.accept_offer(session, first, again.id, ctx())
+    # Booked again after a cancellation: a version above the cancelling one.
+    assert back.id == seat.id and back.calendar_sequence == 3
 
 
 async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory) -> None:
