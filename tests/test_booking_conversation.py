@@ -69,9 +69,16 @@ async def test_a_young_person_books_and_gets_a_calendar_file(harness: Harness, l
     assert "Write your CV" in mine.body
     opened = await youth.click("✅ Write your CV", mine)
     confirm = await youth.click(tr(locale, "✖️ Cancel my booking"), opened)
-    done = await youth.click(tr(locale, "Yes, cancel it"), confirm)
+    removal = await youth.click(tr(locale, "Yes, cancel it"), confirm)
+    done = harness.fake.message(confirm.chat_id, confirm.message_id)
     assert tr(locale, "Nothing booked yet.") in done.body
     assert (await fresh(harness.sessions, found.id)).booked == 0
+    # The phone's calendar drops the event it was given: same UID, METHOD:CANCEL.
+    assert removal.document is not None
+    assert tr(locale, "📅 Open the file to take it off your calendar.") in removal.body
+    lines = removal.document.data.decode().split("\r\n")
+    assert next(x for x in ics.split("\r\n") if x.startswith("UID:")) in lines
+    assert "METHOD:CANCEL" in lines and "STATUS:CANCELLED" in lines and "SEQUENCE:1" in lines
 
 
 async def test_many_press_book_on_the_last_seat_at_once(harness: Harness) -> None:

@@ -474,9 +474,12 @@ def calendar_file(
 
 
 def calendar_caption(item: Item, texts: Sequence[WorkshopText], locale: str, tz: str) -> str:
+    cancelled = item.booking.status in (BookingStatus.CANCELLED, BookingStatus.CALLED_OFF)
     return "\n".join(
         [
-            _("📅 Add it to your calendar: open the file."),
+            _("📅 Open the file to take it off your calendar.")
+            if cancelled
+            else _("📅 Add it to your calendar: open the file."),
             f"<b>{esc(item_title(item, texts, locale))}</b>",
             when(item.booking.starts_at, item.booking.ends_at, locale, tz, item_zone(item, tz)),
             item_place(item),
