@@ -48,7 +48,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -107,6 +107,8 @@ def worker_count(rate: float) -> int:
 class Message:
     text: str
     markup: InlineKeyboardMarkup
+    # A booking's updated calendar file: then the text is its caption (one message, one outcome).
+    document: BufferedInputFile | None = None
 
 
 class ReminderSender:
@@ -339,6 +341,7 @@ class ReminderSender:
             return Message(
                 booking_screens.message_text(reminder.kind, view, texts, user.locale, tz),
                 booking_screens.message_keyboard(reminder.kind, view),
+                booking_screens.notice_calendar(reminder.kind, view, texts, user.locale, now),
             )
 
     async def _deliver(self, item: Claimed, message: Message) -> Result:
@@ -359,12 +362,21 @@ class ReminderSender:
         user, reminder = item.user, item.reminder
         try:
             with background_sending(retry_server_errors=False):
-                await self.bot.send_message(
-                    user.telegram_id,
-                    message.text,
-                    reply_markup=message.markup,
-                    request_timeout=self.request_timeout,
-                )
+                if message.document is not None:
+                    await self.bot.send_document(
+                        user.telegram_id,
+                        message.document,
+                        caption=message.text,
+                        reply_markup=message.markup,
+                        request_timeout=self.request_timeout,
+                    )
+                else:
+                    await self.bot.send_message(
+                        user.telegram_id,
+                        message.text,
+                        reply_markup=message.markup,
+                        request_timeout=self.request_timeout,
+                    )
         except TelegramRetryAfter as exc:
             when = self._pause(exc.retry_after)
             return Result(item, Outcome.RETRY, when)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -18,6 +19,7 @@ from bot.people.models import User
 from bot.plans.reminders import ReminderRules
 from tests.booking_support import (
     NOW,
+    TZ,
     bookings_of,
     counsellor_with_hours,
     crowd,
@@ -123,6 +125,7 @@ async def test_slots_come_from_weekly_hours_and_time_off_calls_bookings_off(
     assert after[first.id].status == SlotStatus.REMOVED and not after[first.id].taken
     (called_off,) = await bookings_of(sessions)
     assert called_off.id == made.id and called_off.status == BookingStatus.CALLED_OFF
+    assert called_off.calendar_sequence == 1  # the cancelling file replaces version 0
     kinds = {n.kind: n.status for n in await notices(sessions)}
     assert kinds[booking.CALLED_OFF] == "pending"
     assert kinds[booking.BEFORE_24H] == "cancelled"
@@ -147,12 +150,77 @@ async def test_no_two_bookings_at_once_and_reschedule_keeps_the_counsellor(
     async with sessions.begin() as session:
         moved = await booking.reschedule(session, youth, made.id, slots[6].id, ctx())
     assert moved.slot_id == slots[6].id
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[made.id].calendar_sequence == 1  # same UID, the next version of the event
     after = {s.id: s.taken for s in await slots_of(sessions, counsellor_id)}
     assert after[slots[4].id] is False and after[slots[6].id] is True
     other_slot = (await slots_of(sessions, other_id))[8]
     async with sessions.begin() as session:
         with pytest.raises(NotFound):
             await booking.reschedule(session, youth, made.id, other_slot.id, ctx())
+
+
+async def test_counsellors_by_town_each_in_its_own_zone(sessions: SessionFactory) -> None:
+    kragujevac = await counsellor_with_hours(sessions)
+    async with sessions.begin() as session:
+        sofia = await counselling.create_counsellor(
+            session, None, service="career", name="Мария", user_id=None, city="sofia",
+            address="бул. Витоша 1", online_url=None, timezone="Europe/Sofia", now=NOW,
+        )  # fmt: skip
+        await counselling.add_hours(session, None, sofia.id, 1, time(10), time(12), 60, ctx())
+        online = await counselling.create_counsellor(
+            session, None, service="career", name="Online", user_id=None, city=None,
+            address=None, online_url="https://meet.example/x", timezone=TZ, now=NOW,
+        )  # fmt: skip
+        await counselling.add_hours(session, None, online.id, 1, time(16), time(17), 60, ctx())
+    youth = await person(sessions, 1, locale="bg")
+    async with sessions() as session:
+        assert await counselling.towns_of(session, "career") == ["kragujevac", "sofia", "online"]
+        assert await counselling.towns_of(session, "legal") == []
+        day = date(2026, 12, 1)
+        zone = counselling.town_zone("sofia", TZ)
+        found = await counselling.free_slots(session, youth, "career", day, zone, NOW, town="sofia")
+        assert {c.id for _s, c in found} == {sofia.id}
+        # 10:00 in Sofia is 08:00 UTC: the town's own hours.
+        assert found[0][0].starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        here = await counselling.free_slots(
+            session, youth, "career", day, TZ, NOW, town="kragujevac"
+        )
+        assert {c.id for _s, c in here} == {kragujevac}
+        web = await counselling.free_slots(session, youth, "career", day, TZ, NOW, town="online")
+        assert {c.id for _s, c in web} == {online.id}
+        days = await counselling.free_days(session, youth, "career", zone, NOW, town="sofia")
+        assert day in days
+
+
+async def test_the_calendar_file_version_follows_the_seat(sessions: SessionFactory) -> None:
+    """Only people who had a seat were sent a calendar file; each change raises its version."""
+    first, second = await person(sessions, 1), await person(sessions, 2)
+    found = await workshop(sessions, capacity=1)
+    async with sessions.begin() as session:
+        seat = await booking.book_workshop(session, first, found.id, ctx())
+        waits = await booking.join_waitlist(session, second, found.id, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 0 and stored[waits.id].calendar_sequence is None
+    moved = replace(workshops.draft_of(found), city="sofia", address="бул. Витоша 1")
+    async with sessions.begin() as session:
+        await workshops.update(session, None, found.id, moved, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 1 and stored[waits.id].calendar_sequence is None
+    # The workshop moved to Sofia: its times are Sofia's now.
+    assert (await fresh(sessions, found.id)).timezone == "Europe/Sofia"
+    async with sessions.begin() as session:
+        await booking.cancel(session, first, seat.id, ctx())  # the seat is offered on
+        offer = await booking.accept_offer(session, second, waits.id, ctx())
+    stored = {b.id: b for b in await bookings_of(sessions)}
+    assert stored[seat.id].calendar_sequence == 2 and stored[seat.id].status == "cancelled"
+    assert offer.id == waits.id and stored[waits.id].calendar_sequence == 0
+    async with sessions.begin() as session:
+        again = await booking.join_waitlist(session, first, found.id, ctx())
+        await booking.cancel(session, second, waits.id, ctx())
+        back = await booking.accept_offer(session, first, again.id, ctx())
+    # Booked again after a cancellation: a version above the cancelling one.
+    assert back.id == seat.id and back.calendar_sequence == 3
 
 
 async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory) -> None:
@@ -175,11 +243,15 @@ async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory
     rows = {b.user_id: b for b in await bookings_of(sessions)}
     offer = rows[second.id]
     assert offer.status == BookingStatus.OFFERED
-    # 12 hours to accept: the cut-off (10 Dec, 11:00 UTC) is far away.
-    assert offer.offer_expires_at == NOW + timedelta(hours=12)
+    # 12 waking hours to accept: the cut-off (10 Dec, 11:00 UTC) is far away. Sent at 11:00 in
+    # Belgrade, 11 hours run until the quiet hours (22:00) and the last one after 08:00.
+    expires = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Belgrade
+    assert offer.offer_expires_at == expires
     assert (await fresh(sessions, found.id)).booked == 1  # the seat is held for the offer
-    # Nobody takes it within 12 hours: the next person is offered it.
-    later = ctx(NOW + timedelta(hours=12, minutes=1))
+    # Still open while the person sleeps; gone once its time is up.
+    async with sessions.begin() as session:
+        assert await booking.expire_offers(session, ctx(NOW + timedelta(hours=12, minutes=1))) == 0
+    later = ctx(expires + timedelta(minutes=1))
     async with sessions.begin() as session:
         assert await booking.expire_offers(session, later) == 1
     rows = {b.user_id: b for b in await bookings_of(sessions)}
@@ -195,8 +267,43 @@ async def test_the_waitlist_offers_a_freed_seat_in_turn(sessions: SessionFactory
 
 
 async def test_an_offer_before_a_soon_workshop_is_shorter(sessions: SessionFactory) -> None:
-    assert booking.offer_deadline(NOW, NOW + timedelta(hours=6)) == NOW + timedelta(hours=3)
-    assert booking.offer_deadline(NOW, NOW + timedelta(minutes=5)) is None
+    rules = ReminderRules()
+    assert booking.offer_deadline(NOW, NOW + timedelta(hours=6), TZ, rules) == NOW + timedelta(
+        hours=3
+    )
+    assert booking.offer_deadline(NOW, NOW + timedelta(minutes=5), TZ, rules) is None
+
+
+async def test_an_offer_does_not_run_out_while_the_person_sleeps(sessions: SessionFactory) -> None:
+    """Sent at 21:04 in Belgrade, an offer's 12 hours stop at 22:00 and go on at 08:00 (the
+    reminders' quiet hours): it runs out at 19:04 the next day, not at 09:02."""
+    first = await person(sessions, 1)
+    belgrade = await person(sessions, 2)
+    sofia = await person(sessions, 3, locale="bg")
+    found = await workshop(sessions, capacity=1)
+    async with sessions.begin() as session:
+        seat = await booking.book_workshop(session, first, found.id, ctx())
+        await booking.join_waitlist(session, belgrade, found.id, ctx())
+    evening = datetime(2026, 12, 1, 20, 4, tzinfo=UTC)  # 21:04 in Belgrade, 22:04 in Sofia
+    async with sessions.begin() as session:
+        await booking.cancel(session, first, seat.id, ctx(evening))
+    offer = {b.user_id: b for b in await bookings_of(sessions)}[belgrade.id]
+    assert offer.offer_expires_at == datetime(2026, 12, 2, 18, 4, tzinfo=UTC)  # 19:04 Belgrade
+    morning = datetime(2026, 12, 2, 8, 2, tzinfo=UTC)  # 09:02 in Belgrade
+    async with sessions.begin() as session:
+        assert await booking.expire_offers(session, ctx(morning)) == 0
+    async with sessions.begin() as session:
+        taken = await booking.accept_offer(session, belgrade, offer.id, ctx(morning))
+    assert taken.status == BookingStatus.BOOKED
+    # In Sofia 21:04 in Belgrade is already night: the offer goes out at 08:00 and its
+    # 12 hours start then.
+    async with sessions.begin() as session:
+        await booking.join_waitlist(session, sofia, found.id, ctx(morning))
+        await booking.cancel(session, belgrade, taken.id, ctx(evening + timedelta(days=1)))
+    offer = {b.user_id: b for b in await bookings_of(sessions)}[sofia.id]
+    assert offer.offer_expires_at == datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # 20:00 Sofia
+    sent = [n for n in await notices(sessions) if n.user_id == sofia.id and n.kind == booking.OFFER]
+    assert [n.scheduled_at for n in sent] == [datetime(2026, 12, 3, 6, 0, tzinfo=UTC)]
 
 
 async def test_fewer_seats_send_the_latest_back_to_the_waitlist(sessions: SessionFactory) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.booking import counselling, workshops
 from bot.booking.models import Booking, BookingStatus, Counsellor, Workshop
 from bot.booking.telegram.callbacks import (
     BookingAction,
@@ -19,8 +21,10 @@ from bot.booking.telegram.callbacks import (
     WorkshopsAction,
     WorkshopsCb,
 )
-from bot.i18n.formatting import fmt_datetime
-from tests.booking_support import counsellor_with_hours, fresh, slots_of, workshop
+from bot.booking.workshops import draft_of
+from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
+from bot.people.models import User
+from tests.booking_support import NOW, counsellor_with_hours, ctx, fresh, slots_of, workshop
 from tests.conversation import ALL_LOCALES, labels, onboard, tr
 from tests.harness import Harness, Person
 from tests.test_plan_conversation import sender_for
@@ -44,14 +48,17 @@ async def test_a_young_person_books_and_gets_a_calendar_file(harness: Harness, l
     assert tr(locale, "🗓 Workshops") in labels(youth.last)
     await open_card(youth, locale)
     card = youth.last
-    zone = "Europe/Sofia" if locale == "bg" else "Europe/Belgrade"
     assert "Kralja Petra 12" in card.body
-    assert fmt_datetime(STARTS, locale, zone) in card.body
+    # A workshop in Kragujevac at 14:00 is at 14:00 for a reader in Sofia too, the zone named.
+    assert fmt_datetime(STARTS, locale, "Europe/Belgrade") in card.body
+    note = tr(locale, "({place} time)", place=zone_label("Europe/Belgrade", locale))
+    assert (note in card.body) == (locale == "bg")
     booked = await youth.click(tr(locale, "✅ Book a seat"), card)
     assert youth.last_answer == tr(locale, "✅ Booked! See you there.")
     document = booked.document
     assert document is not None and document.file_name == f"putokaz-{found.id}.ics"
     ics = document.data.decode()
+    assert "METHOD:PUBLISH\r\n" in ics and "SEQUENCE:0\r\n" in ics
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
     assert "DTSTART:20261210T130000Z\r\n" in ics and "DTEND:20261210T150000Z\r\n" in ics
     assert "LOCATION:" in ics and "\\, Kralja Petra 12" in ics  # the comma escaped
@@ -62,9 +69,16 @@ async def test_a_young_person_books_and_gets_a_calendar_file(harness: Harness, l
     assert "Write your CV" in mine.body
     opened = await youth.click("✅ Write your CV", mine)
     confirm = await youth.click(tr(locale, "✖️ Cancel my booking"), opened)
-    done = await youth.click(tr(locale, "Yes, cancel it"), confirm)
+    removal = await youth.click(tr(locale, "Yes, cancel it"), confirm)
+    done = harness.fake.message(confirm.chat_id, confirm.message_id)
     assert tr(locale, "Nothing booked yet.") in done.body
     assert (await fresh(harness.sessions, found.id)).booked == 0
+    # The phone's calendar drops the event it was given: same UID, METHOD:CANCEL.
+    assert removal.document is not None
+    assert tr(locale, "📅 Open the file to take it off your calendar.") in removal.body
+    lines = removal.document.data.decode().split("\r\n")
+    assert next(x for x in ics.split("\r\n") if x.startswith("UID:")) in lines
+    assert "METHOD:CANCEL" in lines and "STATUS:CANCELLED" in lines and "SEQUENCE:1" in lines
 
 
 async def test_many_press_book_on_the_last_seat_at_once(harness: Harness) -> None:
@@ -188,21 +202,29 @@ async def test_counselling_through_the_calendar_and_the_counsellors_day(
     # Tuesdays only: 1, 8, 15, 22, 29 December; other days are dots.
     assert "1" in days and "2" not in days and "·" in days
     times = await youth.click("1", month)
-    # Shown in the young person's zone: Sofia is an hour ahead of the counsellor in Belgrade.
-    assert labels(times)[:5] == ["11:00", "11:45", "12:30", "13:15", "14:00"]
-    booked = await youth.click("11:45", times)
+    # Hours of 10:00-14:00 in Kragujevac are offered as 10:00-14:00 to a reader in Sofia too,
+    # with the zone named; who and where come before the booking.
+    assert labels(times)[:5] == ["10:00", "10:45", "11:30", "12:15", "13:00"]
+    local = tr("bg", "({place} time)", place=zone_label("Europe/Belgrade", "bg"))
+    assert local in times.body and "Ana Savetnik" in times.body and "Trg 1" in times.body
+    booked = await youth.click("10:45", times)
     assert youth.last_answer == tr("bg", "✅ Booked! See you there.")
-    assert (
-        booked.document is not None and "DTSTART:20261201T094500Z" in booked.document.data.decode()
-    )
+    assert booked.document is not None
+    first_file = booked.document.data.decode()
+    assert "DTSTART:20261201T094500Z" in first_file and "SEQUENCE:0\r\n" in first_file
     # Another time with the same counsellor.
     mine = await youth.send("/bookings")
     opened = await youth.click(next(b for b in labels(mine) if "Career" in b or "✅" in b), mine)
     month = await youth.click(tr("bg", "🔁 Another time"), opened)
     times = await youth.click("8", month)
-    moved = await youth.click("13:15", times)
+    moved = await youth.click("12:15", times)
     assert youth.last_answer == tr("bg", "✅ Moved to the new time.")
     assert moved.document is not None
+    # The same event in the phone's calendar, replaced: same UID, a higher SEQUENCE.
+    second_file = moved.document.data.decode()
+    uid = next(line for line in first_file.split("\r\n") if line.startswith("UID:"))
+    assert uid in second_file.split("\r\n") and "SEQUENCE:1\r\n" in second_file
+    assert "DTSTART:20261208T111500Z" in second_file
     # The counsellor's day, and attendance once it has begun.
     harness.clock.advance(datetime(2026, 12, 8, 11, 20, tzinfo=UTC) - harness.clock.now())
     day = await staff.send("/today")
@@ -299,3 +321,102 @@ async def test_staff_edit_seats_and_a_text_per_language(harness: Harness) -> Non
     listing = await first.send("/workshops")
     assert "Напиши CV &lt;днес&gt;" in listing.html_text
     assert ask.message_id and (await fresh(harness.sessions, found.id)).capacity == 1
+
+
+async def _sofia_counsellor(harness: Harness) -> None:
+    """A career counsellor in Sofia: Tuesdays 10:00-12:00 Sofia time, hour-long slots."""
+    async with harness.sessions.begin() as session:
+        found = await counselling.create_counsellor(
+            session, None, service="career", name="Мария", user_id=None, city="sofia",
+            address="бул. Витоша 1", online_url=None, timezone="Europe/Sofia", now=NOW,
+        )  # fmt: skip
+        await counselling.add_hours(session, None, found.id, 1, time(10), time(12), 60, ctx())
+
+
+@pytest.mark.parametrize("locale", ["sr", "en"])
+async def test_the_town_sets_the_clock_and_counsellors_are_picked_by_town(
+    harness: Harness, locale: str
+) -> None:
+    await counsellor_with_hours(harness.sessions)
+    await _sofia_counsellor(harness)
+    youth = await onboard(harness, locale)
+    # The town, not the language, sets the person's time zone.
+    await youth.send("/menu")
+    await youth.click(tr(locale, "⚙️ Settings"))
+    towns = await youth.click(tr(locale, "🏙 My town"))
+    settings = await youth.click(tr(locale, "Sofia"), towns)
+    sofia = zone_label("Europe/Sofia", locale)
+    now = fmt_time(harness.clock.now(), locale, "Europe/Sofia")
+    assert tr(locale, "Time zone: {place} (now {time})", place=sofia, time=now) in settings.body
+    # Counsellors of one service come grouped by town, the person's own first.
+    services = await youth.send("/counselling")
+    places = await youth.click(tr(locale, "Career counselling"), services)
+    assert tr(locale, "📍 Where would you like to meet?") in places.body
+    assert labels(places)[:2] == [tr(locale, "Sofia"), tr(locale, "Kragujevac")]
+    month = await youth.click(tr(locale, "Sofia"), places)
+    assert tr(locale, "Sofia") in month.body
+    times = await youth.click("1", month)
+
+    # Only Sofia's counsellor, at Sofia's hours, which are the reader's own: no zone named.
+    def at(hour: int, minute: int, zone: str) -> str:
+        return fmt_time(datetime(2026, 12, 1, hour, minute, tzinfo=UTC), locale, zone)
+
+    assert labels(times)[:2] == [at(8, 0, "Europe/Sofia"), at(9, 0, "Europe/Sofia")]
+    assert labels(times)[0] == ("10:00" if locale == "sr" else "10:00\u202fAM")
+    assert "Мария" in times.body and "бул. Витоша 1" in times.body
+    assert "Ana Savetnik" not in times.body and "(" not in times.body
+    # Kragujevac's hours in Kragujevac's time, named for a reader who lives by Sofia's.
+    month = await youth.click(tr(locale, "⬅️ Other days"), times)
+    places = await youth.click(tr(locale, "⬅️ Back"), month)
+    month = await youth.click(tr(locale, "Kragujevac"), places)
+    times = await youth.click("1", month)
+    belgrade_times = [at(9, 0, "Europe/Belgrade"), at(9, 45, "Europe/Belgrade")]
+    assert labels(times)[:2] == belgrade_times and "Trg 1" in times.body
+    belgrade = tr(locale, "({place} time)", place=zone_label("Europe/Belgrade", locale))
+    assert belgrade in times.body
+    async with harness.sessions() as session:
+        stored = await session.scalar(select(User).where(User.telegram_id == youth.id))
+    assert stored is not None and stored.timezone == "Europe/Sofia"
+
+
+@pytest.mark.parametrize("locale", ["en", "bg"])
+async def test_a_new_time_and_a_cancellation_update_the_phones_calendar(
+    harness: Harness, locale: str
+) -> None:
+    found = await workshop(harness.sessions, capacity=1)
+    booked = await onboard(harness, locale, first_name="Booked")
+    waiting = await onboard(harness, "sr", first_name="Waiting")
+    await open_card(booked, locale)
+    first = await booked.click(tr(locale, "✅ Book a seat"))
+    assert first.document is not None
+    uid = next(x for x in first.document.data.decode().split("\r\n") if x.startswith("UID:"))
+    await open_card(waiting, "sr")
+    await waiting.click(tr("sr", "🕒 Join the waitlist"))
+    sender = sender_for(harness)
+    # An hour later: the booked person gets the new file with the message, the waiting one
+    # nothing (they never had it).
+    later = STARTS + timedelta(hours=1)
+    async with harness.sessions.begin() as session:
+        current = await session.get(Workshop, found.id)
+        assert current is not None
+        draft = replace(draft_of(current), starts_at=later, ends_at=later + timedelta(hours=2))
+        await workshops.update(session, None, found.id, draft, ctx(harness.clock.now()))
+    assert await sender.tick() == 1
+    changed = booked.last
+    assert changed.document is not None
+    assert tr(locale, "✏️ Changed: {title}", title="Write your CV") in changed.body
+    ics = changed.document.data.decode().split("\r\n")
+    assert uid in ics and "SEQUENCE:1" in ics and "METHOD:PUBLISH" in ics
+    assert "DTSTART:20261210T140000Z" in ics
+    before = len(waiting.messages)
+    # Cancelled: the booked person's calendar drops it; the waiting person is told in words.
+    async with harness.sessions.begin() as session:
+        await workshops.cancel(session, None, found.id, ctx(harness.clock.now()))
+    assert await sender.tick() == 2
+    cancelled = booked.last
+    assert cancelled.document is not None and cancelled.body.startswith("❌")
+    ics = cancelled.document.data.decode().split("\r\n")
+    assert uid in ics and "SEQUENCE:2" in ics
+    assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "BEGIN:VALARM" not in ics
+    told = waiting.messages[before:]
+    assert len(told) == 1 and told[0].document is None and told[0].body.startswith("❌")

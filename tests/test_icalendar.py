@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from bot.booking.ics import Event, calendar, escape, fold
@@ -34,3 +35,24 @@ def test_a_booking_becomes_one_event_in_utc() -> None:
     assert "SUMMARY:CV\\, and more" in lines
     assert "LOCATION:Kragujevac\\, Kralja Petra 12" in lines
     assert lines.count("BEGIN:VEVENT") == 1 and "TRIGGER:-PT2H" in lines
+
+
+def test_a_change_keeps_the_uid_and_raises_the_sequence_and_a_cancel_removes_it() -> None:
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    first = Event(
+        uid="booking-7@putokaz",
+        starts_at=datetime(2026, 12, 10, 13, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 10, 15, 0, tzinfo=UTC),
+        summary="CV",
+    )
+    lines = calendar(first, now).decode().split("\r\n")
+    assert "METHOD:PUBLISH" in lines and "SEQUENCE:0" in lines and "STATUS:CONFIRMED" in lines
+    moved = replace(first, starts_at=first.starts_at + timedelta(days=1), sequence=1)
+    lines = calendar(moved, now).decode().split("\r\n")
+    assert "UID:booking-7@putokaz" in lines and "SEQUENCE:1" in lines
+    assert "DTSTART:20261211T130000Z" in lines
+    gone = replace(moved, sequence=2, cancelled=True)
+    lines = calendar(gone, now).decode().split("\r\n")
+    assert "METHOD:CANCEL" in lines and "STATUS:CANCELLED" in lines and "SEQUENCE:2" in lines
+    assert "UID:booking-7@putokaz" in lines and "BEGIN:VALARM" not in lines
+    assert "METHOD:PUBLISH" not in lines and "STATUS:CONFIRMED" not in lines

@@ -35,9 +35,12 @@ from bot.db.upsert import insert_ignoring_conflicts
 from bot.kit.errors import NotAllowed, NotFound, Reason, Unfit
 from bot.people import queries as users
 from bot.people.models import Role, User
-from bot.people.profile import CITIES
+from bot.people.profile import CITIES, zone_of_city
 from bot.people.roles import require
 from bot.plans.reminders import to_utc
+
+# The town filter's key for counsellors without a place (as the workshops' filter has it).
+ONLINE = "online"
 
 SERVICES = ("career", "psychological", "legal", "social")
 TIME_OFF_REASONS = ("holiday", "sick", "other")
@@ -468,6 +471,7 @@ async def _call_off(session: AsyncSession, slot: Slot, ctx: Context) -> int:
         session, item.id, [BookingStatus.BOOKED], BookingStatus.CALLED_OFF, ctx.now
     )
     item = await rows.get(session, item.id) or item
+    booking.calendar_changed(item)
     person = await users.get(session, item.user_id)
     if person is None:
         return 0
@@ -495,6 +499,7 @@ async def _open_slots(
     end: datetime,
     now: datetime,
     counsellor_id: int | None = None,
+    town: str = "",
 ) -> list[tuple[Slot, Counsellor]]:
     query = (
         select(Slot, Counsellor)
@@ -511,7 +516,13 @@ async def _open_slots(
     )
     if counsellor_id is not None:
         query = query.where(Counsellor.id == counsellor_id)
+    if town == ONLINE:
+        query = query.where(Counsellor.city.is_(None))
+    elif town:
+        query = query.where(Counsellor.city == town)
     found = [(s, c) for s, c in (await session.execute(query)).all()]
+    if town or counsellor_id is not None:
+        return found
     # In the person's town or online; everyone's when the person has not said where they live.
     return [(s, c) for s, c in found if user.city is None or c.city in (None, user.city)]
 
@@ -523,10 +534,11 @@ async def free_days(
     tz: str,
     now: datetime,
     counsellor_id: int | None = None,
+    town: str = "",
 ) -> set[date]:
-    """Local days with at least one free slot, from now to the end of the slots made."""
+    """Local days (in `tz`) with at least one free slot, from now to the end of the slots made."""
     horizon = now + timedelta(weeks=SLOT_WEEKS + 1)
-    slots = await _open_slots(session, user, service, now, horizon, now, counsellor_id)
+    slots = await _open_slots(session, user, service, now, horizon, now, counsellor_id, town)
     zone = ZoneInfo(tz)
     return {slot.starts_at.astimezone(zone).date() for slot, _c in slots}
 
@@ -539,10 +551,31 @@ async def free_slots(
     tz: str,
     now: datetime,
     counsellor_id: int | None = None,
+    town: str = "",
 ) -> list[tuple[Slot, Counsellor]]:
     start = to_utc(datetime.combine(day, time(0)), tz)
     end = to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
-    return await _open_slots(session, user, service, start, end, now, counsellor_id)
+    return await _open_slots(session, user, service, start, end, now, counsellor_id, town)
+
+
+async def towns_of(session: AsyncSession, service: str) -> list[str]:
+    """Where a service's counsellors meet people: towns in CITIES' order, then ONLINE."""
+    found = set(
+        (
+            await session.scalars(
+                select(Counsellor.city).where(
+                    Counsellor.service == service, Counsellor.active.is_(True)
+                )
+            )
+        ).all()
+    )
+    towns = [key for key in CITIES if key in found]
+    return towns + ([ONLINE] if None in found else [])
+
+
+def town_zone(town: str, fallback: str) -> str:
+    """The zone a town's hours are shown in; online hours in the reader's (`fallback`)."""
+    return zone_of_city(town) or fallback
 
 
 async def services_offered(session: AsyncSession) -> list[str]:

@@ -2,6 +2,10 @@
 
 Times are in UTC with a trailing Z, which every calendar app converts to the phone's own zone,
 so no VTIMEZONE is needed and a DST change cannot shift the event.
+
+A booking keeps one UID for life. A new time or place comes as the same UID with a higher
+SEQUENCE, which calendar apps take as a replacement of the event they have; a cancellation as
+METHOD:CANCEL with STATUS:CANCELLED, which removes it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ class Event:
     location: str | None = None
     description: str | None = None
     url: str | None = None
+    sequence: int = 0
+    cancelled: bool = False
 
 
 def escape(text: str) -> str:
@@ -62,9 +68,11 @@ def calendar(event: Event, now: datetime) -> bytes:
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if event.cancelled else "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
+        f"SEQUENCE:{event.sequence}",
+        "STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED",
         f"DTSTAMP:{_stamp(now)}",
         f"DTSTART:{_stamp(event.starts_at)}",
         f"DTEND:{_stamp(event.ends_at)}",
@@ -76,13 +84,13 @@ def calendar(event: Event, now: datetime) -> bytes:
         lines.append(f"DESCRIPTION:{escape(event.description)}")
     if event.url:
         lines.append(f"URL:{event.url}")
-    lines += [
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{escape(event.summary)}",
-        "TRIGGER:-PT2H",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+    if not event.cancelled:  # no alarm for what is not happening
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{escape(event.summary)}",
+            "TRIGGER:-PT2H",
+            "END:VALARM",
+        ]
+    lines += ["END:VEVENT", "END:VCALENDAR"]
     return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode()

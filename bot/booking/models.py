@@ -59,6 +59,9 @@ class Workshop(Base):
     city: Mapped[str | None] = mapped_column(String(32))  # None: online
     address: Mapped[str | None] = mapped_column(String(300))
     online_url: Mapped[str | None] = mapped_column(String(300))
+    # Its times are this zone's: the town's, or the author's when online (None: rows from before
+    # the column, whose town gives the zone).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     capacity: Mapped[int] = mapped_column(Integer)
@@ -186,5 +189,9 @@ class Booking(Base):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the waitlist's order
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attendance: Mapped[str | None] = mapped_column(String(16))
+    # The calendar file's SEQUENCE (RFC 5545); None while the person never had the file (only
+    # waited). Raised on each new time or place and on a cancellation, so a phone replaces or
+    # removes the event it has under the same UID instead of adding a second one.
+    calendar_sequence: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

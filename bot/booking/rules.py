@@ -6,7 +6,9 @@ people pressing "book" on the last seat exactly one gets it, on SQLite and Postg
 
 Waitlist: a freed seat stays counted as taken and is offered to the first person waiting. The
 offer lasts 12 hours, or half the time left until the booking closes when that is shorter (so
-the next person still has a chance); an offer nobody takes passes to the next person. With nobody
+the next person still has a chance); both counted on a clock that stops during the person's
+quiet hours (the same hours that hold reminders back), so an offer sent at 21:04 does not run
+out at 09:02 while they slept. An offer nobody takes passes to the next person. With nobody
 waiting, or too little time left, the seat is simply free again.
 
 Messages about a booking (reminders 24 and 2 hours before, offers, cancellations) are rows of
@@ -98,6 +100,23 @@ class Overlap(Refused):
     def __init__(self, other: Booking) -> None:
         super().__init__("overlap")
         self.other = other
+
+
+# The calendar file's version
+
+
+def calendar_issued(booking: Booking) -> None:
+    """The person gets the booking's calendar file: its first version, or a new one after a
+    cancellation that removed it from their phone."""
+    booking.calendar_sequence = (
+        0 if booking.calendar_sequence is None else (booking.calendar_sequence + 1)
+    )
+
+
+def calendar_changed(booking: Booking) -> None:
+    """A new time or place, or a cancellation: the event the person has (if any) is replaced."""
+    if booking.calendar_sequence is not None:
+        booking.calendar_sequence += 1
 
 
 # Who may see a workshop
@@ -199,6 +218,8 @@ async def _upsert_row(
         session.add(existing)
     existing.starts_at, existing.ends_at = workshop.starts_at, workshop.ends_at
     existing.status = status
+    if status == BookingStatus.BOOKED:
+        calendar_issued(existing)
     existing.queued_at = now
     existing.offer_expires_at = None
     existing.attendance = None
@@ -256,6 +277,7 @@ async def cancel(session: AsyncSession, user: User, booking_id: int, ctx: Contex
         if booking.slot_id is not None:
             await rows.free_slot(session, booking.slot_id)
     booking = await _own(session, user, booking_id)
+    calendar_changed(booking)
     await sync_reminders(session, booking, user, ctx)
     return booking
 
@@ -279,6 +301,7 @@ async def accept_offer(session: AsyncSession, user: User, booking_id: int, ctx: 
         session, booking.id, [BookingStatus.OFFERED], BookingStatus.BOOKED, ctx.now
     )
     booking = await _own(session, user, booking_id)
+    calendar_issued(booking)
     await sync_reminders(session, booking, user, ctx)
     return booking
 
@@ -300,7 +323,18 @@ async def free_seat(session: AsyncSession, workshop: Workshop, ctx: Context) -> 
     return None
 
 
-def offer_deadline(sent_at: datetime, closes_at: datetime) -> datetime | None:
+def offer_deadline(
+    sent_at: datetime, closes_at: datetime, tz: str, rules: ReminderRules
+) -> datetime | None:
+    """When an offer sent at `sent_at` runs out: its time runs only outside the quiet hours."""
+    left = rules.awake_between(sent_at, closes_at, tz)
+    if left <= MIN_OFFER_TIME:
+        return None
+    return rules.after_awake(sent_at, min(OFFER_TIME, max(left / 2, MIN_OFFER_TIME)), tz)
+
+
+def urgent_offer_deadline(sent_at: datetime, closes_at: datetime) -> datetime | None:
+    """Too little waking time before the cut-off: the offer's time runs through the night."""
     left = closes_at - sent_at
     if left <= MIN_OFFER_TIME:
         return None
@@ -312,11 +346,11 @@ async def _offer(
 ) -> datetime | None:
     tz = people.timezone_of(holder, ctx.default_tz)
     sent_at = quiet_adjusted(ctx.now, tz, ctx.rules)
-    deadline = offer_deadline(sent_at, workshop.closes_at)
+    deadline = offer_deadline(sent_at, workshop.closes_at, tz, ctx.rules)
     if deadline is None:
         # The morning would be too late: an urgent offer goes out now.
         sent_at = ctx.now
-        deadline = offer_deadline(sent_at, workshop.closes_at)
+        deadline = urgent_offer_deadline(sent_at, workshop.closes_at)
     if deadline is None:
         return None
     if not await rows.set_status(
@@ -413,6 +447,7 @@ async def book_slot(
         ends_at=slot.ends_at,
         status=BookingStatus.BOOKED,
         queued_at=ctx.now,
+        calendar_sequence=0,
         created_at=ctx.now,
         updated_at=ctx.now,
     )
@@ -465,6 +500,7 @@ async def reschedule(
     if old.slot_id is not None:
         await rows.free_slot(session, old.slot_id)
     old.slot_id, old.starts_at, old.ends_at = slot.id, slot.starts_at, slot.ends_at
+    calendar_changed(old)
     old.updated_at = ctx.now
     await session.flush()
     await sync_reminders(session, old, user, ctx)

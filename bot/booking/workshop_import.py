@@ -4,7 +4,7 @@ YAML has two lists, `workshops` and `counsellors`; CSV holds workshops only, one
 the same keys as columns. Every workshop and counsellor has a `ref` of the file's choosing:
 importing the file again updates what changed (people booked are told of a new time or place)
 and leaves the rest alone. Times are local wall times ("2026-12-10 14:00") in `timezone`, or in
-TIMEZONE when a row gives none.
+its town's zone (Europe/Sofia for Sofia), or TIMEZONE for a row online with none given.
 
 The file is read by bot.kit.data_files (UTF-8 only, bounded, YAML without aliases) and
 every record checked before anything is written; texts are checked against their columns'
@@ -36,6 +36,7 @@ from bot.kit.data_files import Invalid, Limits, Problem
 from bot.kit.errors import NotFound
 from bot.people import queries as users
 from bot.people.models import Role
+from bot.people.profile import zone_of_city
 from bot.plans.reminders import to_utc
 
 WORKSHOP_KEYS = {
@@ -213,7 +214,9 @@ def _text(item: Item, key: str, limit: int, *, block: bool = False) -> str | Non
 
 
 def _zone(item: Item, default_tz: str) -> str:
-    tz = _text(item, "timezone", 64) or default_tz
+    city = item.get("city")
+    town_zone = zone_of_city(city) if isinstance(city, str) else None
+    tz = _text(item, "timezone", 64) or town_zone or default_tz
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -293,6 +296,7 @@ def workshop_draft(item: Item, default_tz: str, now: datetime) -> workshops.Draf
         programme=_text(item, "programme", 32),
         texts=texts,
         ref=ref,
+        timezone=tz,
     )
     problems = draft.problems(now)
     if problems:

@@ -32,7 +32,7 @@ from bot.i18n.latin import to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
 from bot.kit.errors import NotFound, Reason, Unfit
 from bot.people.models import Role, User
-from bot.people.profile import CITIES, PROGRAMMES
+from bot.people.profile import CITIES, PROGRAMMES, zone_of_city
 from bot.people.roles import require
 from bot.plans.reminders import to_utc
 
@@ -143,6 +143,8 @@ class Draft:
     programme: str | None = None
     texts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     ref: str | None = None
+    # The author's zone: an online workshop's times are in it (a town's are in the town's).
+    timezone: str | None = None
 
     def problems(self, now: datetime) -> list[str]:
         found = []
@@ -190,6 +192,12 @@ def _apply(workshop: Workshop, draft: Draft) -> None:
     workshop.closes_at = draft.closes_at or draft.starts_at - DEFAULT_CUTOFF
     workshop.languages = ",".join(draft.languages)
     workshop.programme = draft.programme
+    workshop.timezone = zone_of_city(draft.city) or draft.timezone
+
+
+def zone_of(workshop: Workshop, fallback: str) -> str:
+    """The zone a workshop's times are given in: its own, its town's, or `fallback`."""
+    return workshop.timezone or zone_of_city(workshop.city) or fallback
 
 
 async def create(session: AsyncSession, actor: User | None, draft: Draft, ctx: Context) -> Workshop:
@@ -231,6 +239,7 @@ def draft_of(workshop: Workshop) -> Draft:
         languages=tuple(code for code in workshop.languages.split(",") if code),
         programme=workshop.programme,
         ref=workshop.ref,
+        timezone=workshop.timezone,
     )
 
 
@@ -272,6 +281,7 @@ async def update(
     if moved or placed:
         for item, person in await rows.of_workshop(session, workshop.id, rows.ACTIVE):
             item.starts_at, item.ends_at = workshop.starts_at, workshop.ends_at
+            booking.calendar_changed(item)
             await booking.sync_reminders(session, item, person, ctx)
             if item.status == BookingStatus.BOOKED:
                 await booking.tell(session, item, person, booking.CHANGED, ctx)
@@ -355,6 +365,7 @@ async def cancel(
     for item, person in await rows.of_workshop(session, workshop.id, rows.ACTIVE):
         await rows.set_status(session, item.id, rows.ACTIVE, BookingStatus.CALLED_OFF, ctx.now)
         item = await rows.get(session, item.id) or item
+        booking.calendar_changed(item)
         await booking.sync_reminders(session, item, person, ctx)
         await booking.tell(session, item, person, booking.CALLED_OFF, ctx)
         told += 1

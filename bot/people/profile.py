@@ -34,6 +34,24 @@ CITIES: Final[tuple[str, ...]] = (
     "other",
 )
 
+# The time zone of each town: a town's times (workshops, counselling hours) are its own, and a
+# person's time zone follows the town they live in. "other" says nothing about the zone.
+BELGRADE: Final = "Europe/Belgrade"
+SOFIA: Final = "Europe/Sofia"
+CITY_ZONES: Final[dict[str, str]] = {
+    **{key: BELGRADE for key in CITIES[: CITIES.index("ruma") + 1]},
+    "sofia": SOFIA,
+    "plovdiv": SOFIA,
+    "varna": SOFIA,
+}
+assert set(CITY_ZONES) == set(CITIES) - {"other"}
+
+
+def zone_of_city(city: str | None) -> str | None:
+    """The town's time zone; None for online or "other"."""
+    return CITY_ZONES.get(city) if city is not None else None
+
+
 # The programmes behind the bot (see DOMAIN.md).
 PROGRAMMES: Final[tuple[str, ...]] = ("safety_net", "nova", "reintegration", "duga", "di_bg")
 
@@ -42,6 +60,10 @@ def set_city(user: User, city: str | None) -> None:
     if city is not None and city not in CITIES:
         raise ValueError(f"unknown city {city!r}")
     user.city = city
+    # Moving town moves the clock: the time zone follows the town (one with a known zone).
+    zone = zone_of_city(city)
+    if zone is not None:
+        user.timezone = zone
 
 
 async def set_programme(

@@ -54,6 +54,44 @@ class ReminderRules:
         morning = datetime.combine(local.date(), time(self.quiet_end))
         return morning if morning > local else morning + timedelta(days=1)
 
+    def _awake_until(self, local: datetime) -> datetime:
+        """From an awake moment, the next start of the quiet hours."""
+        night = datetime.combine(local.date(), time(self.quiet_start))
+        return night if night > local else night + timedelta(days=1)
+
+    def after_awake(self, start: datetime, awake: timedelta, tz: str) -> datetime:
+        """The moment (UTC) when `awake` of time outside the quiet hours has passed since `start`:
+        a clock that stops while the person sleeps (a waitlist offer's time). Counted on the
+        local wall clock, so a DST night may give or take an hour."""
+        if self.quiet_start == self.quiet_end:
+            return start + awake
+        local = start.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+        left = awake
+        while True:
+            local = self.out_of_quiet(local)
+            night = self._awake_until(local)
+            if left <= night - local:
+                return max(start, to_utc(local + left, tz))
+            left -= night - local
+            local = night
+
+    def awake_between(self, start: datetime, end: datetime, tz: str) -> timedelta:
+        """How much of start..end lies outside the quiet hours (in `tz`)."""
+        if self.quiet_start == self.quiet_end:
+            return max(end - start, timedelta(0))
+        zone = ZoneInfo(tz)
+        local = start.astimezone(zone).replace(tzinfo=None)
+        last = end.astimezone(zone).replace(tzinfo=None)
+        total = timedelta(0)
+        while local < last:
+            local = self.out_of_quiet(local)
+            if local >= last:
+                break
+            night = self._awake_until(local)
+            total += min(night, last) - local
+            local = night
+        return total
+
 
 def kind_for(offset_days: int) -> str:
     return ON_THE_DAY if offset_days == 0 else f"before_{offset_days}"

@@ -16,7 +16,14 @@ from bot.booking.rules import Item
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import BookingAction, BookingCb
-from bot.booking.telegram.replies import position, refusal, send_calendar, texts_of, undo
+from bot.booking.telegram.replies import (
+    calendar_file_of,
+    position,
+    refusal,
+    send_calendar,
+    texts_of,
+    undo,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.kit.callbacks import NavCb, Page
@@ -87,6 +94,7 @@ async def ask_cancel(
     tz: str,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
     item = await booking.item(session, user, callback_data.id)
@@ -97,7 +105,7 @@ async def ask_cancel(
     if item.booking.status != BookingStatus.BOOKED:
         # Leaving a waitlist or saying no to an offer needs no second question.
         await cancel_confirmed(
-            query, callback_data, session, user, tz, clock, settings, callback_answer
+            query, callback_data, session, user, tz, clock, settings, bot, callback_answer
         )
         return
     texts = await texts_of(session, item)
@@ -112,6 +120,7 @@ async def cancel_confirmed(
     tz: str,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
@@ -138,6 +147,9 @@ async def cancel_confirmed(
     text, markup = screens.bookings_screen(items, all_texts, user.locale, tz)
     done = _("✖️ Cancelled: {title}").format(title=f"<b>{title}</b>")
     await show(query, paragraphs(done, text), markup)
+    if item.booking.calendar_sequence is not None:
+        # They were sent the event: the cancelling file takes it off their phone's calendar.
+        await calendar_file_of(user, item, texts, tz, clock.now()).send(bot)
 
 
 async def take_offer(

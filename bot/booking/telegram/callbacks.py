@@ -41,13 +41,15 @@ class CounselAction(StrEnum):
 
 class CounselCb(CallbackData, prefix="cn"):
     """Counselling: a svc | month | day | slot | x (a label); s the service; b the booking being
-    moved (0: a new booking); d a day yyyymmdd; id a slot."""
+    moved (0: a new booking); d a day yyyymmdd; id a slot; t the town (a CITIES key or "online";
+    "": not chosen yet)."""
 
     a: CounselAction
     s: str = ""
     b: int = 0
     d: str = ""
     id: int = 0
+    t: str = ""
 
 
 class BookingAction(StrEnum):

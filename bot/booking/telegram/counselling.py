@@ -44,6 +44,7 @@ from bot.kit.filters import Consented
 from bot.kit.render import show
 from bot.kit.texts import _, esc, name_or_someone, paragraphs
 from bot.people.models import Role, User
+from bot.people.profile import CITIES
 
 _NOTHING = CounselCb(a=CounselAction.LABEL).pack()
 
@@ -73,6 +74,44 @@ async def _moving(session: AsyncSession, user: User, booking_id: int) -> Booking
     return found
 
 
+async def _where_and_zone(
+    session: AsyncSession, user: User, tz: str, data: CounselCb
+) -> tuple[Booking | None, str, str]:
+    """The booking being moved, the town picked, and the zone the times are shown in: the
+    counsellor's own when moving, else the town's (online: the reader's)."""
+    moving = await _moving(session, user, data.b)
+    if moving is not None:
+        counsellor = await session.get(Counsellor, moving.counsellor_id)
+        return moving, "", counsellor.timezone if counsellor is not None else tz
+    if data.t and data.t not in (*CITIES, counselling.ONLINE):
+        raise NotFound("town")
+    return None, data.t, counselling.town_zone(data.t, tz)
+
+
+async def service(
+    query: CallbackQuery,
+    callback_data: CounselCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A service picked: first where (when its counsellors are in more than one place), then
+    the month. The place is known before anything is booked."""
+    if callback_data.s not in counselling.SERVICES:
+        raise NotFound("service")
+    if callback_data.b or callback_data.t:
+        await month(query, callback_data, session, user, tz, clock, callback_answer)
+        return
+    towns = await counselling.towns_of(session, callback_data.s)
+    if len(towns) == 1:
+        picked = CounselCb(a=CounselAction.SERVICE, s=callback_data.s, t=towns[0])
+        await month(query, picked, session, user, tz, clock, callback_answer)
+        return
+    await show(query, *screens.towns_screen(callback_data.s, towns, user.city))
+
+
 async def month(
     query: CallbackQuery,
     callback_data: CounselCb,
@@ -83,33 +122,43 @@ async def month(
     callback_answer: CallbackAnswer,
 ) -> None:
     service = callback_data.s
-    today = _today(clock, tz)
-    shown = calendar.parse_day(callback_data.d, today.replace(day=1)) if callback_data.d else today
-    if service not in counselling.SERVICES or shown is None:
+    if service not in counselling.SERVICES:
         raise NotFound("service")
-    moving = await _moving(session, user, callback_data.b)
+    moving, town, zone = await _where_and_zone(session, user, tz, callback_data)
+    today = _today(clock, zone)
+    shown = calendar.parse_day(callback_data.d, today.replace(day=1)) if callback_data.d else today
+    if shown is None:
+        raise NotFound("day")
     counsellor_id = moving.counsellor_id if moving else None
-    days = await counselling.free_days(session, user, service, tz, clock.now(), counsellor_id)
+    days = await counselling.free_days(
+        session, user, service, zone, clock.now(), counsellor_id, town
+    )
     back = (
         BookingCb(a=BookingAction.OPEN, id=callback_data.b).pack()
         if callback_data.b
+        else CounselCb(a=CounselAction.SERVICE, s=service).pack()
+        if town and len(await counselling.towns_of(session, service)) > 1
         else NavCb(to=Page.COUNSEL).pack()
     )
     extra = [[kb.button(_("⬅️ Back"), back)]]
+    head = f"💬 <b>{screens.service_name(service)}</b>"
+    if town:
+        head += " · " + esc(screens.city_label(town))
     if not days:
         text = paragraphs(
-            f"💬 <b>{screens.service_name(service)}</b>",
-            _("No free times in the coming weeks. Please look again in a few days."),
+            head, _("No free times in the coming weeks. Please look again in a few days.")
         )
         await show(query, text, kb.only(*extra))
         return
 
     def day_data(day: date) -> str:
-        return CounselCb(a=CounselAction.DAY, s=service, b=callback_data.b, d=_day_key(day)).pack()
+        return CounselCb(
+            a=CounselAction.DAY, s=service, b=callback_data.b, d=_day_key(day), t=town
+        ).pack()
 
     def month_data(day: date) -> str:
         return CounselCb(
-            a=CounselAction.MONTH, s=service, b=callback_data.b, d=_day_key(day)
+            a=CounselAction.MONTH, s=service, b=callback_data.b, d=_day_key(day), t=town
         ).pack()
 
     picking = calendar.Picking(
@@ -121,10 +170,7 @@ async def month(
     )
     if callback_data.a == CounselAction.SERVICE:
         shown = min(days)
-    text = paragraphs(
-        f"💬 <b>{screens.service_name(service)}</b>",
-        _("📅 Pick a day. Days with a number have free times."),
-    )
+    text = paragraphs(head, _("📅 Pick a day. Days with a number have free times."))
     await show(query, text, calendar.month(shown, today, user.locale, extra, picking))
 
 
@@ -135,13 +181,12 @@ async def day(
     user: User,
     tz: str,
     clock: Clock,
-    callback_answer: CallbackAnswer,
 ) -> None:
-    picked = calendar.parse_day(callback_data.d, _today(clock, tz))
-    if callback_data.s not in counselling.SERVICES or picked is None:
+    moving, town, zone = await _where_and_zone(session, user, tz, callback_data)
+    picked = calendar.parse_day(callback_data.d, _today(clock, zone))
+    if picked is None or callback_data.s not in counselling.SERVICES:
         raise NotFound("day")
-    moving = await _moving(session, user, callback_data.b)
-    await _show_day(query, session, user, tz, clock, callback_data, picked, moving)
+    await _show_day(query, session, user, tz, zone, clock, callback_data, picked, moving, town)
 
 
 async def _show_day(
@@ -149,31 +194,39 @@ async def _show_day(
     session: AsyncSession,
     user: User,
     tz: str,
+    zone: str,
     clock: Clock,
     data: CounselCb,
     picked: date,
     moving: Booking | None,
+    town: str,
 ) -> None:
     counsellor_id = moving.counsellor_id if moving else None
     found = await counselling.free_slots(
-        session, user, data.s, picked, tz, clock.now(), counsellor_id
+        session, user, data.s, picked, zone, clock.now(), counsellor_id, town
     )
     many = len({c.id for _s, c in found}) > 1
     builder = InlineKeyboardBuilder()
     for slot, counsellor in found:
-        label = screens.slot_label(slot.starts_at, counsellor, user.locale, tz, many)
+        label = screens.slot_label(slot.starts_at, zone, user.locale, counsellor, many)
         builder.button(
             text=label,
             callback_data=CounselCb(a=CounselAction.SLOT, s=data.s, b=data.b, id=slot.id),
         )
     builder.adjust(1 if many else 3)
-    back = CounselCb(a=CounselAction.MONTH, s=data.s, b=data.b, d=_day_key(picked)).pack()
+    back = CounselCb(a=CounselAction.MONTH, s=data.s, b=data.b, d=_day_key(picked), t=town).pack()
     builder.row(kb.button(_("⬅️ Other days"), back))
     head = f"💬 <b>{screens.service_name(data.s)}</b> · {fmt_day(picked, user.locale)}"
     if not found:
         text = paragraphs(head, _("These times have just been taken. Please pick another day."))
     else:
-        text = paragraphs(head, _("🕒 Pick a time."), _where(found[0][1]) if not many else "")
+        # Who and where before booking: each counsellor of the day with their place.
+        counsellors = list({c.id: c for _s, c in found}.values())
+        text = paragraphs(
+            head,
+            _("🕒 Pick a time.") + screens.zone_note(zone, tz, user.locale),
+            "\n\n".join(_where(c) for c in counsellors),
+        )
     await show(query, text, builder.as_markup())
 
 
@@ -329,9 +382,8 @@ def create_router() -> Router:
     router.message.register(services, Command("counselling"))
     router.callback_query.register(services, NavCb.filter(F.to == Page.COUNSEL))
     router.callback_query.register(label, CounselCb.filter(F.a == CounselAction.LABEL))
-    router.callback_query.register(
-        month, CounselCb.filter(F.a.in_({CounselAction.SERVICE, CounselAction.MONTH}))
-    )
+    router.callback_query.register(service, CounselCb.filter(F.a == CounselAction.SERVICE))
+    router.callback_query.register(month, CounselCb.filter(F.a == CounselAction.MONTH))
     router.callback_query.register(day, CounselCb.filter(F.a == CounselAction.DAY))
     router.callback_query.register(pick_slot, CounselCb.filter(F.a == CounselAction.SLOT))
     router.callback_query.register(move, BookingCb.filter(F.a == BookingAction.MOVE))

@@ -33,7 +33,7 @@ from bot.booking.telegram.callbacks import (
     WorkshopsAction,
     WorkshopsCb,
 )
-from bot.i18n.formatting import fmt_datetime, fmt_time
+from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
 from bot.kit import keyboards as kb
 from bot.kit.callbacks import Page
 from bot.kit.texts import N_, _, button_name, esc, ngettext, paragraphs
@@ -73,10 +73,37 @@ def service_name(key: str) -> str:
     return _(SERVICE_NAMES[key]) if key in SERVICE_NAMES else key
 
 
-def when(starts_at: datetime, ends_at: datetime, locale: str, tz: str) -> str:
+def zone_note(zone: str, tz: str, locale: str) -> str:
+    """ " (Belgrade time)" after a place's time when the reader lives by another clock, else ""."""
+    if zone == tz:
+        return ""
+    return " " + _("({place} time)").format(place=zone_label(zone, locale))
+
+
+def at(moment: datetime, locale: str, tz: str, zone: str | None = None) -> str:
+    """A moment of a place in the place's own time (zone), named when it is not the reader's."""
+    zone = zone or tz
+    return fmt_datetime(moment, locale, zone) + zone_note(zone, tz, locale)
+
+
+def when(
+    starts_at: datetime, ends_at: datetime, locale: str, tz: str, zone: str | None = None
+) -> str:
+    """A workshop in Kragujevac at 16:00 is at 16:00 for a reader in Sofia too: the place's
+    clock, and its name when the reader's differs."""
+    zone = zone or tz
     return _("{start}–{end}").format(
-        start=fmt_datetime(starts_at, locale, tz), end=fmt_time(ends_at, locale, tz)
-    )
+        start=fmt_datetime(starts_at, locale, zone), end=fmt_time(ends_at, locale, zone)
+    ) + zone_note(zone, tz, locale)
+
+
+def item_zone(item: Item, tz: str) -> str:
+    """The zone of the booking's place: the workshop's, or the counsellor's."""
+    if item.workshop is not None:
+        return workshops.zone_of(item.workshop, tz)
+    if item.counsellor is not None:
+        return item.counsellor.timezone
+    return tz
 
 
 def place(city: str | None, address: str | None, online_url: str | None) -> str:
@@ -147,7 +174,7 @@ def listing_screen(
         )
         lines.append(
             f"• <b>{esc(title)}</b>\n  "
-            + fmt_datetime(workshop.starts_at, locale, tz)
+            + at(workshop.starts_at, locale, tz, workshops.zone_of(workshop, tz))
             + " · "
             + seats_text(workshop)
         )
@@ -204,10 +231,11 @@ def workshop_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     workshop, mine = card.workshop, card.mine
     title, description = workshops.text_for(workshop, card.texts, locale)
+    zone = workshops.zone_of(workshop, tz)
     lines = [
         f"🗓 <b>{esc(title)}</b>",
         kind_name(workshop.kind),
-        "📅 " + when(workshop.starts_at, workshop.ends_at, locale, tz),
+        "📅 " + when(workshop.starts_at, workshop.ends_at, locale, tz, zone),
         place(workshop.city, workshop.address, workshop.online_url),
     ]
     parts = ["\n".join(lines)]
@@ -224,7 +252,7 @@ def workshop_screen(
     open_ = workshop.closes_at > now
     if open_:
         facts.append(
-            _("Booking closes {when}.").format(when=fmt_datetime(workshop.closes_at, locale, tz))
+            _("Booking closes {when}.").format(when=at(workshop.closes_at, locale, tz, zone))
         )
     else:
         facts.append(_("Booking is closed."))
@@ -297,10 +325,27 @@ def services_screen(services: Sequence[str], moving: int = 0) -> tuple[str, Inli
     return _("💬 <b>Counselling</b>\nWho would you like to talk to?"), builder.as_markup()
 
 
+def towns_screen(
+    service: str, towns: Sequence[str], own: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Where to meet, the person's own town first: counsellors of one town together."""
+    builder = InlineKeyboardBuilder()
+    ordered = sorted(towns, key=lambda key: key != own)
+    for key in ordered:
+        builder.button(
+            text=city_label(key), callback_data=CounselCb(a=CounselAction.SERVICE, s=service, t=key)
+        )
+    builder.adjust(2)
+    builder.row(kb.nav(_("⬅️ Back"), Page.COUNSEL))
+    text = paragraphs(f"💬 <b>{service_name(service)}</b>", _("📍 Where would you like to meet?"))
+    return text, builder.as_markup()
+
+
 def slot_label(
-    starts_at: datetime, counsellor: Counsellor, locale: str, tz: str, many: bool
+    starts_at: datetime, zone: str, locale: str, counsellor: Counsellor, many: bool
 ) -> str:
-    label = fmt_time(starts_at, locale, tz)
+    """In the place's time: a counsellor's hours 10:00-14:00 are offered as 10:00-14:00."""
+    label = fmt_time(starts_at, locale, zone)
     return f"{label} · {button_name(counsellor.name, 24)}" if many else label
 
 
@@ -318,7 +363,8 @@ def bookings_screen(
         title = item_title(item, texts, locale)
         mark = _mark(item.booking)
         lines.append(
-            f"{mark}<b>{esc(title)}</b>\n   " + fmt_datetime(item.booking.starts_at, locale, tz)
+            f"{mark}<b>{esc(title)}</b>\n   "
+            + at(item.booking.starts_at, locale, tz, item_zone(item, tz))
         )
         builder.row(
             kb.button(
@@ -342,7 +388,7 @@ def booking_screen(
     mine = item.booking
     lines = [
         f"🎫 <b>{esc(item_title(item, texts, locale))}</b>",
-        "📅 " + when(mine.starts_at, mine.ends_at, locale, tz),
+        "📅 " + when(mine.starts_at, mine.ends_at, locale, tz, item_zone(item, tz)),
         item_place(item),
     ]
     if item.counsellor is not None:
@@ -388,7 +434,7 @@ def confirm_cancel(
     title = esc(item_title(item, texts, locale))
     text = _("Cancel this booking? {title}, {when}").format(
         title=f"<b>{title}</b>",
-        when=fmt_datetime(item.booking.starts_at, locale, tz),
+        when=at(item.booking.starts_at, locale, tz, item_zone(item, tz)),
     )
     markup = kb.only(
         [
@@ -421,16 +467,21 @@ def calendar_file(
         location=location,
         description=description,
         url=source.online_url if source is not None and source.city is None else None,
+        sequence=item.booking.calendar_sequence or 0,
+        cancelled=item.booking.status in (BookingStatus.CANCELLED, BookingStatus.CALLED_OFF),
     )
     return BufferedInputFile(calendar(event, now), filename=f"putokaz-{item.booking.id}.ics")
 
 
 def calendar_caption(item: Item, texts: Sequence[WorkshopText], locale: str, tz: str) -> str:
+    cancelled = item.booking.status in (BookingStatus.CANCELLED, BookingStatus.CALLED_OFF)
     return "\n".join(
         [
-            _("📅 Add it to your calendar: open the file."),
+            _("📅 Open the file to take it off your calendar.")
+            if cancelled
+            else _("📅 Add it to your calendar: open the file."),
             f"<b>{esc(item_title(item, texts, locale))}</b>",
-            when(item.booking.starts_at, item.booking.ends_at, locale, tz),
+            when(item.booking.starts_at, item.booking.ends_at, locale, tz, item_zone(item, tz)),
             item_place(item),
         ]
     )
@@ -438,10 +489,22 @@ def calendar_caption(item: Item, texts: Sequence[WorkshopText], locale: str, tz:
 
 # Messages the reminder sender sends
 
+# Notices that change the event a person has in their calendar: the updated file goes with them.
+CALENDAR_NOTICES = (booking.CHANGED, booking.CALLED_OFF)
+
+
+def notice_calendar(
+    kind: str, item: Item, texts: Sequence[WorkshopText], locale: str, now: datetime
+) -> BufferedInputFile | None:
+    """The new version of the calendar file, for people who were sent one before."""
+    if kind not in CALENDAR_NOTICES or item.booking.calendar_sequence is None:
+        return None
+    return calendar_file(item, texts, locale, now)
+
 
 def message_text(kind: str, item: Item, texts: Sequence[WorkshopText], locale: str, tz: str) -> str:
     title = f"<b>{esc(item_title(item, texts, locale))}</b>"
-    moment = when(item.booking.starts_at, item.booking.ends_at, locale, tz)
+    moment = when(item.booking.starts_at, item.booking.ends_at, locale, tz, item_zone(item, tz))
     where = item_place(item)
     if kind in booking.BEFORE:
         return "\n".join([_("⏰ Reminder: {title}").format(title=title), "📅 " + moment, where])

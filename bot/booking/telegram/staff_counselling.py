@@ -58,7 +58,7 @@ from bot.kit.texts import (
 from bot.people import queries as users
 from bot.people.models import Role, User
 from bot.people.names import city_name
-from bot.people.profile import CITIES
+from bot.people.profile import CITIES, zone_of_city
 
 REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
 assert set(REASONS) == set(counselling.TIME_OFF_REASONS)
@@ -369,7 +369,8 @@ async def _create(manager: DialogManager, text: str) -> None:
             city=None if online else city,
             address=None if online else place,
             online_url=place if online else None,
-            timezone=data["tz"],
+            # Weekly hours are the place's: its town's zone, or the author's when online.
+            timezone=zone_of_city(None if online else city) or data["tz"],
             now=data["clock"].now(),
         )
     except ValueError:

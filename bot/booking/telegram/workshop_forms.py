@@ -39,7 +39,7 @@ from bot.kit.forms import DayPicker, Tr
 from bot.kit.texts import _, esc, ngettext
 from bot.people.models import Role, User
 from bot.people.names import city_name, programme_name
-from bot.people.profile import CITIES, PROGRAMMES
+from bot.people.profile import CITIES, PROGRAMMES, zone_of_city
 
 TIMES = ("10:00", "12:00", "14:00", "16:00", "18:00")
 LENGTHS = (60, 90, 120, 180)
@@ -95,7 +95,9 @@ def _when(manager: DialogManager, minutes: int = 0) -> tuple[datetime, datetime]
     if answers.day is None or answers.start is None:
         raise NotFound("the form lost its day or time")
     data = manager.middleware_data
-    return workshops.schedule(answers.day, answers.start, minutes, data["tz"], data["clock"].now())
+    # The time typed is the place's: 16:00 in Kragujevac is 16:00 there, whoever types it.
+    zone = manager.dialog_data.get("zone") or zone_of_city(answers.city) or data["tz"]
+    return workshops.schedule(answers.day, answers.start, minutes, zone, data["clock"].now())
 
 
 def _ctx(manager: DialogManager) -> Context:
@@ -313,6 +315,7 @@ async def create(manager: DialogManager, capacity: int) -> None:
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,
+        timezone=data["tz"],
     )
     try:
         workshop = await workshops.create(session, user, draft, _ctx(manager))
@@ -461,6 +464,8 @@ def edit_dialog() -> Dialog:
         )
 
     async def length(manager: DialogManager, minutes: int) -> None:
+        workshop = await _workshop(manager, manager.middleware_data)
+        manager.dialog_data["zone"] = workshops.zone_of(workshop, manager.middleware_data["tz"])
         starts_at, ends_at = _when(manager, minutes)
         # closes_at None: booking closes as long before the new start as before the old one.
         await save(manager, starts_at=starts_at, ends_at=ends_at, closes_at=None)
