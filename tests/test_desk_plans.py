@@ -415,6 +415,14 @@ async def test_a_broken_upload_gets_a_polite_answer(desk: DeskRun) -> None:
             )
         async with client.post(url, data=_upload(b"PK\x03\x04rest", csrf)) as r:
             assert r.status == 422
+        # Not a form at all, or a cut-off one: refused politely, nothing read further.
+        garbage = {"Content-Type": "multipart/form-data; boundary=xyz"}
+        async with client.post(url, data=b"--xyz\r\nbroken", headers=garbage) as r:
+            assert r.status == 403
+            # The refusal page, in the browser's language (none given here: English).
+            assert tr("en", "Putokaz desk") in await r.text()
+        async with client.post(url, data={"csrf": csrf, "file": "x"}) as r:
+            assert r.status == 403
         huge = b"telegram_id,goal,domain,task\n" + b"1,a,work,b\n" * 1_000_000
         async with client.post(url, data=_upload(huge, csrf)) as r:
             assert r.status == 413

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiMapping
 
 from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day
@@ -432,6 +433,13 @@ class BrokenUpload(Exception):
 async def _read_upload(request: web.Request) -> tuple[dict[str, str], bytes | None]:
     """The form's small fields and the uploaded file, read as a stream: never more than the
     import's byte limit plus one (the rules then refuse the file as too big)."""
+    try:
+        return await _read_parts(request)
+    except (ValueError, HttpProcessingError, EOFError) as exc:  # a broken or cut-off body
+        raise BrokenUpload("not_multipart") from exc
+
+
+async def _read_parts(request: web.Request) -> tuple[dict[str, str], bytes | None]:
     limit = csv_import.LIMITS.max_bytes
     if not request.content_type.startswith("multipart/"):
         raise BrokenUpload("not_multipart")
@@ -465,7 +473,10 @@ async def _read_upload(request: web.Request) -> tuple[dict[str, str], bytes | No
                 raise BrokenUpload("too_big")
             data = blob
         elif part.name in ("csrf", "digest"):
-            fields[part.name] = (await part.read(decode=False))[:200].decode("ascii", "replace")
+            small = await part.read_chunk(256)
+            if await part.read_chunk(256):
+                raise BrokenUpload("not_multipart")  # a token is 64 characters
+            fields[part.name] = small.decode("ascii", "replace")
         else:
             await part.release()
     return fields, data
