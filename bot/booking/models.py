@@ -186,5 +186,9 @@ class Booking(Base):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the waitlist's order
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attendance: Mapped[str | None] = mapped_column(String(16))
+    # The announcement whose "Book a seat" button it was made from. No foreign key: booking
+    # knows nothing of broadcasts, and the announcement's report counts only rows of people
+    # it was delivered to, so a forged number in a button counts for nothing.
+    announcement_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
