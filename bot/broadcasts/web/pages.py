@@ -27,7 +27,7 @@ from bot.broadcasts.models import EVERYONE, BroadcastStatus, ButtonKind
 from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
 from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, SR_CYRL
 from bot.kit.errors import NotFound
-from bot.kit.texts import esc
+from bot.kit.texts import N_, esc
 from bot.people import profile
 from bot.people.models import Role, User
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
@@ -45,15 +45,15 @@ log = logging.getLogger(__name__)
 
 BASE = f"{PREFIX}/announcements"
 TEXT_LOCALES = (SR_CYRL, BG, EN)
-ROLE_NAMES = {Role.YOUTH: "Young people", Role.MENTOR: "Mentors", Role.STAFF: "Staff"}
+ROLE_NAMES = {Role.YOUTH: N_("Young people"), Role.MENTOR: N_("Mentors"), Role.STAFF: N_("Staff")}
 AT_FORMAT = "%Y-%m-%dT%H:%M"
 HERE = Path(__file__).parent
 STATUS_NAMES = {
-    BroadcastStatus.DRAFT: "Draft",
-    BroadcastStatus.SCHEDULED: "Scheduled",
-    BroadcastStatus.SENDING: "Sending",
-    BroadcastStatus.DONE: "Sent",
-    BroadcastStatus.CANCELLED: "Cancelled",
+    BroadcastStatus.DRAFT: N_("Draft"),
+    BroadcastStatus.SCHEDULED: N_("Scheduled"),
+    BroadcastStatus.SENDING: N_("Sending"),
+    BroadcastStatus.DONE: N_("Sent"),
+    BroadcastStatus.CANCELLED: N_("Cancelled"),
 }
 
 
@@ -196,11 +196,8 @@ def _names() -> dict[str, Any]:
         "roles": list(Role),
         "programmes": profile.PROGRAMMES,
         "cities": profile.CITIES,
-        "text_languages": {
-            SR_CYRL: LANGUAGE_NAMES[SR_CYRL].split(" (")[0],
-            BG: "Български",
-            EN: "English",
-        },
+        "text_languages": TEXT_LANGUAGES,
+        "language_names": LANGUAGE_NAMES,
         "seats": list(conditions.Seat),
         "max_text": broadcasts.MAX_TEXT,
         "max_caption": broadcasts.MAX_CAPTION,
@@ -280,7 +277,7 @@ async def _for_workshop(desk: Desk, signed: Signed, workshop_id: int) -> FormSta
             end=fmt_time(workshop.ends_at, locale, tz),
         )
         if workshop.city is None:
-            place = "💻 " + gettext("Online", locale=locale)
+            place = "💻 " + gettext(N_("Online"), locale=locale)
         else:
             town = gettext(CITY_NAMES.get(workshop.city, workshop.city), locale=locale)
             place = "📍 " + ", ".join([town] + ([workshop.address] if workshop.address else []))
