@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -53,9 +53,7 @@ def sender(harness: Harness) -> BroadcastSender:
 async def place(harness: Harness, person: Person, town: str, programme: str | None = None) -> None:
     async with harness.sessions.begin() as session:
         await session.execute(
-            update(User)
-            .where(User.telegram_id == person.id)
-            .values(city=town, programme=programme)
+            update(User).where(User.telegram_id == person.id).values(city=town, programme=programme)
         )
 
 
