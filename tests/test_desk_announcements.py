@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
+from bot.booking import rules as booking
 from bot.booking.models import Workshop
 from bot.broadcasts.models import (
     Audience,
@@ -25,8 +26,8 @@ from bot.broadcasts.models import (
     ButtonKind,
 )
 from bot.broadcasts.telegram.sender import BroadcastSender
-from bot.people.models import User
-from tests.booking_support import workshop
+from bot.people.models import MentorLink, User
+from tests.booking_support import ctx, workshop
 from tests.conversation import onboard, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
 from tests.harness import Harness, Person
@@ -265,3 +266,73 @@ async def test_announce_a_workshop_prefilled_with_its_button_and_audience(desk: 
             assert (await response.json())["booked"] == 1
         async with h.sessions() as session:
             assert (await session.get(Workshop, found.id)).booked == 1  # type: ignore[union-attr]
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+async def test_a_mentors_young_people_and_a_workshops_people_are_counted(desk: DeskRun) -> None:
+    h = desk.harness
+    ana = await onboard(h, "sr", first_name="Ana")
+    ivo = await onboard(h, "bg", first_name="Ivo")
+    await onboard(h, "en", first_name="Tom")
+    cv = await workshop(h.sessions, capacity=1)
+    async with browser() as client:
+        staff, csrf = await signed_in_staff(desk, client)
+        mentor = await new_mentor(h, staff)
+        stored = {p.id: await stored_user(h, p.id) for p in (ana, ivo, mentor)}
+        ana_user, ivo_user, mentor_user = (stored[p.id] for p in (ana, ivo, mentor))
+        assert ana_user and ivo_user and mentor_user
+        async with h.sessions.begin() as session:
+            session.add(
+                MentorLink(mentor_id=mentor_user.id, youth_id=ana_user.id, created_at=h.clock.now())
+            )
+            await booking.book_workshop(session, ana_user, cv.id, ctx(h.clock.now()))
+            await booking.join_waitlist(session, ivo_user, cv.id, ctx(h.clock.now()))
+
+        async def count(**values: str) -> int:
+            form = {"csrf": csrf, "mode": "each", **values}
+            async with client.post(f"{desk.base}/desk/announcements/check", data=form) as r:
+                assert r.status == 200
+                return int((await r.json())["total"])
+
+        assert await count() == 4  # everyone but the author
+        assert await count(mentor=str(mentor_user.id)) == 1
+        assert await count(role="mentor") == 1
+        assert await count(ws=str(cv.id)) == 2
+        assert await count(ws=str(cv.id), seat="booked") == 1
+        assert await count(ws=str(cv.id), seat="waiting", lang="bg") == 1
+        assert await count(ws=str(cv.id), seat="waiting", lang="en") == 0
+
+
+async def test_a_photo_is_uploaded_once_and_a_broken_one_is_refused(desk: DeskRun) -> None:
+    h = desk.harness
+    reader = await onboard(h, "en", first_name="Tom")
+    base = f"{desk.base}/desk/announcements"
+    async with browser() as client:
+        staff, csrf = await signed_in_staff(desk, client)
+
+        def form(data: bytes, name: str) -> aiohttp.FormData:
+            made = aiohttp.FormData()
+            for key, value in {"csrf": csrf, "mode": "one", "text_all": "Hi", "do": "send"}.items():
+                made.add_field(key, value)
+            made.add_field("photo", data, filename=name, content_type="image/png")
+            return made
+
+        async with client.post(f"{base}/new", data=form(b"not a photo", "x.png")) as r:
+            assert r.status == 422 and "JPEG or PNG" in await r.text()
+        big = PNG + b"\0" * (1024 * 1024)
+        async with client.post(f"{base}/new", data=form(big, "big.png")) as r:
+            assert r.status == 413 and "too large" in await r.text()
+        assert await announcements(h) == []
+        async with client.post(f"{base}/new", data=form(PNG, "ok.png"), allow_redirects=False) as r:
+            assert r.status == 303
+        [made] = await announcements(h)
+        assert made.photo_file_id is not None
+        assert staff.last.photo is not None  # the author's own chat got it once
+        await sender(h).run_round()
+        assert reader.last.photo is not None and reader.last.caption == "Hi"

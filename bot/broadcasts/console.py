@@ -207,16 +207,22 @@ def photo_kind(data: bytes) -> str | None:
     return None
 
 
-async def check(session: AsyncSession, actor: User, composed: Composed, now: datetime) -> list[str]:
+@dataclass(frozen=True)
+class Verdict:
+    problems: list[str]
+    by_locale: dict[str, int]  # who it would reach now, per language
+
+
+async def check(session: AsyncSession, actor: User, composed: Composed, now: datetime) -> Verdict:
     """Everything `create` would refuse, as problem codes, so that nothing is half written:
-    those of `problems`, and mentor, workshop, button_workshop, when, nobody."""
+    those of `problems`, and mentor, workshop, button_workshop, when, nobody; and the count."""
     require_staff(actor)
     found = problems(composed)
     try:
         await conditions.checked(session, composed.filters)
     except NotAllowed:
         found.append("mentor" if composed.filters.mentor is not None else "workshop")
-        return found
+        return Verdict(found, {})
     if composed.button_kind == ButtonKind.WORKSHOP:
         try:
             await broadcasts.bookable_workshop(session, composed.button_value)
@@ -226,9 +232,10 @@ async def check(session: AsyncSession, actor: User, composed: Composed, now: dat
         now + broadcasts.MIN_LEAD <= composed.send_at <= now + broadcasts.SCHEDULE_AHEAD
     ):
         found.append("when")
-    if sum((await count(session, actor, composed.filters)).values()) == 0:
+    by_locale = await count(session, actor, composed.filters)
+    if sum(by_locale.values()) == 0:
         found.append("nobody")
-    return found
+    return Verdict(found, by_locale)
 
 
 def earliest(now: datetime) -> datetime:

@@ -143,12 +143,10 @@ async def _shown(
     desk: Desk, signed: Signed, state: FormState, composed: console.Composed, readable: bool
 ) -> Shown:
     now = desk.clock.now()
-    problems = await console.check(signed.session, signed.user, composed, now)
+    verdict = await console.check(signed.session, signed.user, composed, now)
+    problems, by_locale = verdict.problems, verdict.by_locale
     if not readable:
         problems.append("when")
-    by_locale: dict[str, int] = {}
-    if "mentor" not in problems and "workshop" not in problems:
-        by_locale = await console.count(signed.session, signed.user, composed.filters)
     return Shown(by_locale, console.previews(composed.texts, state.has_photo, by_locale), problems)
 
 
