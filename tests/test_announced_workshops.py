@@ -67,6 +67,13 @@ async def test_book_a_seat_from_an_announcement_in_each_language(harness: Harnes
     second = (await bookings(h))[1]
     assert second.status == BookingStatus.WAITING and second.announcement_id == sent.id
 
+    # The staff report in the bot counts them.
+    await staff.send("/menu")
+    await staff.click("📣 Announcements")
+    listed = await staff.click("📋 Sent")
+    report = await staff.click(next(x for x in _labels(listed) if x.startswith("✅")), listed)
+    assert "🗓 Booked from it: 1, on the waitlist: 1" in report.body
+
     # Once the workshop began, the same button says so, in each reader's language.
     h.clock.advance(cv.starts_at - h.clock.now() + timedelta(minutes=1))
     await jana.click(tr("sr", "🗓 Book a seat"), announcement)

@@ -36,6 +36,7 @@ from bot.broadcasts.models import (
     BroadcastRecipient,
     BroadcastStatus,
     BroadcastText,
+    ButtonKind,
     RecipientStatus,
 )
 from bot.db.base import UTCDateTime
@@ -511,7 +512,7 @@ async def undelivered(
 async def booked_from(session: AsyncSession, broadcast: Broadcast) -> dict[str, int]:
     """Bookings of its workshop made with the announcement's button, by status: only of people
     it was delivered to, so a forged announcement number in a button counts for nothing."""
-    if broadcast.button_kind != "workshop" or not (broadcast.button_value or "").isdigit():
+    if broadcast.button_kind != ButtonKind.WORKSHOP or not (broadcast.button_value or "").isdigit():
         return {}
     query = (
         select(Booking.status, func.count())

@@ -445,15 +445,18 @@ class Report:
     counts: dict[str, int]
     texts: dict[str, str]
     mentor: User | None  # whose young people, for that audience
+    booked: dict[str, int] | None = None  # "Book a seat": bookings made with it, by status
 
 
 async def report(session: AsyncSession, actor: User, broadcast_id: int) -> Report:
     broadcast = await visible(session, actor, broadcast_id)
+    workshop = broadcast.button_kind == ButtonKind.WORKSHOP
     return Report(
         broadcast,
         await rows.counts(session, broadcast.id),
         await rows.texts(session, broadcast.id),
         await audience_mentor(session, broadcast),
+        await rows.booked_from(session, broadcast) if workshop else None,
     )
 
 

@@ -82,7 +82,7 @@ async def detail_screen(ctx: Ctx, broadcast_id: int) -> screens.Screen:
         return screens.scheduled_view(broadcast, report.texts, name, ctx.user.locale, ctx.tz)
     if broadcast.status == BroadcastStatus.CANCELLED and not report.counts:
         return _("✖️ Cancelled."), kb.only([kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack())])
-    return screens.status_view(broadcast, report.counts)
+    return screens.status_view(broadcast, report.counts, report.booked)
 
 
 # Commands and the menu entry

@@ -476,10 +476,19 @@ def report_markup(broadcast_id: int, counts: dict[str, int]) -> InlineKeyboardMa
     return kb.only(*rows)
 
 
-def status_view(broadcast: Broadcast, counts: dict[str, int]) -> Screen:
+def status_view(
+    broadcast: Broadcast, counts: dict[str, int], booked: dict[str, int] | None = None
+) -> Screen:
+    """`booked`: for a "Book a seat" announcement, its bookings by status."""
+    extra = ""
+    if booked is not None:
+        seats = booked.get("booked", 0) + booked.get("offered", 0)
+        extra = "\n" + _("🗓 Booked from it: {n}, on the waitlist: {w}").format(
+            n=seats, w=booked.get("waiting", 0)
+        )
     if broadcast.status == BroadcastStatus.SENDING:
-        return progress_text(counts), progress_markup(broadcast.id)
-    return report_text(counts), report_markup(broadcast.id, counts)
+        return progress_text(counts) + extra, progress_markup(broadcast.id)
+    return report_text(counts) + extra, report_markup(broadcast.id, counts)
 
 
 def scheduled_list(items: Sequence[Broadcast], locale: str, tz: str) -> Screen:
