@@ -26,7 +26,7 @@ from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import EVERYONE, BroadcastStatus, ButtonKind
 from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
 from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, SR_CYRL
-from bot.kit.errors import NotFound
+from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.texts import N_, esc
 from bot.people import profile
 from bot.people.models import Role, User
@@ -333,11 +333,18 @@ async def compose_post(request: web.Request) -> web.StreamResponse:
             async with desk.signed_in(request) as signed:
                 shown.problems.append("photo")
                 return await _render_compose(request, desk, signed, state, shown, status=422)
-    async with desk.signed_in(request) as signed:
-        made = await console.create(
-            signed.session, signed.user, composed, desk.clock.now(), file_id
-        )
-        broadcast_id = made.id
+    try:
+        async with desk.signed_in(request) as signed:
+            made = await console.create(
+                signed.session, signed.user, composed, desk.clock.now(), file_id
+            )
+            broadcast_id = made.id
+    except (broadcasts.Empty, broadcasts.TooLong, NotAllowed):
+        # Something changed since the check (the last reader left, a time passed): the rows
+        # were rolled back with the exception; the form says what is wrong now.
+        async with desk.signed_in(request) as signed:
+            shown = await _shown(desk, signed, state, composed, readable)
+            return await _render_compose(request, desk, signed, state, shown, status=422)
     return redirect(f"{BASE}/{broadcast_id}")
 
 
