@@ -1,5 +1,5 @@
-"""Announcements from the desk: an audience of several conditions, and which announcement a
-workshop booking was made from.
+"""Announcements from the desk: an audience of several conditions, which announcement a
+workshop booking was made from, and an index for counting people by town and language.
 
 Revision ID: 0011
 Revises: 0007
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index("ix_users_city_locale", ["city", "locale"], unique=False)
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("audience_filters", sa.String(length=300), nullable=True))
     with op.batch_alter_table("bookings", schema=None) as batch_op:
@@ -35,3 +37,5 @@ def downgrade() -> None:
         batch_op.drop_column("announcement_id")
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.drop_column("audience_filters")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index("ix_users_city_locale")
