@@ -193,5 +193,9 @@ class Booking(Base):
     # waited). Raised on each new time or place and on a cancellation, so a phone replaces or
     # removes the event it has under the same UID instead of adding a second one.
     calendar_sequence: Mapped[int | None] = mapped_column(Integer)
+    # The announcement whose "Book a seat" button it was made from. No foreign key: booking
+    # knows nothing of broadcasts, and the announcement's report counts only rows of people
+    # it was delivered to, so a forged number in a button counts for nothing.
+    announcement_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

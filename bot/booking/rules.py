@@ -157,7 +157,12 @@ def _check_open(workshop: Workshop, now: datetime) -> None:
 
 
 async def book_workshop(
-    session: AsyncSession, user: User, workshop_id: int, ctx: Context
+    session: AsyncSession,
+    user: User,
+    workshop_id: int,
+    ctx: Context,
+    *,
+    announcement_id: int | None = None,
 ) -> Booking:
     await rows.lock_person(session, user.id)
     # The workshop and the person's row for it in one statement (as its card reads them; the
@@ -170,6 +175,7 @@ async def book_workshop(
     _check_open(workshop, ctx.now)
     await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
     booking = await _upsert_row(session, user, workshop, existing, BookingStatus.BOOKED, ctx.now)
+    booking.announcement_id = announcement_id or booking.announcement_id
     await sync_reminders(session, booking, user, ctx, new=existing is None)
     # The seat last: on PostgreSQL the workshop's row stays locked from here to the commit,
     # and 200 people pressing at once wait for each other only that long.
@@ -179,7 +185,12 @@ async def book_workshop(
 
 
 async def join_waitlist(
-    session: AsyncSession, user: User, workshop_id: int, ctx: Context
+    session: AsyncSession,
+    user: User,
+    workshop_id: int,
+    ctx: Context,
+    *,
+    announcement_id: int | None = None,
 ) -> Booking:
     """A place in the queue; a seat straight away if one came free meanwhile."""
     await rows.lock_person(session, user.id)
@@ -195,9 +206,12 @@ async def join_waitlist(
         booking = await _upsert_row(
             session, user, workshop, existing, BookingStatus.BOOKED, ctx.now
         )
+        booking.announcement_id = announcement_id or booking.announcement_id
         await sync_reminders(session, booking, user, ctx, new=existing is None)
         return booking
-    return await _upsert_row(session, user, workshop, existing, BookingStatus.WAITING, ctx.now)
+    booking = await _upsert_row(session, user, workshop, existing, BookingStatus.WAITING, ctx.now)
+    booking.announcement_id = announcement_id or booking.announcement_id
+    return booking
 
 
 async def _upsert_row(

@@ -528,6 +528,29 @@ async def card(session: AsyncSession, user: User, workshop_id: int) -> Card:
     )
 
 
+class Gone(Exception):
+    """An announced workshop that can no longer be booked: `why` is "past" or "cancelled"."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+async def announced_card(
+    session: AsyncSession, user: User, workshop_id: int, now: datetime
+) -> Card:
+    """The card an announcement's "Book a seat" opens; a workshop that took place or was
+    cancelled is said to be so (Gone) rather than refused as a stale button."""
+    found = await rows.card(session, workshop_id, user.id, text_locale(user.locale))
+    if found is None or not booking.visible_to(found.workshop, user):
+        raise NotFound("workshop")
+    if found.workshop.status != WorkshopStatus.SCHEDULED:
+        raise Gone("cancelled")
+    if found.workshop.starts_at <= now:
+        raise Gone("past")
+    return await card(session, user, workshop_id)
+
+
 # What staff see
 
 

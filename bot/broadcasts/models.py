@@ -40,11 +40,14 @@ class Audience(StrEnum):
     CITY = "city"
     PROGRAMME = "programme"
     MENTEES = "mentees"  # audience_value: the mentor's users.id
+    # Several conditions at once (the desk's audience builder): in audience_filters.
+    FILTERS = "filters"
 
 
 class ButtonKind(StrEnum):
     URL = "url"  # button_value: the address
-    # Later: WORKSHOP = "workshop", button_value the workshop id, opening its booking page.
+    # "Book a seat": button_value the workshop id; pressing it opens the workshop's card.
+    WORKSHOP = "workshop"
 
 
 class RecipientStatus(StrEnum):
@@ -81,6 +84,8 @@ class Broadcast(Base):
     status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.DRAFT)
     audience: Mapped[str] = mapped_column(String(16), default=Audience.ALL)
     audience_value: Mapped[str | None] = mapped_column(String(64))
+    # For Audience.FILTERS: the conditions as a query string (bot/broadcasts/audience.py).
+    audience_filters: Mapped[str | None] = mapped_column(String(300))
     photo_file_id: Mapped[str | None] = mapped_column(String(256))
     button_kind: Mapped[str | None] = mapped_column(String(16))
     button_value: Mapped[str | None] = mapped_column(String(512))

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.booking.models import Booking, BookingStatus, Workshop, WorkshopStatus
+from bot.broadcasts import audience as conditions
 from bot.broadcasts.models import (
     Audience,
     Broadcast,
@@ -34,6 +36,7 @@ from bot.broadcasts.models import (
     BroadcastRecipient,
     BroadcastStatus,
     BroadcastText,
+    ButtonKind,
     RecipientStatus,
 )
 from bot.db.base import UTCDateTime
@@ -177,11 +180,47 @@ def audience_filter(broadcast: Broadcast) -> list[ColumnElement[bool]]:
             where.append(User.programme == value)
         case Audience.MENTEES:
             mentor_id = int(value) if value and value.isdigit() else 0
-            where.append(
-                User.id.in_(select(MentorLink.youth_id).where(MentorLink.mentor_id == mentor_id))
-            )
+            where.append(_mentees(mentor_id))
+        case Audience.FILTERS:
+            where += _conditions(conditions.decode(broadcast.audience_filters))
         case _:
             where.append(literal(False))  # an audience this version does not know reaches nobody
+    return where
+
+
+def _mentees(mentor_id: int) -> ColumnElement[bool]:
+    return User.id.in_(select(MentorLink.youth_id).where(MentorLink.mentor_id == mentor_id))
+
+
+SEATS = {
+    conditions.Seat.BOOKED: [BookingStatus.BOOKED, BookingStatus.OFFERED],
+    conditions.Seat.WAITING: [BookingStatus.WAITING],
+    conditions.Seat.ANY: [BookingStatus.BOOKED, BookingStatus.OFFERED, BookingStatus.WAITING],
+}
+
+
+def _conditions(filters: conditions.Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.role is not None:
+        where.append(User.role == filters.role)
+    if filters.language is not None:
+        locales = [SR_CYRL, SR_LATN] if filters.language == SR_CYRL else [filters.language]
+        where.append(User.locale.in_(locales))
+    if filters.town is not None:
+        where.append(User.city == filters.town)
+    if filters.programme is not None:
+        where.append(User.programme == filters.programme)
+    if filters.mentor is not None:
+        where.append(_mentees(filters.mentor))
+    if filters.workshop is not None:
+        where.append(
+            User.id.in_(
+                select(Booking.user_id).where(
+                    Booking.workshop_id == filters.workshop,
+                    Booking.status.in_([s.value for s in SEATS[filters.seat]]),
+                )
+            )
+        )
     return where
 
 
@@ -468,6 +507,39 @@ async def undelivered(
         .order_by(User.display_name, User.id)
     )
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def booked_from(session: AsyncSession, broadcast: Broadcast) -> dict[str, int]:
+    """Bookings of its workshop made with the announcement's button, by status: only of people
+    it was delivered to, so a forged announcement number in a button counts for nothing."""
+    if broadcast.button_kind != ButtonKind.WORKSHOP or not (broadcast.button_value or "").isdigit():
+        return {}
+    query = (
+        select(Booking.status, func.count())
+        .where(
+            Booking.announcement_id == broadcast.id,
+            Booking.workshop_id == int(broadcast.button_value or 0),
+            Booking.user_id.in_(
+                select(R.user_id).where(
+                    R.broadcast_id == broadcast.id, R.status == RecipientStatus.SENT
+                )
+            ),
+        )
+        .group_by(Booking.status)
+    )
+    return {row[0]: int(row[1]) for row in (await session.execute(query)).all()}
+
+
+async def upcoming_workshops(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Workshop]:
+    query = (
+        select(Workshop)
+        .where(Workshop.status == WorkshopStatus.SCHEDULED, Workshop.starts_at > now)
+        .order_by(Workshop.starts_at, Workshop.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
 
 
 async def received_by(

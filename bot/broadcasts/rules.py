@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.booking.models import Workshop, WorkshopStatus
+from bot.broadcasts import audience as conditions
 from bot.broadcasts import queries as rows
 from bot.broadcasts.models import (
     EVERYONE,
@@ -142,6 +144,36 @@ async def choose_audience(
     return broadcast
 
 
+async def choose_filters(
+    session: AsyncSession, actor: User, broadcast_id: int, filters: conditions.Filters
+) -> Broadcast:
+    """Staff only: several conditions at once (the desk's audience builder)."""
+    if actor.role != Role.STAFF:
+        raise NotAllowed("only staff choose an audience")
+    broadcast = await editable(session, actor, broadcast_id)
+    await conditions.checked(session, filters)
+    broadcast.audience = Audience.FILTERS
+    broadcast.audience_value = None
+    broadcast.audience_filters = filters.encode()
+    return broadcast
+
+
+async def count_for(
+    session: AsyncSession, actor: User, filters: conditions.Filters
+) -> dict[str, int]:
+    """How many people, per language, an announcement to these conditions would reach now."""
+    if kind_for(actor) != BroadcastKind.ANNOUNCEMENT:
+        raise NotAllowed("only staff choose an audience")
+    await conditions.checked(session, filters)
+    probe = Broadcast(
+        kind=BroadcastKind.ANNOUNCEMENT,
+        author_id=actor.id,
+        audience=Audience.FILTERS,
+        audience_filters=filters.encode(),
+    )
+    return await rows.audience_by_locale(session, probe)
+
+
 async def _valid_audience(session: AsyncSession, audience: str, value: str | None) -> bool:
     match audience:
         case Audience.ALL:
@@ -228,11 +260,52 @@ async def set_button(
     broadcast = await editable(session, actor, broadcast_id)
     if kind == ButtonKind.URL:
         value = check_url(value or "")
+    elif kind == ButtonKind.WORKSHOP:
+        if actor.role != Role.STAFF:
+            raise NotAllowed("only staff announce workshops")
+        value = str(await bookable_workshop(session, value or ""))
     elif kind is not None:
         raise NotAllowed(f"no button kind {kind}")
     broadcast.button_kind = kind.value if kind else None
     broadcast.button_value = value if kind else None
     return broadcast
+
+
+async def bookable_workshop(session: AsyncSession, value: str) -> int:
+    """The id of a workshop a "Book a seat" button may open: one that exists, not cancelled."""
+    workshop = (
+        await session.get(Workshop, int(value)) if value.isdigit() and len(value) < 12 else None
+    )
+    if workshop is None or workshop.status != WorkshopStatus.SCHEDULED:
+        raise NotFound("workshop")
+    return workshop.id
+
+
+@dataclass(frozen=True)
+class WorkshopChoice:
+    id: int
+    title: str
+    starts_at: datetime
+
+
+async def upcoming_workshops(
+    session: AsyncSession, actor: User, now: datetime, limit: int = 8
+) -> list[WorkshopChoice]:
+    """Workshops a staff member may put a "Book a seat" button for: the next ones to start."""
+    if actor.role != Role.STAFF:
+        raise NotAllowed("only staff announce workshops")
+    return [
+        WorkshopChoice(w.id, w.title, w.starts_at)
+        for w in await rows.upcoming_workshops(session, now, limit)
+    ]
+
+
+async def button_workshop(session: AsyncSession, broadcast: Broadcast) -> Workshop | None:
+    """The workshop of a "Book a seat" button."""
+    value = broadcast.button_value or ""
+    if broadcast.button_kind != ButtonKind.WORKSHOP or not value.isdigit():
+        return None
+    return await session.get(Workshop, int(value))
 
 
 def text_for(texts: dict[str, str], locale: str) -> str | None:
@@ -372,15 +445,18 @@ class Report:
     counts: dict[str, int]
     texts: dict[str, str]
     mentor: User | None  # whose young people, for that audience
+    booked: dict[str, int] | None = None  # "Book a seat": bookings made with it, by status
 
 
 async def report(session: AsyncSession, actor: User, broadcast_id: int) -> Report:
     broadcast = await visible(session, actor, broadcast_id)
+    workshop = broadcast.button_kind == ButtonKind.WORKSHOP
     return Report(
         broadcast,
         await rows.counts(session, broadcast.id),
         await rows.texts(session, broadcast.id),
         await audience_mentor(session, broadcast),
+        await rows.booked_from(session, broadcast) if workshop else None,
     )
 
 

@@ -33,6 +33,8 @@ class InviteKind(StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    # The desk's audience count by town (and language): an index range, not the whole table.
+    __table_args__ = (Index("ix_users_city_locale", "city", "locale"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)

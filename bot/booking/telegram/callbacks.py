@@ -28,6 +28,23 @@ class WorkshopsCb(CallbackData, prefix="wy"):
     k: str = ""
 
 
+class AnnouncedAction(StrEnum):
+    """What an AnnouncedCb button does."""
+
+    BOOK = "book"
+    OPEN = "open"
+    WAIT = "wait"
+
+
+class AnnouncedCb(CallbackData, prefix="wn"):
+    """A workshop from an announcement's "Book a seat" button: id the workshop, b the
+    announcement (recorded on the booking). Stateless: it works as long as the message exists."""
+
+    a: AnnouncedAction
+    id: int
+    b: int = 0
+
+
 class CounselAction(StrEnum):
     """What a CounselCb button does."""
 

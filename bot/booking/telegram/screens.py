@@ -24,6 +24,8 @@ from bot.booking.models import (
 )
 from bot.booking.rules import Item
 from bot.booking.telegram.callbacks import (
+    AnnouncedAction,
+    AnnouncedCb,
     AttendCb,
     BookingAction,
     BookingCb,
@@ -228,7 +230,10 @@ def workshop_screen(
     now: datetime,
     back: WorkshopsCb,
     position: int = 0,
+    *,
+    via: int | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """`via`: opened from that announcement's button, whose bookings it records."""
     workshop, mine = card.workshop, card.mine
     title, description = workshops.text_for(workshop, card.texts, locale)
     zone = workshops.zone_of(workshop, tz)
@@ -260,9 +265,19 @@ def workshop_screen(
     builder = InlineKeyboardBuilder()
     if mine is None:
         if open_ and workshops.seats_left(workshop) > 0:
-            builder.row(kb.button(_("✅ Book a seat"), _ws(back, "book", workshop.id)))
+            data = (
+                _ws(back, "book", workshop.id)
+                if via is None
+                else AnnouncedCb(a=AnnouncedAction.BOOK, id=workshop.id, b=via).pack()
+            )
+            builder.row(kb.button(_("✅ Book a seat"), data))
         elif open_:
-            builder.row(kb.button(_("🕒 Join the waitlist"), _ws(back, "wait", workshop.id)))
+            data = (
+                _ws(back, "wait", workshop.id)
+                if via is None
+                else AnnouncedCb(a=AnnouncedAction.WAIT, id=workshop.id, b=via).pack()
+            )
+            builder.row(kb.button(_("🕒 Join the waitlist"), data))
     else:
         parts.append(booking_status(mine, locale, tz, position))
         if mine.status == BookingStatus.OFFERED:

@@ -15,7 +15,12 @@ from bot.booking.models import BookingStatus
 from bot.booking.rules import Item
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
-from bot.booking.telegram.callbacks import WorkshopsAction, WorkshopsCb
+from bot.booking.telegram.callbacks import (
+    AnnouncedAction,
+    AnnouncedCb,
+    WorkshopsAction,
+    WorkshopsCb,
+)
 from bot.booking.telegram.replies import calendar_file_of, position, refusal, undo
 from bot.clock import Clock
 from bot.config import Settings
@@ -120,11 +125,12 @@ async def _show_card(
     callback_answer: CallbackAnswer,
     *,
     with_calendar: bool = False,
+    via: int | None = None,
 ) -> None:
     card = await workshops.card(session, user, data.id)
     back = WorkshopsCb(a=WorkshopsAction.LIST, p=data.p, c=data.c, k=data.k)
     place = await position(session, card.mine) if card.mine is not None else 0
-    screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place)
+    screen = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place, via=via)
     confirmation = (
         # From the card's rows: the booking and the texts are not read a second time.
         calendar_file_of(user, Item(card.mine, card.workshop, None), card.texts, tz, clock.now())
@@ -146,12 +152,31 @@ async def book(
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
+    await _book(query, callback_data, session, user, tz, clock, settings, callback_answer, via=None)
+
+
+async def _book(
+    query: CallbackQuery,
+    callback_data: WorkshopsCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+    *,
+    via: int | None,
+) -> None:
     ctx = booking_context(settings, clock)
     try:
         if callback_data.a == WorkshopsAction.WAIT:
-            made = await booking.join_waitlist(session, user, callback_data.id, ctx)
+            made = await booking.join_waitlist(
+                session, user, callback_data.id, ctx, announcement_id=via
+            )
         else:
-            made = await booking.book_workshop(session, user, callback_data.id, ctx)
+            made = await booking.book_workshop(
+                session, user, callback_data.id, ctx, announcement_id=via
+            )
     except NotFound:
         await undo(session, user)
         raise NotFound("stale button") from None
@@ -172,10 +197,61 @@ async def book(
         else:
             callback_answer.text = _("🕒 You are on the waitlist. I will tell you if a seat frees.")
         await _show_card(
-            query, session, user, tz, clock, callback_data, callback_answer, with_calendar=True
+            query,
+            session,
+            user,
+            tz,
+            clock,
+            callback_data,
+            callback_answer,
+            with_calendar=True,
+            via=via,
         )
         return
-    await _show_card(query, session, user, tz, clock, callback_data, callback_answer)
+    await _show_card(query, session, user, tz, clock, callback_data, callback_answer, via=via)
+
+
+async def announced(
+    query: CallbackQuery,
+    callback_data: AnnouncedCb,
+    session: AsyncSession,
+    user: User,
+    tz: str,
+    clock: Clock,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """An announcement's "Book a seat": the workshop's card as a message of its own below the
+    announcement (which stays as it is), then booking from that card records the announcement."""
+    via = callback_data.b if callback_data.b > 0 else None
+    if callback_data.a != AnnouncedAction.OPEN:
+        action = (
+            WorkshopsAction.WAIT
+            if callback_data.a == AnnouncedAction.WAIT
+            else WorkshopsAction.BOOK
+        )
+        data = WorkshopsCb(a=action, id=callback_data.id)
+        await _book(query, data, session, user, tz, clock, settings, callback_answer, via=via)
+        return
+    try:
+        card = await workshops.announced_card(session, user, callback_data.id, clock.now())
+    except workshops.Gone as gone:
+        callback_answer.text = (
+            _("This workshop has already taken place.")
+            if gone.why == "past"
+            else _("This workshop was cancelled.")
+        )
+        callback_answer.show_alert = True
+        return
+    back = WorkshopsCb(a=WorkshopsAction.LIST)
+    place = await position(session, card.mine) if card.mine is not None else 0
+    text, markup = screens.workshop_screen(card, user.locale, tz, clock.now(), back, place, via=via)
+    if card.mine is None and workshops.seats_left(card.workshop) == 0:
+        callback_answer.text = _("It is full. You can join the waitlist.")
+    await session.commit()  # nothing written; the transaction ends before Telegram is called
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    if query.bot is not None:
+        await query.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 def create_router() -> Router:
@@ -192,4 +268,5 @@ def create_router() -> Router:
     router.callback_query.register(
         book, WorkshopsCb.filter(F.a.in_({WorkshopsAction.BOOK, WorkshopsAction.WAIT}))
     )
+    router.callback_query.register(announced, AnnouncedCb.filter())
     return router

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.booking.telegram.callbacks import AnnouncedAction, AnnouncedCb
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import Broadcast, ButtonKind
 from bot.kit.texts import _
@@ -19,10 +20,17 @@ class Content:
     photo: str | None
     button_kind: str | None
     button_value: str | None
+    broadcast_id: int = 0
 
     @classmethod
     def of(cls, broadcast: Broadcast, texts: dict[str, str]) -> Content:
-        return cls(texts, broadcast.photo_file_id, broadcast.button_kind, broadcast.button_value)
+        return cls(
+            texts,
+            broadcast.photo_file_id,
+            broadcast.button_kind,
+            broadcast.button_value,
+            broadcast.id,
+        )
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,13 @@ def _markup(content: Content) -> InlineKeyboardMarkup | None:
     if content.button_kind == ButtonKind.URL and content.button_value:
         button = InlineKeyboardButton(text=_("🔗 Open the link"), url=content.button_value)
         return InlineKeyboardMarkup(inline_keyboard=[[button]])
-    # A later "open workshop N" button becomes a callback button here.
+    if content.button_kind == ButtonKind.WORKSHOP and (content.button_value or "").isdigit():
+        # Booking's own button: its handlers open the card, in the reader's language.
+        data = AnnouncedCb(
+            a=AnnouncedAction.OPEN, id=int(content.button_value or 0), b=content.broadcast_id
+        )
+        button = InlineKeyboardButton(text=_("🗓 Book a seat"), callback_data=data.pack())
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
     return None
 
 

@@ -26,6 +26,7 @@ class BcAction(StrEnum):
     SHOW = "show"
     STOP = "stop"
     TEXT = "txt"
+    WORKSHOP = "ws"  # v "": choose a workshop; v its id: its "Book a seat" button
 
 
 class BcCb(CallbackData, prefix="bc"):

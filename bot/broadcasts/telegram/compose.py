@@ -66,7 +66,12 @@ async def home_screen(session: AsyncSession, user: User) -> screens.Screen:
 async def draft_screen(session: AsyncSession, user: User, broadcast_id: int) -> screens.Screen:
     found = await broadcasts.draft(session, user, broadcast_id)
     mentor = await broadcasts.audience_mentor(session, found.broadcast)
-    return screens.draft(found, mentor.display_name if mentor else None)
+    workshop = await broadcasts.button_workshop(session, found.broadcast)
+    return screens.draft(
+        found,
+        mentor.display_name if mentor else None,
+        workshop.title if workshop is not None else None,
+    )
 
 
 async def detail_screen(ctx: Ctx, broadcast_id: int) -> screens.Screen:
@@ -77,7 +82,7 @@ async def detail_screen(ctx: Ctx, broadcast_id: int) -> screens.Screen:
         return screens.scheduled_view(broadcast, report.texts, name, ctx.user.locale, ctx.tz)
     if broadcast.status == BroadcastStatus.CANCELLED and not report.counts:
         return _("✖️ Cancelled."), kb.only([kb.button(_("⬅️ Back"), BcCb(a=BcAction.HOME).pack())])
-    return screens.status_view(broadcast, report.counts)
+    return screens.status_view(broadcast, report.counts, report.booked)
 
 
 # Commands and the menu entry
@@ -153,7 +158,22 @@ async def _ask_button(ctx: Ctx, data: BcCb) -> None:
     found = await broadcasts.editable(ctx.session, ctx.user, data.id)
     await ctx.state.set_state(BroadcastDialog.url)
     await ctx.state.update_data(bc=data.id)
-    await show(ctx.query, *screens.button_prompt(data.id, found.button_value is not None))
+    staff_only = ctx.user.role == Role.STAFF
+    await show(
+        ctx.query, *screens.button_prompt(data.id, found.button_value is not None, staff_only)
+    )
+
+
+async def _workshop_button(ctx: Ctx, data: BcCb) -> None:
+    """Staff: a "Book a seat" button for one of the next workshops."""
+    await ctx.state.clear()
+    if not data.v:
+        await broadcasts.editable(ctx.session, ctx.user, data.id)
+        choices = await broadcasts.upcoming_workshops(ctx.session, ctx.user, ctx.now)
+        await show(ctx.query, *screens.workshop_choice(data.id, choices, ctx.user.locale, ctx.tz))
+        return
+    await broadcasts.set_button(ctx.session, ctx.user, data.id, ButtonKind.WORKSHOP, data.v)
+    await show(ctx.query, *await draft_screen(ctx.session, ctx.user, data.id))
 
 
 async def _remove(ctx: Ctx, data: BcCb) -> None:
@@ -328,6 +348,7 @@ ACTIONS: dict[str, Step] = {
     "stop": _stop,
     "csv": _csv,
     "drop": _discard,
+    "ws": _workshop_button,
 }
 
 

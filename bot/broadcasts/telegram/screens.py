@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.broadcasts import audience as conditions
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import (
     EVERYONE,
@@ -64,7 +65,31 @@ def audience_text(broadcast: Broadcast, mentor_name: str | None = None) -> str:
             if is_mentor_message(broadcast):
                 return _("your young people")
             return _("young people of {name}").format(name=name_or_someone(mentor_name))
+        case Audience.FILTERS:
+            return filters_text(conditions.decode(broadcast.audience_filters))
     return "—"
+
+
+def filters_text(filters: conditions.Filters) -> str:
+    """The desk's audience of several conditions, in a few words."""
+    parts = []
+    if filters.role is not None and filters.role in ROLE_NAMES:
+        parts.append(_(ROLE_NAMES[Role(filters.role)]))
+    if filters.language is not None:
+        parts.append(
+            _("language: {language}").format(
+                language=TEXT_LANGUAGES.get(filters.language, filters.language)
+            )
+        )
+    if filters.town is not None:
+        parts.append(_("town: {place}").format(place=city_name(filters.town)))
+    if filters.programme is not None:
+        parts.append(_("programme: {name}").format(name=esc(programme_name(filters.programme))))
+    if filters.mentor is not None:
+        parts.append(_("young people of one mentor"))
+    if filters.workshop is not None:
+        parts.append(_("people of one workshop"))
+    return ", ".join(parts) or _("everyone")
 
 
 def home(role: str, has_draft: bool, scheduled: int) -> Screen:
@@ -98,7 +123,9 @@ def home(role: str, has_draft: bool, scheduled: int) -> Screen:
     return text, markup
 
 
-def draft(found: broadcasts.Draft, mentor_name: str | None) -> Screen:
+def draft(
+    found: broadcasts.Draft, mentor_name: str | None, workshop_title: str | None = None
+) -> Screen:
     broadcast = found.broadcast
     title = (
         _("📣 <b>Message to your young people</b>")
@@ -118,7 +145,9 @@ def draft(found: broadcasts.Draft, mentor_name: str | None) -> Screen:
     ]
     if broadcast.photo_file_id:
         lines.append(_("🖼 With a photo"))
-    if broadcast.button_value:
+    if workshop_title is not None:
+        lines.append(_("🗓 Button “Book a seat”: {name}").format(name=esc(workshop_title)))
+    elif broadcast.button_value:
         lines.append(_("🔗 Button: {name}").format(name=esc(broadcast.button_value)))
     if not found.texts:
         lines.append(_("Write one text for everyone, or one per language."))
@@ -190,8 +219,17 @@ def photo_prompt(broadcast_id: int, has_photo: bool) -> Screen:
     return _("🖼 Send one photo. It goes above the text."), kb.only(*rows)
 
 
-def button_prompt(broadcast_id: int, has_button: bool) -> Screen:
+def button_prompt(broadcast_id: int, has_button: bool, workshops: bool = False) -> Screen:
     rows = []
+    if workshops:
+        rows.append(
+            [
+                kb.button(
+                    _("🗓 “Book a seat” for a workshop"),
+                    BcCb(a=BcAction.WORKSHOP, id=broadcast_id).pack(),
+                )
+            ]
+        )
     if has_button:
         rows.append(
             [
@@ -207,6 +245,27 @@ def button_prompt(broadcast_id: int, has_button: bool) -> Screen:
             _("🔗 Send the web address the button opens, for example https://example.org"),
             _("The button says “🔗 Open the link” in each reader's language."),
         ]
+    )
+    return text, kb.only(*rows)
+
+
+def workshop_choice(
+    broadcast_id: int, choices: Sequence[broadcasts.WorkshopChoice], locale: str, tz: str
+) -> Screen:
+    rows = [
+        [
+            kb.button(
+                f"{fmt_date(c.starts_at, locale, tz)} · {button_name(c.title)}",
+                BcCb(a=BcAction.WORKSHOP, id=broadcast_id, v=str(c.id)).pack(),
+            )
+        ]
+        for c in choices
+    ]
+    rows.append([kb.button(_("⬅️ Back"), BcCb(a=BcAction.BUTTON, id=broadcast_id).pack())])
+    text = (
+        _("🗓 Which workshop? Readers get a “Book a seat” button that opens it.")
+        if choices
+        else _("No upcoming workshops.")
     )
     return text, kb.only(*rows)
 
@@ -417,10 +476,19 @@ def report_markup(broadcast_id: int, counts: dict[str, int]) -> InlineKeyboardMa
     return kb.only(*rows)
 
 
-def status_view(broadcast: Broadcast, counts: dict[str, int]) -> Screen:
+def status_view(
+    broadcast: Broadcast, counts: dict[str, int], booked: dict[str, int] | None = None
+) -> Screen:
+    """`booked`: for a "Book a seat" announcement, its bookings by status."""
+    extra = ""
+    if booked is not None:
+        seats = booked.get("booked", 0) + booked.get("offered", 0)
+        extra = "\n" + _("🗓 Booked from it: {n}, on the waitlist: {w}").format(
+            n=seats, w=booked.get("waiting", 0)
+        )
     if broadcast.status == BroadcastStatus.SENDING:
-        return progress_text(counts), progress_markup(broadcast.id)
-    return report_text(counts), report_markup(broadcast.id, counts)
+        return progress_text(counts) + extra, progress_markup(broadcast.id)
+    return report_text(counts) + extra, report_markup(broadcast.id, counts)
 
 
 def scheduled_list(items: Sequence[Broadcast], locale: str, tz: str) -> Screen:
