@@ -340,16 +340,19 @@ async def test_the_town_sets_the_clock_and_counsellors_are_picked_by_town(
     await counsellor_with_hours(harness.sessions)
     await _sofia_counsellor(harness)
     youth = await onboard(harness, locale)
-    # The town, not the language, sets the person's time zone.
-    await youth.send("/menu")
-    await youth.click(tr(locale, "⚙️ Settings"))
-    towns = await youth.click(tr(locale, "🏙 My town"))
+    # Asked where it first matters: the town, not the language, sets the person's time zone.
+    question = "🏙 Which town do you live in? Tell me, and times will be shown by your clock."
+    first = await youth.send("/counselling")
+    assert tr(locale, question) in first.body
+    towns = await youth.click(tr(locale, "🏙 My town"), first)
     settings = await youth.click(tr(locale, "Sofia"), towns)
     sofia = zone_label("Europe/Sofia", locale)
     now = fmt_time(harness.clock.now(), locale, "Europe/Sofia")
     assert tr(locale, "Time zone: {place} (now {time})", place=sofia, time=now) in settings.body
     # Counsellors of one service come grouped by town, the person's own first.
     services = await youth.send("/counselling")
+    assert tr(locale, question) not in services.body
+    assert tr(locale, "🏙 My town") not in labels(services)
     places = await youth.click(tr(locale, "Career counselling"), services)
     assert tr(locale, "📍 Where would you like to meet?") in places.body
     assert labels(places)[:2] == [tr(locale, "Sofia"), tr(locale, "Kragujevac")]
