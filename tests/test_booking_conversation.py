@@ -340,16 +340,19 @@ async def test_the_town_sets_the_clock_and_counsellors_are_picked_by_town(
     await counsellor_with_hours(harness.sessions)
     await _sofia_counsellor(harness)
     youth = await onboard(harness, locale)
-    # The town, not the language, sets the person's time zone.
-    await youth.send("/menu")
-    await youth.click(tr(locale, "⚙️ Settings"))
-    towns = await youth.click(tr(locale, "🏙 My town"))
+    # Asked where it first matters: the town, not the language, sets the person's time zone.
+    question = "🏙 Which town do you live in? Tell me, and times will be shown by your clock."
+    first = await youth.send("/counselling")
+    assert tr(locale, question) in first.body
+    towns = await youth.click(tr(locale, "🏙 My town"), first)
     settings = await youth.click(tr(locale, "Sofia"), towns)
     sofia = zone_label("Europe/Sofia", locale)
     now = fmt_time(harness.clock.now(), locale, "Europe/Sofia")
     assert tr(locale, "Time zone: {place} (now {time})", place=sofia, time=now) in settings.body
     # Counsellors of one service come grouped by town, the person's own first.
     services = await youth.send("/counselling")
+    assert tr(locale, question) not in services.body
+    assert tr(locale, "🏙 My town") not in labels(services)
     places = await youth.click(tr(locale, "Career counselling"), services)
     assert tr(locale, "📍 Where would you like to meet?") in places.body
     assert labels(places)[:2] == [tr(locale, "Sofia"), tr(locale, "Kragujevac")]
@@ -420,3 +423,32 @@ async def test_a_new_time_and_a_cancellation_update_the_phones_calendar(
     assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "BEGIN:VALARM" not in ics
     told = waiting.messages[before:]
     assert len(told) == 1 and told[0].document is None and told[0].body.startswith("❌")
+
+
+async def test_staff_give_a_workshops_time_by_its_towns_clock(harness: Harness) -> None:
+    """Staff in Belgrade set a workshop in Sofia for 16:00: 16:00 in Sofia, for everyone."""
+    staff = await staff_member(harness)
+    youth = await onboard(harness, "sr", first_name="Mila")
+    menu = await staff.send("/menu")
+    home = await staff.click("🗓 Workshops", menu)
+    kinds = await staff.click("➕ New workshop", home)
+    await staff.click("Digital skills", kinds)
+    await staff.send("Email")
+    places = await staff.send("Bring your phone.")
+    await staff.click("Sofia", places)
+    calendar_message = await staff.send("бул. Витоша 1")
+    next_month = await staff.click("▶️", calendar_message)
+    times = await staff.click("3", next_month)
+    lengths = await staff.click("16:00", times)
+    seats = await staff.click("2 h", lengths)
+    created = await staff.click("10", seats)
+    assert "Workshop created." in created.body
+    sofia = tr("en", "({place} time)", place=zone_label("Europe/Sofia", "en"))
+    assert f"4:00\u202fPM–6:00\u202fPM {sofia}" in created.body
+    async with harness.sessions() as session:
+        made = await session.scalar(select(Workshop))
+    assert made is not None and made.timezone == "Europe/Sofia"
+    assert made.starts_at == datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    await open_card(youth, "sr", "Email")
+    note = tr("sr", "({place} time)", place=zone_label("Europe/Sofia", "sr"))
+    assert f"16:00–18:00 {note}" in youth.last.body

@@ -321,3 +321,17 @@ async def test_time_off_goes_on_after_a_restart_on_redis(
                 date(2026, 11, 30),
                 "other",
             )
+
+
+async def test_a_counsellors_hours_are_in_their_towns_time_zone(harness: Harness) -> None:
+    """Staff living by Belgrade's clock add a counsellor in Sofia: their hours are Sofia's."""
+    staff = await staff_member(harness)
+    services = await staff.click("➕ New counsellor", await _home(staff))
+    await staff.click("Career counselling", services)
+    where = await staff.send("Maria")
+    await staff.click("Sofia", where)
+    card = await staff.send("bul. Vitosha 1")
+    assert card.body.startswith("✅ Counsellor added.")
+    async with harness.sessions() as session:
+        made = await session.scalar(select(Counsellor))
+    assert made is not None and (made.city, made.timezone) == ("sofia", "Europe/Sofia")

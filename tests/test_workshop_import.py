@@ -346,3 +346,37 @@ async def test_spaces_in_texts_do_not_make_every_import_an_update(
     assert (await workshop_import.run(sessions, spaced, "w.yaml", ctx())).ok
     again = await workshop_import.run(sessions, spaced, "w.yaml", ctx())
     assert (again.workshops_updated, again.unchanged) == (0, 3)
+
+
+SOFIA_YAML = """
+workshops:
+  - ref: cv-sofia
+    type: cv_jobs
+    title: CV
+    city: sofia
+    address: bul. Vitosha 1
+    start: 2026-12-10 14:00
+    end: 2026-12-10 16:00
+    capacity: 12
+counsellors:
+  - ref: maria
+    service: career
+    name: Maria
+    city: sofia
+    address: bul. Vitosha 1
+    hours:
+      - {day: tue, from: "10:00", to: "12:00", slot: 60}
+"""
+
+
+async def test_a_towns_rows_are_in_its_own_time_zone(sessions: SessionFactory) -> None:
+    """No `timezone` given: a row in Sofia is in Sofia's time, not the default (Belgrade)."""
+    assert (await workshop_import.run(sessions, SOFIA_YAML, "sofia.yaml", ctx())).ok
+    async with sessions() as session:
+        made = await session.scalar(select(Workshop))
+        counsellor = await session.scalar(select(Counsellor))
+        first = await session.scalar(select(Slot).order_by(Slot.starts_at))
+    assert made is not None and made.timezone == "Europe/Sofia"
+    assert made.starts_at == datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # 14:00 in Sofia
+    assert counsellor is not None and counsellor.timezone == "Europe/Sofia"
+    assert first is not None and first.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

@@ -58,10 +58,11 @@ def _day_key(day: date) -> str:
 
 
 async def services(
-    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User
 ) -> None:
     await state.clear()
-    await show(event, *screens.services_screen(await counselling.services_offered(session)))
+    offered = await counselling.services_offered(session)
+    await show(event, *screens.services_screen(offered, ask_town=user.city is None))
 
 
 async def _moving(session: AsyncSession, user: User, booking_id: int) -> Booking | None:

@@ -145,8 +145,19 @@ def item_place(item: Item) -> str:
 # Workshops
 
 
+def town_question() -> str:
+    """Asked where times and places first matter, until the person says where they live."""
+    return _("🏙 Which town do you live in? Tell me, and times will be shown by your clock.")
+
+
 def listing_screen(
-    listing: workshops.Listing, locale: str, tz: str, city: str, kind: str
+    listing: workshops.Listing,
+    locale: str,
+    tz: str,
+    city: str,
+    kind: str,
+    *,
+    ask_town: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     town = city_label(city) if city else _("all")
@@ -187,9 +198,13 @@ def listing_screen(
     )
     if paging:
         builder.row(*paging)
+    if ask_town:
+        builder.row(kb.nav(_("🏙 My town"), Page.CITY))
     builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if listing.pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=listing.page + 1, pages=listing.pages))
+    if ask_town:
+        lines.append("\n" + town_question())
     return "\n".join(lines), builder.as_markup()
 
 
@@ -326,18 +341,23 @@ def booking_status(mine: Booking, locale: str, tz: str, position: int = 0) -> st
 # Counselling
 
 
-def services_screen(services: Sequence[str], moving: int = 0) -> tuple[str, InlineKeyboardMarkup]:
+def services_screen(
+    services: Sequence[str], moving: int = 0, *, ask_town: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     for key in services:
         builder.row(
             kb.button(service_name(key), CounselCb(a=CounselAction.SERVICE, s=key, b=moving).pack())
         )
+    if ask_town:
+        builder.row(kb.nav(_("🏙 My town"), Page.CITY))
     builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if not services:
         return _(
             "💬 No counselling hours are open yet. Please ask your mentor."
         ), builder.as_markup()
-    return _("💬 <b>Counselling</b>\nWho would you like to talk to?"), builder.as_markup()
+    text = _("💬 <b>Counselling</b>\nWho would you like to talk to?")
+    return paragraphs(text, town_question() if ask_town else ""), builder.as_markup()
 
 
 def towns_screen(

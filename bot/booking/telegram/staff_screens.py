@@ -12,7 +12,6 @@ from bot.booking.models import Workshop, WorkshopStatus
 from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import StaffCoAction, StaffCoCb, StaffWsAction, StaffWsCb
 from bot.clock import Clock
-from bot.i18n.formatting import fmt_datetime
 from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import keyboards as kb
 from bot.kit.texts import _, button_name, esc, ngettext, paragraphs
@@ -42,7 +41,8 @@ async def home_screen(
             label += f" +{waiting}"
         builder.row(kb.button(label, cb(StaffWsAction.CARD, workshop.id)))
         lines.append(
-            f"• {mark}{esc(workshop.title)} — {fmt_datetime(workshop.starts_at, user.locale, tz)}"
+            f"• {mark}{esc(workshop.title)} — "
+            + screens.at(workshop.starts_at, user.locale, tz, workshops.zone_of(workshop, tz))
         )
     action = StaffWsAction.PAST if past else StaffWsAction.HOME
     paging = kb.pager(found.page, found.pages, lambda to: cb(action, 0, to))
@@ -62,16 +62,17 @@ async def home_screen(
 
 def card_text(workshop: Workshop, locale: str, tz: str, waiting: int) -> str:
     languages = [LANGUAGE_NAMES[c] for c in workshop.languages.split(",") if c in LANGUAGE_NAMES]
+    zone = workshops.zone_of(workshop, tz)
     lines = [
         f"🗓 <b>{esc(workshop.title)}</b>",
         screens.kind_name(workshop.kind),
-        "📅 " + screens.when(workshop.starts_at, workshop.ends_at, locale, tz),
+        "📅 " + screens.when(workshop.starts_at, workshop.ends_at, locale, tz, zone),
         screens.place(workshop.city, workshop.address, workshop.online_url),
         _("🪑 Booked: {booked} of {capacity}").format(
             booked=workshop.booked, capacity=workshop.capacity
         ),
         ngettext("{n} person waiting", "{n} people waiting", waiting).format(n=waiting),
-        _("Booking closes {when}.").format(when=fmt_datetime(workshop.closes_at, locale, tz)),
+        _("Booking closes {when}.").format(when=screens.at(workshop.closes_at, locale, tz, zone)),
         _("For: {languages}").format(languages=esc(", ".join(languages)) or _("everyone")),
         _("Programme: {name}").format(name=esc(programme_name(workshop.programme))),
     ]

@@ -64,7 +64,10 @@ async def listing(
     found = await workshops.upcoming(
         session, user, clock.now(), city=data.c, kind=data.k, page=data.p
     )
-    await show(event, *screens.listing_screen(found, user.locale, tz, data.c, data.k))
+    screen = screens.listing_screen(
+        found, user.locale, tz, data.c, data.k, ask_town=user.city is None
+    )
+    await show(event, *screen)
 
 
 async def pick_city(
