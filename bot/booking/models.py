@@ -188,3 +188,22 @@ class Booking(Base):
     attendance: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkshopChange(Base):
+    """Who changed a workshop, and what, from the desk or the bot (created, edited, seats,
+    cancelled, someone moved from the waitlist, attendance, imported).
+
+    `detail` names no person: bookings by their id, so erasing someone (/deleteme) leaves
+    nothing of them here; the actor's id goes when their account is deleted.
+    """
+
+    __tablename__ = "workshop_changes"
+    __table_args__ = (Index("ix_workshop_changes_workshop_id_id", "workshop_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

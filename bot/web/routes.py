@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.booking.web import pages as booking_pages
 from bot.people.web import pages as people_pages
 from bot.web import signin
 from bot.web.server import DESK_KEY, HERE, PREFIX, Desk, boundary
@@ -19,4 +20,5 @@ def create_app(desk: Desk, *, client_max_size: int = 1024**2) -> web.Application
     )
     signin.add_routes(app)
     people_pages.add_routes(app)
+    booking_pages.add_routes(app)
     return app
