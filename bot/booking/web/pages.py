@@ -27,6 +27,7 @@ from bot.booking import attendance, workshop_import, workshops
 from bot.booking import rules as booking
 from bot.booking.models import Attendance, BookingStatus, WorkshopStatus
 from bot.booking.telegram.screens import KIND_NAMES
+from bot.booking.web import counselling as counselling_pages
 from bot.i18n.latin import to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL
 from bot.kit.data_files import Limits
@@ -638,6 +639,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
+    counselling_pages.add_routes(app)
     app.router.add_get(BASE, workshop_list)
     app.router.add_get(f"{BASE}/new", new_form)
     app.router.add_post(f"{BASE}/new", create)
