@@ -47,7 +47,13 @@ class Attendance(StrEnum):
 
 class Workshop(Base):
     __tablename__ = "workshops"
-    __table_args__ = (Index("ix_workshops_status_starts_at", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_workshops_status_starts_at", "status", "starts_at"),
+        # The desk's list: upcoming ones in start order, past ones latest first, a page at a
+        # time without sorting them all (bench/console_workshops.py).
+        Index("ix_workshops_starts_at_id", "starts_at", "id"),
+        Index("ix_workshops_ends_at_id", "ends_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The key an import file gives it: importing the same file again updates, never duplicates.

@@ -1,4 +1,5 @@
-"""Workshop changes: who created, edited, cancelled a workshop or moved people on it.
+"""Workshop changes: who created, edited, cancelled a workshop or moved people on it; and the
+indexes the desk's workshop list pages by.
 
 Revision ID: 0010
 Revises: 0007
@@ -48,8 +49,15 @@ def upgrade() -> None:
             "ix_workshop_changes_workshop_id_id", ["workshop_id", "id"], unique=False
         )
 
+    with op.batch_alter_table("workshops", schema=None) as batch_op:
+        batch_op.create_index("ix_workshops_starts_at_id", ["starts_at", "id"], unique=False)
+        batch_op.create_index("ix_workshops_ends_at_id", ["ends_at", "id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("workshops", schema=None) as batch_op:
+        batch_op.drop_index("ix_workshops_ends_at_id")
+        batch_op.drop_index("ix_workshops_starts_at_id")
     with op.batch_alter_table("workshop_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_workshop_changes_workshop_id_id")
     op.drop_table("workshop_changes")
