@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import counselling
+from bot.booking import counselling, workshops
 from bot.booking import queries as rows
 from bot.booking.models import Attendance, Booking, BookingStatus
 from bot.kit.errors import NotFound
@@ -35,4 +35,7 @@ async def mark(
     item.attendance = value
     item.updated_at = now
     await session.flush()
+    if item.workshop_id is not None:
+        detail = f"booking {item.id}: {value or 'unmarked'}"
+        await workshops.record(session, item.workshop_id, actor, "attendance", detail, now)
     return item

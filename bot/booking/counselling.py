@@ -611,3 +611,25 @@ async def day_bookings(
     start = to_utc(datetime.combine(day, time(0)), tz)
     end = to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
     return list(await rows.of_counsellors_between(session, [c.id for c in mine], start, end))
+
+
+async def bookings_between(
+    session: AsyncSession, actor: User, counsellor_id: int, first: date, days: int
+) -> list[tuple[Booking, User, Counsellor]]:
+    """One counsellor's appointments on `days` days from `first` (their time zone): staff."""
+    found = await counsellor(session, actor, counsellor_id)
+    start = to_utc(datetime.combine(first, time(0)), found.timezone)
+    end = to_utc(datetime.combine(first + timedelta(days=days), time(0)), found.timezone)
+    return list(await rows.of_counsellors_between(session, [found.id], start, end))
+
+
+async def counselling_booking(session: AsyncSession, actor: User, booking_id: int) -> Booking:
+    """A counselling appointment that staff, or its own counsellor, may mark."""
+    item = await rows.get(session, booking_id)
+    if item is None or item.counsellor_id is None:
+        raise NotFound("booking")
+    try:
+        await check_counsellor_of(session, actor, item)
+    except NotAllowed:
+        raise NotFound("booking") from None
+    return item

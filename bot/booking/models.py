@@ -47,7 +47,13 @@ class Attendance(StrEnum):
 
 class Workshop(Base):
     __tablename__ = "workshops"
-    __table_args__ = (Index("ix_workshops_status_starts_at", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_workshops_status_starts_at", "status", "starts_at"),
+        # The desk's list: upcoming ones in start order, past ones latest first, a page at a
+        # time without sorting them all (bench/console_workshops.py).
+        Index("ix_workshops_starts_at_id", "starts_at", "id"),
+        Index("ix_workshops_ends_at_id", "ends_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The key an import file gives it: importing the same file again updates, never duplicates.
@@ -199,3 +205,22 @@ class Booking(Base):
     announcement_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkshopChange(Base):
+    """Who changed a workshop, and what, from the desk or the bot (created, edited, seats,
+    cancelled, someone moved from the waitlist, attendance, imported).
+
+    `detail` names no person: bookings by their id, so erasing someone (/deleteme) leaves
+    nothing of them here; the actor's id goes when their account is deleted.
+    """
+
+    __tablename__ = "workshop_changes"
+    __table_args__ = (Index("ix_workshop_changes_workshop_id_id", "workshop_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

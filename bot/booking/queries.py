@@ -129,6 +129,31 @@ async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> b
     return taken is not None
 
 
+async def take_seat_by_hand(session: AsyncSession, workshop_id: int) -> bool:
+    """A free seat, whatever the booking cut-off: staff seating someone by hand."""
+    taken = await session.scalar(
+        update(Workshop)
+        .where(
+            Workshop.id == workshop_id,
+            Workshop.booked < Workshop.capacity,
+            Workshop.status == WorkshopStatus.SCHEDULED,
+        )
+        .values(booked=Workshop.booked + 1)
+        .returning(Workshop.id)
+        .execution_options(synchronize_session=False)
+    )
+    return taken is not None
+
+
+async def add_capacity(session: AsyncSession, workshop_id: int, delta: int) -> None:
+    await session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(capacity=Workshop.capacity + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def add_seats(session: AsyncSession, workshop_id: int, delta: int) -> None:
     await session.execute(
         update(Workshop)

@@ -57,8 +57,9 @@ EXPIRED = "expired"  # the offer ran out
 CALLED_OFF = "off"  # the workshop is cancelled / the counsellor is away
 CHANGED = "changed"  # new time or place
 RELEASED = "released"  # fewer seats: back on the waitlist
+SEATED = "seated"  # staff gave them a seat from the waitlist
 BEFORE = {BEFORE_24H: timedelta(hours=24), BEFORE_2H: timedelta(hours=2)}
-NOTICES = (OFFER, EXPIRED, CALLED_OFF, CHANGED, RELEASED)
+NOTICES = (OFFER, EXPIRED, CALLED_OFF, CHANGED, RELEASED, SEATED)
 
 OFFER_TIME = timedelta(hours=12)
 MIN_OFFER_TIME = timedelta(minutes=10)

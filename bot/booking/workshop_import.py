@@ -35,7 +35,7 @@ from bot.kit import data_files
 from bot.kit.data_files import Invalid, Limits, Problem
 from bot.kit.errors import NotFound
 from bot.people import queries as users
-from bot.people.models import Role
+from bot.people.models import Role, User
 from bot.people.profile import zone_of_city
 from bot.plans.reminders import to_utc
 
@@ -55,6 +55,9 @@ REF_LIMIT = 64  # workshops.ref, counsellors.ref
 MAX_TELEGRAM_ID = 2**63 - 1
 YEARS_AHEAD = 10
 BATCH_ITEMS = 50
+# The desk's upload is all or nothing: every record in one transaction (a file is at most
+# LIMITS.max_rows records, so this is one batch whatever the file).
+ALL_AT_ONCE = 1_000_000
 SQLITE_PAUSE = 0.2  # as in plan_import: lets the running bot's writes in between batches
 DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²"
 
@@ -440,10 +443,13 @@ async def run(
     dry_run: bool = False,
     batch_items: int = BATCH_ITEMS,
     pause: float | None = None,
+    actor: User | None = None,
 ) -> Report:
     """Checks everything; then, if all is fine, writes `batch_items` records per transaction.
 
     A dry run goes through the same writes and rolls each batch back: the report is the same.
+    `actor`: the staff member importing from the desk (recorded on each workshop); None for
+    the command on the server.
     """
     report = Report()
     async with sessions() as session:
@@ -466,7 +472,7 @@ async def run(
                     if isinstance(record, CounsellorRow):
                         await _counsellor(session, record, ctx, done)
                     else:
-                        await _workshop(session, record, ctx, done)
+                        await _workshop(session, record, ctx, done, actor)
                 if dry_run:
                     await session.rollback()
                 else:
@@ -496,11 +502,15 @@ def _add(report: Report, batch: Report) -> None:
 
 
 async def _workshop(
-    session: AsyncSession, draft: workshops.Draft, ctx: Context, report: Report
+    session: AsyncSession,
+    draft: workshops.Draft,
+    ctx: Context,
+    report: Report,
+    actor: User | None = None,
 ) -> None:
     existing = await session.scalar(select(Workshop).where(Workshop.ref == draft.ref))
     if existing is None:
-        await workshops.create(session, None, draft, ctx)
+        await workshops.create(session, actor, draft, ctx)
         report.workshops_created += 1
         return
     current = workshops.draft_of(existing)
@@ -512,7 +522,7 @@ async def _workshop(
         report.unchanged += 1
         return
     if wanted != current:
-        change = await workshops.update(session, None, existing.id, wanted, ctx)
+        change = await workshops.update(session, actor, existing.id, wanted, ctx)
         report.people_told += change.told
     for code, (title, description) in draft.texts.items():
         await workshops.set_text(session, None, existing.id, code, title, description)

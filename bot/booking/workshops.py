@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import queries as rows
@@ -24,6 +24,7 @@ from bot.booking.models import (
     Booking,
     BookingStatus,
     Workshop,
+    WorkshopChange,
     WorkshopStatus,
     WorkshopText,
 )
@@ -146,39 +147,52 @@ class Draft:
     # The author's zone: an online workshop's times are in it (a town's are in the town's).
     timezone: str | None = None
 
-    def problems(self, now: datetime) -> list[str]:
-        found = []
+    def checks(self, now: datetime) -> list[tuple[str, str]]:
+        """What is wrong: (the field it is about, the reason in English for an import report).
+
+        The desk words each field's problem itself, in the staff member's language."""
+        found: list[tuple[str, str]] = []
         if self.kind not in KINDS:
-            found.append(f"type {self.kind!r} is not one of {', '.join(KINDS)}")
+            found.append(("kind", f"type {self.kind!r} is not one of {', '.join(KINDS)}"))
         if not clean(self.title, TITLE_LIMIT + 1):
-            found.append("the title is empty")
+            found.append(("title", "the title is empty"))
         elif len(clean(self.title, TITLE_LIMIT + 1) or "") > TITLE_LIMIT:
-            found.append(f"the title is longer than {TITLE_LIMIT} characters")
+            found.append(("title", f"the title is longer than {TITLE_LIMIT} characters"))
         if self.ends_at <= self.starts_at:
-            found.append("it ends before it starts")
+            found.append(("ends", "it ends before it starts"))
         if self.starts_at <= now:
-            found.append("it starts in the past")
+            found.append(("starts", "it starts in the past"))
         if not 1 <= self.capacity <= MAX_CAPACITY:
-            found.append(f"capacity must be 1 to {MAX_CAPACITY}")
+            found.append(("capacity", f"capacity must be 1 to {MAX_CAPACITY}"))
         if self.city is not None and self.city not in CITIES:
-            found.append(f"city {self.city!r} is not one of {', '.join(CITIES)}")
+            found.append(("city", f"city {self.city!r} is not one of {', '.join(CITIES)}"))
         if self.city is None and not self.online_url:
-            found.append("give a city and address, or an online link")
+            found.append(("online_url", "give a city and address, or an online link"))
         if self.city is not None and not self.address:
-            found.append("a workshop in a city needs an address")
+            found.append(("address", "a workshop in a city needs an address"))
         if self.online_url and not self.online_url.startswith(("https://", "http://")):
-            found.append("the online link must start with https://")
+            found.append(("online_url", "the online link must start with https://"))
         if self.closes_at is not None and self.closes_at > self.starts_at:
-            found.append("booking must close before the start")
+            found.append(("closes", "booking must close before the start"))
         for code in self.languages:
             if code not in TEXT_LOCALES:
-                found.append(f"language {code!r} is not one of {', '.join(TEXT_LOCALES)}")
+                found.append(
+                    ("languages", f"language {code!r} is not one of {', '.join(TEXT_LOCALES)}")
+                )
         if self.programme is not None and self.programme not in PROGRAMMES:
-            found.append(f"programme {self.programme!r} is not one of {', '.join(PROGRAMMES)}")
+            found.append(
+                (
+                    "programme",
+                    f"programme {self.programme!r} is not one of {', '.join(PROGRAMMES)}",
+                )
+            )
         for code in self.texts:
             if code not in TEXT_LOCALES:
-                found.append(f"texts in {code!r}: only {', '.join(TEXT_LOCALES)}")
+                found.append(("texts", f"texts in {code!r}: only {', '.join(TEXT_LOCALES)}"))
         return found
+
+    def problems(self, now: datetime) -> list[str]:
+        return [reason for _field, reason in self.checks(now)]
 
 
 def _apply(workshop: Workshop, draft: Draft) -> None:
@@ -221,6 +235,7 @@ async def create(session: AsyncSession, actor: User | None, draft: Draft, ctx: C
     await session.flush()
     for code, (title, description) in draft.texts.items():
         await set_text(session, None, workshop.id, code, title, description)
+    await record(session, workshop.id, actor, "created", "", ctx.now)
     return workshop
 
 
@@ -288,7 +303,25 @@ async def update(
                 told += 1
     if draft.capacity != before.capacity:
         told += await _resize(session, workshop, draft.capacity, ctx)
+    what = changed_fields(before, draft)
+    if what:
+        await record(session, workshop.id, actor, "edited", ", ".join(what), ctx.now)
     return Change(workshop, told)
+
+
+def changed_fields(before: Draft, after: Draft) -> list[str]:
+    """The fields that differ, for the record (seats with their numbers)."""
+    what = [
+        name
+        for name in (
+            "kind", "title", "description", "city", "address", "online_url", "starts_at",
+            "ends_at", "closes_at", "languages", "programme",
+        )
+        if getattr(before, name) != getattr(after, name)
+    ]  # fmt: skip
+    if before.capacity != after.capacity:
+        what.append(f"capacity {before.capacity}→{after.capacity}")
+    return what
 
 
 async def change(
@@ -369,6 +402,7 @@ async def cancel(
         await booking.sync_reminders(session, item, person, ctx)
         await booking.tell(session, item, person, booking.CALLED_OFF, ctx)
         told += 1
+    await record(session, workshop.id, actor, "cancelled", f"told {told}", ctx.now)
     return Change(workshop, told)
 
 
@@ -606,25 +640,266 @@ async def participants(session: AsyncSession, actor: User, workshop_id: int) -> 
 CSV_COLUMNS = ("name", "language", "status", "booked_at_utc", "attendance")
 
 
-async def participants_csv(session: AsyncSession, actor: User, workshop_id: int) -> bytes:
+async def participants_rows(
+    session: AsyncSession, actor: User, workshop_id: int
+) -> list[list[str]]:
+    """Who booked, then who waits: the rows of both exports, every cell safe in a spreadsheet."""
     listing = await participants(session, actor, workshop_id)
+    return [
+        [
+            _cell(person.display_name or ""),
+            person.locale,
+            item.status,
+            item.created_at.strftime("%Y-%m-%d %H:%M"),
+            item.attendance or "",
+        ]
+        for item, person in [*listing.booked, *listing.waiting]
+    ]
+
+
+async def participants_csv(session: AsyncSession, actor: User, workshop_id: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for item, person in [*listing.booked, *listing.waiting]:
-        writer.writerow(
-            [
-                _cell(person.display_name or ""),
-                person.locale,
-                item.status,
-                item.created_at.strftime("%Y-%m-%d %H:%M"),
-                item.attendance or "",
-            ]
-        )
+    writer.writerows(await participants_rows(session, actor, workshop_id))
     # Excel opens UTF-8 with a BOM correctly (Cyrillic names).
     return ("\ufeff" + out.getvalue()).encode()
+
+
+async def participants_xlsx(session: AsyncSession, actor: User, workshop_id: int) -> bytes:
+    from openpyxl import Workbook  # only the desk's export needs it: not loaded at start-up
+
+    found = await participants_rows(session, actor, workshop_id)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("participants")
+    sheet.append(list(CSV_COLUMNS))
+    for row in found:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _cell(value: str) -> str:
     """A name starting with = + - @ would run as a formula in a spreadsheet."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# Who did what
+
+
+async def record(
+    session: AsyncSession,
+    workshop_id: int,
+    actor: User | None,
+    action: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    """One line of the workshop's history (`actor` None: the import command on the server)."""
+    session.add(
+        WorkshopChange(
+            workshop_id=workshop_id,
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            detail=detail[:300],
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def history(
+    session: AsyncSession, actor: User, workshop_id: int, limit: int = 50
+) -> list[tuple[WorkshopChange, User | None]]:
+    """The latest changes of a workshop, newest first, with who made them."""
+    await staff_workshop(session, actor, workshop_id)
+    found = await session.execute(
+        select(WorkshopChange, User)
+        .outerjoin(User, User.id == WorkshopChange.actor_id)
+        .where(WorkshopChange.workshop_id == workshop_id)
+        .order_by(WorkshopChange.id.desc())
+        .limit(limit)
+    )
+    return [(change, person) for change, person in found.all()]
+
+
+# Moving someone from the waitlist by hand
+
+
+async def seat_from_waitlist(
+    session: AsyncSession,
+    actor: User,
+    booking_id: int,
+    ctx: Context,
+    *,
+    extra_seat: bool = False,
+) -> Booking:
+    """Staff give a seat to someone waiting (or holding an offer), ahead of the queue.
+
+    Same locks and seat UPDATE as a booking in the bot (the person, then the workshop, then the
+    row), so it cannot double-book a seat that someone takes in the bot at the same moment. A
+    held offer is simply confirmed. With no free seat it is refused, unless staff chose to add
+    one (`extra_seat`, up to MAX_CAPACITY). Allowed until the workshop ends, also after the
+    booking cut-off: staff may seat someone who turns up. The person is told.
+    """
+    require(actor, Role.STAFF)
+    found = await rows.get(session, booking_id)
+    if found is None or found.workshop_id is None:
+        raise NotFound("booking")
+    await rows.lock_person(session, found.user_id)
+    workshop = await rows.lock_workshop(session, found.workshop_id)
+    item = await rows.get(session, booking_id)
+    if (
+        workshop is None
+        or item is None
+        or item.status not in (BookingStatus.WAITING, BookingStatus.OFFERED)
+    ):
+        raise NotFound("booking")
+    if workshop.status != WorkshopStatus.SCHEDULED or workshop.ends_at <= ctx.now:
+        raise booking.Closed("over")
+    other = await rows.overlapping(
+        session, item.user_id, workshop.starts_at, workshop.ends_at, besides=item.id
+    )
+    if other is not None:
+        raise booking.Overlap(other)
+    was = item.status
+    added = False
+    if was == BookingStatus.WAITING and not await rows.take_seat_by_hand(session, workshop.id):
+        if not extra_seat or workshop.capacity >= MAX_CAPACITY:
+            raise booking.Full("full")
+        await rows.add_capacity(session, workshop.id, 1)
+        added = True
+        if not await rows.take_seat_by_hand(session, workshop.id):
+            raise booking.Full("full")
+    if not await rows.set_status(session, item.id, [was], BookingStatus.BOOKED, ctx.now):
+        raise NotFound("moved meanwhile")
+    item = await rows.get(session, booking_id) or item
+    item.offer_expires_at = None
+    await session.flush()
+    person = await session.get(User, item.user_id)
+    assert person is not None
+    await booking.sync_reminders(session, item, person, ctx)
+    await booking.tell(session, item, person, booking.SEATED, ctx)
+    detail = f"booking {item.id} from the waitlist" + (", one seat added" if added else "")
+    await record(session, workshop.id, actor, "seated", detail, ctx.now)
+    return item
+
+
+# The desk's list
+
+
+@dataclass(frozen=True)
+class Filters:
+    city: str = ""  # a key of CITIES, or ONLINE
+    kind: str = ""
+    programme: str = ""
+    past: bool = False
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    workshop: Workshop
+    waiting: int
+
+
+@dataclass(frozen=True)
+class DeskPage:
+    rows: list[DeskRow]
+    total: int
+    page: int
+    pages: int
+
+
+DESK_PAGE_SIZE = 25
+
+
+async def desk_listing(
+    session: AsyncSession, actor: User, filters: Filters, page: int, now: datetime
+) -> DeskPage:
+    """One page of workshops, counted and cut in the database (bench/console_workshops.py).
+
+    Upcoming: not ended yet, soonest first; past: ended, latest first. Cancelled ones are shown
+    (marked) so staff can see what was called off.
+    """
+    require(actor, Role.STAFF)
+    where = [Workshop.ends_at <= now if filters.past else Workshop.ends_at > now]
+    if filters.city == ONLINE:
+        where.append(Workshop.city.is_(None))
+    elif filters.city:
+        where.append(Workshop.city == filters.city)
+    if filters.kind:
+        where.append(Workshop.kind == filters.kind)
+    if filters.programme:
+        where.append(Workshop.programme == filters.programme)
+    total = int(await session.scalar(select(func.count(Workshop.id)).where(*where)) or 0)
+    pages = max(1, -(-total // DESK_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    order = (
+        (Workshop.ends_at.desc(), Workshop.id.desc())
+        if filters.past
+        else (Workshop.starts_at, Workshop.id)
+    )
+    shown = list(
+        (
+            await session.scalars(
+                select(Workshop)
+                .where(*where)
+                .order_by(*order)
+                .offset(page * DESK_PAGE_SIZE)
+                .limit(DESK_PAGE_SIZE)
+            )
+        ).all()
+    )
+    counts = await rows.counts(session, [w.id for w in shown])
+    return DeskPage(
+        [DeskRow(w, counts.get(w.id, {}).get(BookingStatus.WAITING, 0)) for w in shown],
+        total,
+        page,
+        pages,
+    )
+
+
+async def save_texts(
+    session: AsyncSession,
+    actor: User,
+    workshop_id: int,
+    texts: dict[str, tuple[str, str | None]],
+    now: datetime,
+) -> bool:
+    """The per-language titles and descriptions as the desk's form gives them: a language
+    left empty loses its text (people then see the text for everyone). True if any changed."""
+    require(actor, Role.STAFF)
+    current = {t.locale: t for t in await texts_of(session, [workshop_id])}
+    changed = []
+    for code in TEXT_LOCALES:
+        wanted = texts.get(code)
+        row = current.get(code)
+        if wanted is None:
+            if row is not None:
+                await session.delete(row)
+                changed.append(code)
+            continue
+        title, description = (
+            clean(wanted[0], TITLE_LIMIT),
+            clean_block(wanted[1], DESCRIPTION_LIMIT),
+        )
+        if row is None or (row.title, row.description) != (title, description):
+            await set_text(session, actor, workshop_id, code, wanted[0], wanted[1])
+            changed.append(code)
+    await session.flush()
+    if changed:
+        await record(session, workshop_id, actor, "texts", ", ".join(changed), now)
+    return bool(changed)
+
+
+async def booking_on(
+    session: AsyncSession, actor: User, workshop_id: int, booking_id: int
+) -> Booking:
+    """A booking of this workshop, for staff; any other id (forged, another workshop's) is
+    as good as none."""
+    require(actor, Role.STAFF)
+    found = await rows.get(session, booking_id)
+    if found is None or found.workshop_id != workshop_id:
+        raise NotFound("booking")
+    return found

@@ -23,7 +23,8 @@ Cleared, the row stays without them (ON DELETE SET NULL, or here where there is 
   text): cleared here. What went out stays as the team's record (broadcast_texts), unsigned.
 - plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
   in someone else's plan stays in that plan's history, done by nobody.
-- workshops.created_by_id.
+- workshops.created_by_id, workshop_changes.actor_id (what they did to a workshop stays,
+  done by nobody; its detail names bookings by id, never a person).
 - counsellors.user_id: the counselling service and its bookings stay as staff listed them
   (its name is the staff's listing; staff edit or remove it), no longer linked to the account.
 

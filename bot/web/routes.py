@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.booking.web import pages as booking_pages
 from bot.broadcasts.web import pages as announcement_pages
 from bot.people.web import pages as people_pages
 from bot.plans.web import pages as plan_pages
@@ -23,4 +24,5 @@ def create_app(desk: Desk, *, client_max_size: int = 1024**2) -> web.Application
     people_pages.add_routes(app)
     plan_pages.add_routes(app)
     announcement_pages.add_routes(app)
+    booking_pages.add_routes(app)
     return app

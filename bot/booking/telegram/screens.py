@@ -571,6 +571,10 @@ def message_text(kind: str, item: Item, texts: Sequence[WorkshopText], locale: s
             "😔 {title} now has fewer seats, so you are back on the waitlist, first in line. "
             "I will tell you if a seat comes free."
         ).format(title=title)
+    if kind == booking.SEATED:
+        return "\n".join(
+            [_("✅ You have a seat now: {title}").format(title=title), "📅 " + moment, where]
+        )
     return "\n".join([_("✏️ Changed: {title}").format(title=title), "📅 " + moment, where])
 
 
@@ -593,7 +597,7 @@ def message_keyboard(kind: str, item: Item) -> InlineKeyboardMarkup:
                 )
             ]
         )
-    elif kind in (*booking.BEFORE, booking.CHANGED):
+    elif kind in (*booking.BEFORE, booking.CHANGED, booking.SEATED):
         rows.append(
             [kb.button(_("✖️ Cancel"), BookingCb(a=BookingAction.CANCEL, id=mine.id).pack())]
         )

@@ -1,0 +1,378 @@
+"""Counselling at the desk: counsellors (name, service, place, linked account), their weekly
+hours as a week grid, time off (the people affected are listed before it is confirmed), the
+week's appointments with attendance; a counsellor linked to an account sees their own day.
+
+The rules are bot/booking/counselling.py, the ones the bot's counselling forms call: slots follow
+the hours and time off at once, and people whose appointment is called off get the bot's
+notice (a reminder row in the request's transaction, sent after the commit). Counselling has no
+history table: who changed what is logged with the actor's id (no names, no texts).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.booking import attendance, counselling
+from bot.booking import rules as booking
+from bot.booking.models import Attendance
+from bot.booking.telegram.screens import SERVICE_NAMES
+from bot.i18n.formatting import fmt_clock, fmt_day, weekday_names
+from bot.kit.errors import NotFound
+from bot.kit.texts import N_
+from bot.people import rules as people
+from bot.people.models import Role
+from bot.people.names import CITY_NAMES
+from bot.people.profile import CITIES
+from bot.web.server import PREFIX, Signed, check_form, desk_of, redirect, remember_locale
+
+log = logging.getLogger(__name__)
+
+BASE = f"{PREFIX}/counselling"
+ONLINE = "online"
+SLOT_CHOICES = (30, 45, 60, 90)
+# The bot's words for them (bot/booking/telegram/staff_counselling.py).
+REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
+
+
+def _id(raw: str) -> int:
+    if len(raw) > 12:
+        raise NotFound("id")
+    return int(raw)
+
+
+def _number(raw: object) -> int | None:
+    text = str(raw or "")
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def _day(raw: object) -> date | None:
+    try:
+        return date.fromisoformat(str(raw or "")[:10])
+    except ValueError:
+        return None
+
+
+def _clock(raw: object) -> time | None:
+    try:
+        return datetime.strptime(str(raw or "").strip(), "%H:%M").time()
+    except ValueError:
+        return None
+
+
+def _names(locale: str) -> dict[str, Any]:
+    return {
+        "service_names": SERVICE_NAMES,
+        "services": counselling.SERVICES,
+        "city_names": CITY_NAMES,
+        "cities": CITIES,
+        "online": ONLINE,
+        "reasons": REASONS,
+        "weekdays": weekday_names(locale),
+        "slot_choices": SLOT_CHOICES,
+        "base": BASE,
+        "clock": lambda value: fmt_clock(value, locale),
+        "day_name": lambda value: fmt_day(value, locale),
+        "marks": (Attendance.ATTENDED, Attendance.NO_SHOW),
+    }
+
+
+def _staff(request: web.Request, signed: Signed) -> web.Response | None:
+    remember_locale(request, signed.user.locale)
+    if signed.user.role == Role.STAFF:
+        return None
+    return desk_of(request).render(
+        request, "booking/staff_only.html", signed.user.locale, status=403, signed=signed
+    )
+
+
+def _tz(request: web.Request, signed: Signed) -> str:
+    return people.timezone_of(signed.user, desk_of(request).settings.timezone)
+
+
+async def counsellors(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        if signed.user.role != Role.STAFF:
+            if await counselling.linked_counsellors(signed.session, signed.user):
+                return redirect(f"{BASE}/mine")
+            return _staff(request, signed) or redirect(f"{BASE}/mine")
+        found = await counselling.all_counsellors(signed.session, signed.user)
+        accounts = await counselling.linkable(signed.session, signed.user)
+        return desk.render(
+            request,
+            "booking/counsellors.html",
+            signed.user.locale,
+            signed=signed,
+            counsellors=found,
+            accounts=accounts,
+            problem=request.query.get("problem", "")[:16],
+            mine=bool(await counselling.linked_counsellors(signed.session, signed.user)),
+            **_names(signed.user.locale),
+        )
+
+
+async def create(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        city = str(posted.get("city", ""))
+        online = city == ONLINE
+        place = " ".join(str(posted.get("place", "")).split())[:300] or None
+        account = _number(posted.get("account"))
+        try:
+            made = await counselling.create_counsellor(
+                signed.session,
+                signed.user,
+                service=str(posted.get("service", "")),
+                name=str(posted.get("name", ""))[:200],
+                user_id=account,
+                city=None if online else (city or "?"),
+                address=None if online else place,
+                online_url=place if online else None,
+                timezone=desk.settings.timezone,
+                now=desk.clock.now(),
+            )
+        except ValueError:
+            return redirect(f"{BASE}?problem=fields")
+        log.info("counsellor %s created by user %s", made.id, signed.user.id)
+        made_id = made.id
+    return redirect(f"{BASE}/{made_id}")
+
+
+async def counsellor_page(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        found = await counselling.counsellor(signed.session, signed.user, counsellor_id)
+        plan = await counselling.schedule(signed.session, counsellor_id)
+        zone = ZoneInfo(found.timezone)
+        today = desk.clock.now().astimezone(zone).date()
+        first = _day(request.query.get("week")) or today
+        first = first - timedelta(days=first.weekday())
+        appointments = await counselling.bookings_between(
+            signed.session, signed.user, counsellor_id, first, 7
+        )
+        days = [first + timedelta(days=n) for n in range(7)]
+        by_day: dict[date, list[Any]] = {day: [] for day in days}
+        for item, person, _c in appointments:
+            by_day.setdefault(item.starts_at.astimezone(zone).date(), []).append((item, person))
+        accounts = await counselling.linkable(signed.session, signed.user)
+        return desk.render(
+            request,
+            "booking/counsellor.html",
+            signed.user.locale,
+            signed=signed,
+            c=found,
+            plan=plan,
+            grid=[[h for h in plan.hours if h.weekday == n] for n in range(7)],
+            days=days,
+            by_day=by_day,
+            now=desk.clock.now(),
+            tz=found.timezone,
+            prev_week=(first - timedelta(days=7)).isoformat(),
+            next_week=(first + timedelta(days=7)).isoformat(),
+            accounts=accounts,
+            done=request.query.get("done", "")[:16],
+            problem=request.query.get("problem", "")[:16],
+            back=f"{BASE}/{counsellor_id}?" + urlencode({"week": first.isoformat()}),
+            **_names(signed.user.locale),
+        )
+
+
+def _back(counsellor_id: int, **query: str) -> web.Response:
+    return redirect(f"{BASE}/{counsellor_id}?" + urlencode(query))
+
+
+async def link_account(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        account = _number(posted.get("account"))
+        await counselling.link(signed.session, signed.user, counsellor_id, account)
+        log.info("counsellor %s linked to %s by user %s", counsellor_id, account, signed.user.id)
+    return _back(counsellor_id, done="saved")
+
+
+async def add_hours(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        await counselling.counsellor(signed.session, signed.user, counsellor_id)
+        weekday = _number(posted.get("weekday"))
+        start, end = _clock(posted.get("start")), _clock(posted.get("end"))
+        minutes = _number(posted.get("slot"))
+        if weekday is None or start is None or end is None or minutes is None:
+            return _back(counsellor_id, problem="hours")
+        ctx = booking.context_for(desk.settings, desk.clock)
+        try:
+            await counselling.add_hours(
+                signed.session, signed.user, counsellor_id, weekday, start, end, minutes, ctx
+            )
+        except ValueError:
+            return _back(counsellor_id, problem="hours")
+        log.info("counsellor %s hours added by user %s", counsellor_id, signed.user.id)
+    return _back(counsellor_id, done="saved")
+
+
+async def remove_hours(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    hours_id = _id(request.match_info["hid"])
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        plan = await counselling.schedule(signed.session, counsellor_id)
+        if hours_id not in {h.id for h in plan.hours}:
+            raise NotFound("hours")  # another counsellor's, or made up
+        ctx = booking.context_for(desk.settings, desk.clock)
+        await counselling.remove_hours(signed.session, signed.user, hours_id, ctx)
+        log.info("counsellor %s hours removed by user %s", counsellor_id, signed.user.id)
+    return _back(counsellor_id, done="saved")
+
+
+async def time_off(request: web.Request) -> web.StreamResponse:
+    """First press: the people whose appointments it calls off; the second confirms."""
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        found = await counselling.counsellor(signed.session, signed.user, counsellor_id)
+        first, last = _day(posted.get("first")), _day(posted.get("last"))
+        reason = str(posted.get("reason", ""))
+        ctx = booking.context_for(desk.settings, desk.clock)
+        today = ctx.now.astimezone(ZoneInfo(found.timezone)).date()
+        if first is None or reason not in counselling.TIME_OFF_REASONS or first < today:
+            return _back(counsellor_id, problem="time_off")
+        last = last or first
+        if last < first:
+            return _back(counsellor_id, problem="time_off")
+        if posted.get("confirm") != "yes":
+            affected = await counselling.affected_by_time_off(
+                signed.session, signed.user, counsellor_id, first, last, ctx.now
+            )
+            return desk.render(
+                request,
+                "booking/time_off.html",
+                signed.user.locale,
+                signed=signed,
+                c=found,
+                first=first,
+                last=last,
+                reason=reason,
+                affected=affected,
+                tz=found.timezone,
+                **_names(signed.user.locale),
+            )
+        told = await counselling.add_time_off(
+            signed.session, signed.user, counsellor_id, first, last, reason, ctx
+        )
+        log.info(
+            "counsellor %s time off added by user %s, %s told", counsellor_id, signed.user.id, told
+        )
+    return _back(counsellor_id, done="time_off")
+
+
+async def remove_time_off(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    counsellor_id = _id(request.match_info["id"])
+    off_id = _id(request.match_info["tid"])
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        if (refused := _staff(request, signed)) is not None:
+            return refused
+        check_form(request, signed, posted)
+        plan = await counselling.schedule(signed.session, counsellor_id)
+        if off_id not in {t.id for t in plan.time_off}:
+            raise NotFound("time off")
+        ctx = booking.context_for(desk.settings, desk.clock)
+        await counselling.remove_time_off(signed.session, signed.user, off_id, ctx)
+        log.info("counsellor %s time off removed by user %s", counsellor_id, signed.user.id)
+    return _back(counsellor_id, done="saved")
+
+
+async def my_day(request: web.Request) -> web.StreamResponse:
+    """A counsellor's own appointments of one day (staff or a mentor linked to a counsellor)."""
+    desk = desk_of(request)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        mine = await counselling.linked_counsellors(signed.session, signed.user)
+        if not mine:
+            return _staff(request, signed) or redirect(BASE)
+        tz = _tz(request, signed)
+        today = desk.clock.now().astimezone(ZoneInfo(tz)).date()
+        day = _day(request.query.get("day")) or today
+        found = await counselling.day_bookings(signed.session, signed.user, day, tz)
+        return desk.render(
+            request,
+            "booking/my_day.html",
+            signed.user.locale,
+            signed=signed,
+            day=day,
+            items=found,
+            now=desk.clock.now(),
+            tz=tz,
+            prev_day=(day - timedelta(days=1)).isoformat(),
+            next_day=(day + timedelta(days=1)).isoformat(),
+            back=f"{BASE}/mine?" + urlencode({"day": day.isoformat()}),
+            **_names(signed.user.locale),
+        )
+
+
+async def mark(request: web.Request) -> web.StreamResponse:
+    desk = desk_of(request)
+    posted = await request.post()
+    back = str(posted.get("back", ""))
+    if not back.startswith(f"{BASE}/") or "//" in back or len(back) > 200:
+        back = BASE
+    try:
+        async with desk.signed_in(request) as signed:
+            remember_locale(request, signed.user.locale)
+            check_form(request, signed, posted)
+            booking_id = _number(posted.get("booking"))
+            value = str(posted.get("value", ""))
+            if booking_id is None or value not in (Attendance.ATTENDED, Attendance.NO_SHOW):
+                raise NotFound("booking")
+            # Staff, or the counsellor whose appointment it is (the rule checks which).
+            await counselling.counselling_booking(signed.session, signed.user, booking_id)
+            await attendance.mark(signed.session, signed.user, booking_id, value, desk.clock.now())
+    except ValueError:
+        return redirect(back + ("&" if "?" in back else "?") + "problem=early")
+    return redirect(back)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(BASE, counsellors)
+    app.router.add_post(BASE, create)
+    app.router.add_get(f"{BASE}/mine", my_day)
+    app.router.add_post(f"{BASE}/attendance", mark)
+    app.router.add_get(f"{BASE}/{{id:\\d+}}", counsellor_page)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/account", link_account)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/hours", add_hours)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/hours/{{hid:\\d+}}/remove", remove_hours)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/time-off", time_off)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/time-off/{{tid:\\d+}}/remove", remove_time_off)
