@@ -455,9 +455,9 @@ async def test_copy_message_copies_text_photo_and_voice_without_a_forward_line(
         await bot.copy_message(marko.id, ana.id, 9999)
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.copy_message(marko.id, 424242, text.message_id)
-    with pytest.raises(TelegramBadRequest, match="(?i)message to be replied not found"):
+    with pytest.raises(TelegramBadRequest, match="essage to be replied not found"):
         await bot.copy_message(marko.id, ana.id, text.message_id, reply_to_message_id=9999)
-    with pytest.raises(TelegramBadRequest, match="(?i)message caption is too long"):
+    with pytest.raises(TelegramBadRequest, match="essage caption is too long"):
         await bot.copy_message(marko.id, ana.id, photo.message_id, caption="x" * 1025)
     marko.block()
     with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
