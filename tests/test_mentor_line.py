@@ -22,12 +22,12 @@ MENTOR_HTML = "Mentor &lt;Mara&gt; &amp; co"
 
 
 async def pair(
-    harness: Harness, locale: str, *, name: str = "Ана"
+    harness: Harness, locale: str, *, name: str = "Ана", mentor_locale: str = "en"
 ) -> tuple[Person, Person, Person]:
     """Staff, a mentor they invited and a young person the mentor invited."""
     staff = await staff_member(harness)
-    mentor = await new_mentor(harness, staff)
-    token = await invite_youth(mentor)
+    mentor = await new_mentor(harness, staff, mentor_locale)
+    token = await invite_youth(mentor, mentor_locale)
     youth = await onboard(harness, locale, first_name=name, start=f"/start {token}")
     return staff, mentor, youth
 
@@ -45,7 +45,9 @@ async def reply(person: Person, harness: Harness, message_id: int, text: str) ->
 async def test_a_young_person_writes_and_the_mentors_reply_comes_back(
     harness: Harness, locale: str
 ) -> None:
-    _, mentor, youth = await pair(harness, locale, name="Милош")
+    # The mentor reads the same language: a Cyrillic name in Latin for Latin readers.
+    _, mentor, youth = await pair(harness, locale, name="Милош", mentor_locale=locale)
+    name = "Miloš" if locale == "sr_Latn" else "Милош"
     await youth.send("/menu")
     ask = await youth.click(tr(locale, "✉️ Write to my mentor"))
     assert plain(tr(locale, "✉️ <b>Write to {names}</b>", names=MENTOR_HTML)) in ask.body
@@ -54,15 +56,21 @@ async def test_a_young_person_writes_and_the_mentors_reply_comes_back(
         tr(locale, "✅ Sent to {names}. The answer will come here.", names=MENTOR_HTML)
     )
     header, copy = mentor.messages[-2:]
-    # The mentor reads English: the young person's name as they wrote it, escaped.
-    assert header.html_text.startswith("✉️ <b>Милош</b> writes to you:")
+    assert header.html_text == (
+        tr(locale, "✉️ <b>{name}</b> writes to you:", name=name)
+        + "\n<i>"
+        + tr(locale, "Reply to this message to answer.")
+        + "</i>"
+    )
     assert copy.text == "Можемо ли да се видимо сутра?" and copy.reply_to_message_id == (
         header.message_id
     )
     assert await rows(harness) == 2
 
     await reply(mentor, harness, copy.message_id, "Može, u 10.")
-    assert mentor.last.body == "✅ Sent to Милош. The answer will come here."
+    assert mentor.last.html_text == tr(
+        locale, "✅ Sent to {names}. The answer will come here.", names=name
+    )
     youth_header, youth_copy = youth.messages[-2:]
     said = tr(locale, "✉️ Your mentor <b>{name}</b> writes:", name=MENTOR_HTML)
     assert youth_header.html_text.startswith(said)
