@@ -28,6 +28,7 @@ from bot.db.engine import SessionFactory
 from bot.i18n.catalogs import DOMAIN, LOCALES_DIR
 from bot.i18n.locales import DEFAULT_LOCALE
 from bot.kit import forms
+from bot.kit import words as typed_words
 from bot.kit.helplines import Helplines
 from bot.kit.middlewares.callbacks import AnswerFirst
 from bot.kit.middlewares.errors import ErrorBoundary
@@ -39,7 +40,16 @@ from bot.kit.middlewares.user import LoadUser
 from bot.kit.pacing import Pacer, SharedPacer
 from bot.kit.sealing import Sealer
 from bot.people.telegram import desk as desk_link
-from bot.people.telegram import fallback, invites, menu, onboarding, privacy, staff, system
+from bot.people.telegram import (
+    fallback,
+    invites,
+    mentor_line,
+    menu,
+    onboarding,
+    privacy,
+    staff,
+    system,
+)
 from bot.people.telegram import settings as settings_handlers
 from bot.plans.telegram import edit as plan_edit
 from bot.plans.telegram import mentor
@@ -122,6 +132,7 @@ def create_dispatcher(
         sessions=sessions,
         clock=clock,
         helplines=helplines,
+        words=typed_words.load(),
         pacer=pacer,
         questionnaires=questionnaires or load_questionnaires(),
         sealer=create_sealer(settings),
@@ -145,6 +156,9 @@ def create_dispatcher(
         system.create_router(),
         onboarding.create_router(),
         menu.create_router(),
+        # Before every feature: a reply to a relayed message is for the other person, whatever
+        # screen the one replying is on.
+        mentor_line.create_router(),
         settings_handlers.create_router(),
         privacy.create_router(),
         desk_link.create_router(),

@@ -32,8 +32,14 @@ async def clean_up(sessions: SessionFactory, settings: Settings, clock: Clock) -
         people = await maintenance.drop_unconsented(
             session, now, timedelta(days=settings.unconsented_ttl_days)
         )
-    if updates or people:
-        log.info("clean-up: %d update ids and %d unconsented people removed", updates, people)
+        relayed = await maintenance.forget_mentor_line(session, now)
+    if updates or people or relayed:
+        log.info(
+            "clean-up: %d update ids, %d unconsented people, %d relayed message links removed",
+            updates,
+            people,
+            relayed,
+        )
 
 
 def create_scheduler(

@@ -62,8 +62,16 @@ async def test_everyone_gets_it_once_in_their_language(db_url: str, fake: FakeTe
         "bg": "Работилница утре",
         "en": "Workshop",  # no English text: the one for everyone
     }
+    # Each begins with who sends it, in the reader's language.
+    signed = {
+        "sr": "📣 Обавештење: <b>Тим Путоказа</b>",
+        "sr_Latn": "📣 Obaveštenje: <b>Tim Putokaza</b>",
+        "bg": "📣 Съобщение: <b>Екипът на Путоказ</b>",
+        "en": "📣 <b>The Putokaz team</b> announces:",
+    }
     for index, person in enumerate(people):
-        assert got[person.id] == expected[locales[index % 4]]
+        locale = locales[index % 4]
+        assert got[person.id] == f"{signed[locale]}\n\n{expected[locale]}"
     assert await statuses(node.sessions, broadcast_id) == {RecipientStatus.SENT: 12}
     async with node.sessions() as session:
         broadcast = await session.get(Broadcast, broadcast_id)

@@ -21,7 +21,7 @@ from bot.i18n.locales import LANGUAGE_NAMES
 from bot.people.models import User
 from tests.broadcast_support import TOKEN, deliveries, seed
 from tests.conftest import ADMIN_ID
-from tests.conversation import ALL_LOCALES, labels, onboard, stored_user, tr
+from tests.conversation import ALL_LOCALES, labels, onboard, plain, stored_user, tr
 from tests.harness import Harness, Person, running_bot
 from tests.test_roles import REFUSAL, invite_youth, new_mentor, staff_member
 
@@ -54,6 +54,12 @@ async def write(staff: Person, harness: Harness, label: str, text: str) -> Store
     return await staff.send(text)
 
 
+def announced(locale: str, body: str, sender: str = "The Putokaz team") -> str:
+    """An announcement as its reader sees it: who sends it, then what they wrote."""
+    by = tr(locale, sender)
+    return plain(tr(locale, "📣 <b>{sender}</b> announces:", sender=by)) + "\n\n" + body
+
+
 async def latest_broadcast(harness: Harness) -> Broadcast:
     async with harness.sessions() as session:
         found = await session.scalar(select(Broadcast).order_by(Broadcast.id.desc()).limit(1))
@@ -82,9 +88,15 @@ async def test_staff_announce_in_each_language_with_a_preview_and_a_report(
     # A header and the message itself per language, then the choice.
     assert len(previews) == 9
     shown = {previews[i].body: previews[i + 1] for i in range(0, 8, 2)}
-    assert shown["👁 Preview for Српски (ћирилица) (1 person):"].body == "Радионица: <CV> & посао"
-    assert shown["👁 Preview for Srpski (latinica) (1 person):"].body == "Radionica: <CV> & posao"
-    assert shown["👁 Preview for Български (1 person):"].body == "Workshop: <CV> & jobs"
+    assert shown["👁 Preview for Српски (ћирилица) (1 person):"].body == announced(
+        "sr", "Радионица: <CV> & посао"
+    )
+    assert shown["👁 Preview for Srpski (latinica) (1 person):"].body == announced(
+        "sr_Latn", "Radionica: <CV> & posao"
+    )
+    assert shown["👁 Preview for Български (1 person):"].body == announced(
+        "bg", "Workshop: <CV> & jobs"
+    )
     assert control.body == "👆 That is how it looks. It goes to 4 people."
 
     progress = await staff.click("📤 Send now", control)
@@ -98,7 +110,7 @@ async def test_staff_announce_in_each_language_with_a_preview_and_a_report(
         assert got.html_text == preview.html_text
         assert got.buttons[0][0].text == tr(locale, "🔗 Open the link")
         assert got.buttons[0][0].url == "https://example.org/cv"
-    assert youth["en"].last.body == "Workshop: <CV> & jobs"
+    assert youth["en"].last.body == "📣 The Putokaz team announces:\n\nWorkshop: <CV> & jobs"
     report = harness.fake.message(staff.id, control.message_id)
     assert "📣 Done" in report.body and "✅ Delivered: 4" in report.body
     assert "📄 Not delivered (CSV)" not in labels(report)
@@ -119,8 +131,10 @@ async def test_formatting_from_telegram_is_kept_and_typed_tags_are_shown_as_type
     await staff.click("👁 Preview")
     await staff.click("📤 Send now")
     await sender(harness).run_round()
-    assert reader.last.html_text == "Typed &lt;b&gt; and <b>bold</b>"
-    assert reader.last.body == text
+    assert reader.last.html_text == (
+        "📣 <b>The Putokaz team</b> announces:\n\nTyped &lt;b&gt; and <b>bold</b>"
+    )
+    assert reader.last.body == announced("en", text)
 
 
 async def test_audiences_by_role_language_town_programme_and_mentor(harness: Harness) -> None:
@@ -224,7 +238,10 @@ async def test_a_mentor_writes_only_to_their_own_young_people(harness: Harness) 
     await mentor.click("👁 Preview")
     await mentor.click("📤 Send now")
     await sender(harness).run_round()
-    assert mentee.last.body == "Видимо се у петак"
+    # Who writes comes first, the name escaped and as the mentor wrote it.
+    assert mentee.last.html_text == (
+        "✉️ Твој ментор <b>Mentor &lt;Mara&gt; &amp; co</b> ти пише:\n\nВидимо се у петак"
+    )
     assert all("петак" not in m.body for m in stranger.messages)
     author = await stored_user(harness, mentor.id)
     assert author is not None
@@ -300,7 +317,7 @@ async def test_schedule_in_the_authors_time_then_send_or_cancel(harness: Harness
     assert all("Morning news" not in m.body for m in reader.messages)
     harness.clock.advance(timedelta(days=1))
     await run.run_round()
-    assert reader.last.body == "Morning news"
+    assert reader.last.body == announced("en", "Morning news")
     assert all("Never sent" not in m.body for m in reader.messages)
     # The author is told when it goes out; that message becomes the report.
     told = staff.last
@@ -318,7 +335,7 @@ async def test_a_photo_goes_with_the_text_and_a_refusal_is_explained(harness: Ha
     await staff.click("🖼 Photo")
     update = staff.tg.send_photo()
     await harness.processed(update)
-    assert staff.last.body == "Under a photo: at most 1024 characters.\nShorten the text first."
+    assert staff.last.body == "Under a photo: at most 904 characters.\nShorten the text first."
     await staff.click("⬅️ Back")
     await write(staff, harness, "✅ Text for everyone", "Ела на работилница")
     await staff.click("🖼 Photo")
@@ -334,7 +351,8 @@ async def test_a_photo_goes_with_the_text_and_a_refusal_is_explained(harness: Ha
     control = await staff.click("👁 Preview", await staff.click("✏️ Edit"))
     await staff.click("📤 Send now", control)
     await sender(harness).run_round()
-    assert reader.last.photo is not None and reader.last.caption == "Ела на работилница"
+    assert reader.last.photo is not None
+    assert reader.last.caption == announced("bg", "Ела на работилница")
 
 
 async def test_report_lists_who_did_not_get_it_as_csv(harness: Harness) -> None:
@@ -347,7 +365,7 @@ async def test_report_lists_who_did_not_get_it_as_csv(harness: Harness) -> None:
     await staff.click("📤 Send now", control)
     gone.tg.block()
     await sender(harness).run_round()
-    assert fine.last.body == "Hello"
+    assert fine.last.body == announced("en", "Hello")
     report = harness.fake.message(staff.id, control.message_id)
     assert "🚫 Blocked the bot: 1" in report.body
     document = await staff.click("📄 Not delivered (CSV)", report)

@@ -80,7 +80,7 @@ async def test_a_changed_screen_is_still_edited(harness: Harness, locale: str) -
     menu back onto that message."""
     person = await onboard(harness, locale, first_name="Ivo")
     await person.send("/menu")
-    help_screen = await person.click(tr(locale, "❓ Help"))
+    help_screen = await person.click(tr(locale, "❓ How it works"))
     mark = harness.fake.mark()
     menu = await person.click_data("nv:nothing-like-this", help_screen)
     assert menu.message_id == help_screen.message_id

@@ -422,6 +422,48 @@ async def test_unknown_and_blocking_users_are_refused(fake: FakeTelegram, bot: B
     assert (status, body["description"]) == (400, "Bad Request: chat_id is empty")
 
 
+async def test_copy_message_copies_text_photo_and_voice_without_a_forward_line(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    ana, marko = fake.user("Ana"), fake.user("Marko")
+    ana.send("/start")
+    marko.send("/start")
+    ana.send("Treba mi <pomoć> https://example.org")
+    text = ana.history[-1]
+    ana.send_photo(caption="moja soba")
+    photo = ana.history[-1]
+    ana.send_voice(duration=7)
+    voice = ana.history[-1]
+    header = await bot.send_message(marko.id, "<b>Ana</b> piše:")
+    copied = await bot.copy_message(
+        marko.id, ana.id, text.message_id, reply_to_message_id=header.message_id
+    )
+    shown = fake.message(marko.chat_id, copied.message_id)
+    assert shown.text == "Treba mi <pomoć> https://example.org" and shown.from_bot
+    assert [e["type"] for e in shown.entities] == ["url"]
+    assert shown.reply_to_message_id == header.message_id
+    assert "forward_origin" not in shown.raw and shown.raw["from"]["is_bot"]
+    copied = await bot.copy_message(marko.id, ana.id, photo.message_id)
+    shown = fake.message(marko.chat_id, copied.message_id)
+    assert shown.photo is not None and shown.caption == "moja soba"
+    copied = await bot.copy_message(marko.id, ana.id, photo.message_id, caption="<i>nova</i>")
+    assert fake.message(marko.chat_id, copied.message_id).caption == "nova"
+    copied = await bot.copy_message(marko.id, ana.id, voice.message_id)
+    shown = fake.message(marko.chat_id, copied.message_id)
+    assert shown.raw["voice"]["duration"] == 7 and shown.text is None
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await bot.copy_message(marko.id, ana.id, 9999)
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.copy_message(marko.id, 424242, text.message_id)
+    with pytest.raises(TelegramBadRequest, match="essage to be replied not found"):
+        await bot.copy_message(marko.id, ana.id, text.message_id, reply_to_message_id=9999)
+    with pytest.raises(TelegramBadRequest, match="essage caption is too long"):
+        await bot.copy_message(marko.id, ana.id, photo.message_id, caption="x" * 1025)
+    marko.block()
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await bot.copy_message(marko.id, ana.id, text.message_id)
+
+
 # Edits and callback queries
 
 

@@ -199,8 +199,13 @@ async def test_erasure_leaves_no_reference_and_no_bytes_behind(db_url: str) -> N
             harness.bot, harness.sessions, harness.assembled.pacer, harness.assembled.i18n,
             harness.clock, harness.settings,
         ).run_round()  # fmt: skip
-        assert bystander.last.body == "Workshop on Friday"
-        assert youth.last.body == "See you on Friday"
+        assert bystander.last.body.endswith("\n\nWorkshop on Friday")
+        assert youth.last.body.endswith("\n\nSee you on Friday")
+        # A line to the mentor and back: its links go with either of the two.
+        await youth.send("/mentor")
+        await youth.send("Can we talk?")
+        await harness.processed(mentor.tg.send("Yes", reply_to=mentor.last.message_id))
+        assert youth.last.text == "Yes"
 
         leaving = (youth, mentor, staff)
         user_ids = set()

@@ -29,7 +29,7 @@ from bot.booking.models import (
     WorkshopText,
 )
 from bot.booking.rules import Context
-from bot.i18n.latin import to_latin
+from bot.i18n.latin import latin_if_serbian
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
 from bot.kit.errors import NotFound, Reason, Unfit
 from bot.people.models import Role, User
@@ -449,7 +449,9 @@ def text_for(
     if text is None:
         return workshop.title, workshop.description
     if locale == SR_LATN:
-        return to_latin(text.title), to_latin(text.description) if text.description else None
+        # Serbian Cyrillic only: what staff wrote in another language stays as written.
+        description = latin_if_serbian(text.description) if text.description else None
+        return latin_if_serbian(text.title), description
     return text.title, text.description
 
 

@@ -19,7 +19,7 @@ from bot.botapi.errors import (
     forbidden,
 )
 from bot.botapi.markup import check_reply_markup
-from bot.botapi.models import ChatState, StoredMessage
+from bot.botapi.models import ChatState, StoredFile, StoredMessage
 from bot.botapi.params import Call
 from bot.botapi.registry import method
 from bot.botapi.state import BotState
@@ -162,6 +162,74 @@ async def send_document(state: BotState, call: Call) -> Any:
 @method("sendPhoto")
 async def send_photo(state: BotState, call: Call) -> Any:
     return await _send_file(state, call, "photo")
+
+
+# What a copy carries over as it is; a copy of a photo or a document becomes the bot's own file.
+_COPIED_AS_IS = (
+    "animation",
+    "audio",
+    "contact",
+    "dice",
+    "location",
+    "sticker",
+    "venue",
+    "video",
+    "video_note",
+    "voice",
+)
+
+
+def _known_file(state: BotState, raw: dict[str, Any], kind: str) -> StoredFile | None:
+    value = raw.get(kind)
+    if kind == "photo" and isinstance(value, list) and value:
+        value = value[-1]  # the original size
+    file_id = value.get("file_id") if isinstance(value, dict) else None
+    return state.files.get(file_id) if isinstance(file_id, str) else None
+
+
+@method("copyMessage")
+async def copy_message(state: BotState, call: Call) -> Any:
+    """A copy without the "forwarded from" line; answers only the new message's id."""
+    message_id = call.integer("message_id")
+    caption = _caption(state, call) if call.has("caption") else None
+    markup = _markup(call)
+    source = state.chat(call.arg("from_chat_id"))
+    chat = _writable(state, call)
+    reply_to = _reply_to(chat, call)
+    original = source.messages.get(message_id)
+    if original is None or original.deleted:
+        raise bad_request("message to copy not found")
+    raw = original.raw
+    photo = original.photo or _known_file(state, raw, "photo")
+    document = original.document or _known_file(state, raw, "document")
+    media = {k: raw[k] for k in _COPIED_AS_IS if k in raw}
+    has_media = photo is not None or document is not None or bool(media)
+    if original.text is None and not has_media:
+        raise bad_request("message can't be copied")
+    if caption is not None and has_media:
+        _check_caption(caption)
+    copy = state.add_bot_message(
+        chat,
+        reply_markup=markup,
+        reply_to_message_id=reply_to,
+        photo=photo,
+        document=document,
+        media=media,
+        text=None,
+    )
+    if original.text is not None:
+        copy.text, copy.entities = original.text, list(original.entities)
+    elif caption is not None:
+        copy.caption, copy.caption_entities = caption.text or None, caption.api_entities()
+        copy.html = call.arg("caption") or None
+    else:
+        copy.caption, copy.caption_entities = original.caption, list(original.caption_entities)
+        if not copy.caption_entities and "caption_entities" in raw:
+            copy.caption_entities = list(raw["caption_entities"])
+    if original.text is not None and not copy.entities and "entities" in raw:
+        copy.entities = list(raw["entities"])
+    state.render(chat, copy)
+    return {"message_id": copy.message_id}
 
 
 @method("sendChatAction")

@@ -149,6 +149,9 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None = None  # as sent, any keyboard kind
     document: StoredFile | None = None
     photo: StoredFile | None = None
+    # Other content as Telegram shows it (voice, sticker, location...): a copy of a person's
+    # message (copyMessage) carries it over unchanged.
+    media: dict[str, Any] = field(default_factory=dict)
     reply_to_message_id: int | None = None
     edit_date: int | None = None
     edits: int = 0

@@ -156,6 +156,7 @@ class BotState:
             out["document"] = message.document.to_api()
         if message.photo is not None:
             out["photo"] = photo_sizes(message.photo)
+        out.update(message.media)
         if message.caption:
             out["caption"] = message.caption
             if message.caption_entities:

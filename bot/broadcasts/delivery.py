@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcasts import queries as rows
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.broadcasts.queries import Claimed, Outcome
+from bot.broadcasts.rules import Signature, signature
 from bot.people.models import User
 
 
@@ -53,12 +54,12 @@ async def claim_fairly(
 
 async def content(
     session: AsyncSession, broadcast_id: int
-) -> tuple[Broadcast, dict[str, str]] | None:
-    """The broadcast and its text per language."""
+) -> tuple[Broadcast, dict[str, str], Signature] | None:
+    """The broadcast, its text per language and who it comes from."""
     broadcast = await rows.get(session, broadcast_id)
     if broadcast is None:
         return None
-    return broadcast, await rows.texts(session, broadcast_id)
+    return broadcast, await rows.texts(session, broadcast_id), await signature(session, broadcast)
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:

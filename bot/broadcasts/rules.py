@@ -31,15 +31,18 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     ButtonKind,
 )
-from bot.i18n.latin import to_latin
+from bot.i18n.latin import is_serbian_cyrillic, to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
 from bot.kit.errors import NotAllowed, NotFound
 from bot.people import profile
 from bot.people import queries as users
 from bot.people.models import Role, User
 
-MAX_TEXT: Final = 4096
-MAX_CAPTION: Final = 1024  # a text under a photo
+# Every message begins with who sends it (bot/broadcasts/telegram/announcement.py): what the
+# author writes leaves room for that line within Telegram's 4096 and 1024 characters.
+SIGNATURE_ROOM: Final = 120
+MAX_TEXT: Final = 4096 - SIGNATURE_ROOM
+MAX_CAPTION: Final = 1024 - SIGNATURE_ROOM  # a text under a photo
 MAX_URL: Final = 512
 # Serbian is written once: readers who chose Latin letters get it transliterated.
 TEXT_LOCALES: Final[tuple[str, ...]] = (SR_CYRL, BG, EN)
@@ -306,6 +309,22 @@ async def button_workshop(session: AsyncSession, broadcast: Broadcast) -> Worksh
     if broadcast.button_kind != ButtonKind.WORKSHOP or not value.isdigit():
         return None
     return await session.get(Workshop, int(value))
+@dataclass(frozen=True)
+class Signature:
+    """Who a broadcast comes from, as its readers are told at its top."""
+
+    mentor: bool  # a mentor's message to their young people; else a staff announcement
+    name: str | None = None  # the mentor's name
+    programme: str | None = None  # the announcement's programme (None: the Putokaz team)
+
+
+async def signature(session: AsyncSession, broadcast: Broadcast) -> Signature:
+    author = await users.get(session, broadcast.author_id) if broadcast.author_id else None
+    if broadcast.kind == BroadcastKind.MENTOR:
+        return Signature(mentor=True, name=author.display_name if author else None)
+    if broadcast.audience == Audience.PROGRAMME and broadcast.audience_value in profile.PROGRAMMES:
+        return Signature(mentor=False, programme=broadcast.audience_value)
+    return Signature(mentor=False, programme=author.programme if author else None)
 
 
 def text_for(texts: dict[str, str], locale: str) -> str | None:
@@ -325,8 +344,11 @@ def text_for(texts: dict[str, str], locale: str) -> str | None:
 
 
 def latin_html(body: str) -> str:
-    """Serbian Latin from Cyrillic HTML: text only, so links and tags stay as they are."""
+    """Serbian Latin from Serbian Cyrillic HTML: text only, so links and tags stay as they are.
+    Text in another language (Bulgarian above all) is shown as the author wrote it."""
     parts = re.split(r"(<[^>]*>)", body)
+    if not is_serbian_cyrillic("".join(p for p in parts if not p.startswith("<"))):
+        return body
     return "".join(p if p.startswith("<") else to_latin(p) for p in parts)
 
 

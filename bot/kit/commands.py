@@ -32,6 +32,7 @@ def commands_for(role: str, i18n: I18n, locale: str) -> list[BotCommand]:
             ("workshops", N_("Workshops")),
             ("counselling", N_("Counselling")),
             ("bookings", N_("My bookings")),
+            ("mentor", N_("Write to my mentor")),
         ]
     if role == Role.MENTOR:
         items += [("mentees", N_("My young people")), ("invite", N_("Invite a young person"))]

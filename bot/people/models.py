@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,3 +116,30 @@ class DeskSession(Base):
     via: Mapped[str] = mapped_column(String(16))  # "link" or "mini_app"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MentorLineMessage(Base):
+    """A message of "a line to my mentor" as it sits in one chat: the copy of what someone
+    sent, or the line above it naming who sent it. Only which message belongs to which two
+    people is kept, never what it says (the bot copies messages, it does not store them), so
+    that a reply to it finds its way back; rows go after MENTOR_LINE_DAYS."""
+
+    __tablename__ = "mentor_line_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    youth_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ProgrammeSetting(Base):
+    """What staff decided for one programme (a key of bot.people.profile.PROGRAMMES); a
+    programme without a row has everything on."""
+
+    __tablename__ = "programme_settings"
+
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mentor_line: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -13,6 +13,9 @@ Deleted with the person (ON DELETE CASCADE from users, or here):
 - assessments.user_id with answers and scores (assessments.open_for is that row's own copy).
 - desk_links, desk_sessions: their desk sign-in links and sessions (a signed-in browser is
   signed out at once).
+- mentor_line_messages.youth_id, .mentor_id: which relayed message of "a line to my mentor"
+  belongs to them (ids only; the messages' texts were never stored). The copies already in the
+  other person's Telegram chat are theirs and stay there; a reply to one is no longer passed on.
 - invites.created_by_id of links never used, and broadcasts they wrote that have not gone out
   (drafts, scheduled): deleted here, since nothing should open or go out in their name.
 
@@ -52,7 +55,7 @@ from bot.booking import rules as booking
 from bot.broadcasts import queries as broadcast_rows
 from bot.broadcasts import rules as broadcasts
 from bot.db.engine import checkpoint_after_commit
-from bot.people import desk_access, mentoring
+from bot.people import desk_access, mentor_line, mentoring
 from bot.people import invite_queries as invites
 from bot.people.models import Invite, User
 from bot.plans import rules as plans
@@ -104,6 +107,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
         **await broadcasts.export(session, user),
         "plan": await plans.export(session, user),
         "bookings": await booking.export(session, user),
+        "mentor_line_messages": await mentor_line.export(session, user),
     }
 
 

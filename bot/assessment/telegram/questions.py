@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -27,11 +28,14 @@ from bot.kit import notify
 from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
 from bot.kit.filters import HasRole
+from bot.kit.help_now import help_now
+from bot.kit.helplines import Helplines
 from bot.kit.middlewares.callbacks import answer_now
 from bot.kit.middlewares.session import release
 from bot.kit.render import show
 from bot.kit.sealing import Sealer
 from bot.kit.texts import _, esc, name_or_someone
+from bot.kit.words import Words
 from bot.people.models import Role, User
 
 
@@ -196,28 +200,36 @@ async def typed(
     bot: Bot,
     questionnaires: Questionnaires,
     sealer: Sealer | None,
+    words: Words,
+    helplines: Helplines,
 ) -> None:
-    """Words for a text question are the answer; anywhere else, a nudge and the question again."""
+    """Words for a text question are the answer; anywhere else, a nudge and the question again.
+    Words of distress, and text when no question is open, go on to the bot's answer to typed
+    text (bot/people/telegram/fallback.py): Help now first."""
+    text = message.text or ""
     try:
         outcome = await assessment.write(
-            session, user, questionnaires, sealer, text=message.text or "", now=clock.now()
+            session, user, questionnaires, sealer, text=text, now=clock.now()
         )
     except NotFound:
         await state.clear()
-        await message.answer(_("I understand buttons best 🙂 Tap /menu."))
-        return
+        raise SkipHandler from None
     except NotExpectingText:
         current = await assessment.current_screen(
             session, user, questionnaires, allow_text=sealer is not None, now=clock.now()
         )
-        if isinstance(current, Screen):
-            text, markup = screens.nudge(current)
-            await message.answer(text, reply_markup=markup)
+        if isinstance(current, Screen) and not words.is_distress(text):
+            nudge, markup = screens.nudge(current)
+            await message.answer(nudge, reply_markup=markup)
             return
-        await state.clear()
-        await message.answer(_("I understand buttons best 🙂 Tap /menu."))
-        return
+        if not isinstance(current, Screen):
+            await state.clear()
+        raise SkipHandler from None
     await _show_outcome(message, outcome, state, session, user, tz, bot, clock)
+    if words.is_distress(text):
+        # An answer that says the person is in danger is kept as an answer, and Help now follows.
+        card, markup = help_now(helplines, user.locale, True)
+        await message.answer(card, reply_markup=markup)
 
 
 async def my_progress(

@@ -11,7 +11,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot.booking.telegram.callbacks import AnnouncedAction, AnnouncedCb
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import Broadcast, ButtonKind
-from bot.kit.texts import _
+from bot.kit.texts import _, esc
+from bot.people.names import programme_name
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,19 @@ class Content:
     photo: str | None
     button_kind: str | None
     button_value: str | None
+    signature: broadcasts.Signature
     broadcast_id: int = 0
 
     @classmethod
-    def of(cls, broadcast: Broadcast, texts: dict[str, str]) -> Content:
+    def of(
+        cls, broadcast: Broadcast, texts: dict[str, str], signature: broadcasts.Signature
+    ) -> Content:
         return cls(
             texts,
             broadcast.photo_file_id,
             broadcast.button_kind,
             broadcast.button_value,
+            signature,
             broadcast.id,
         )
 
@@ -43,7 +48,17 @@ class Rendered:
 def render(content: Content, locale: str) -> Rendered:
     """In the reader's locale: call inside `i18n.use_locale(locale)` for the button label."""
     text = broadcasts.text_for(content.texts, locale) or ""
-    return Rendered(text, content.photo, _markup(content))
+    return Rendered(f"{signed(content.signature)}\n\n{text}", content.photo, _markup(content))
+
+
+def signed(signature: broadcasts.Signature) -> str:
+    """The line that says who speaks, in the reader's language and script."""
+    if signature.mentor:
+        if not signature.name:
+            return _("✉️ Your mentor writes:")
+        return _("✉️ Your mentor <b>{name}</b> writes:").format(name=esc(signature.name))
+    sender = programme_name(signature.programme) if signature.programme else _("The Putokaz team")
+    return _("📣 <b>{sender}</b> announces:").format(sender=esc(sender))
 
 
 def _markup(content: Content) -> InlineKeyboardMarkup | None:

@@ -199,7 +199,8 @@ async def _preview(ctx: Ctx, data: BcCb) -> None:
         ctx.answer.text = _("Nobody would get it. Choose other people.")
         ctx.answer.show_alert = True
         return
-    content = announcement.Content.of(found.broadcast, found.texts)
+    signature = await broadcasts.signature(ctx.session, found.broadcast)
+    content = announcement.Content.of(found.broadcast, found.texts, signature)
     chat_id = ctx.user.telegram_id
     for locale in (code for code in LOCALES if code in found.by_locale):
         header = screens.preview_header(locale, found.by_locale[locale])

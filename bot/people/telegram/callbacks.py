@@ -89,3 +89,22 @@ class MuteCb(CallbackData, prefix="mu"):
 class ProgrammeCb(CallbackData, prefix="pg"):
     id: int  # the person
     key: str = ""  # "": show the choices; "-": none
+
+
+class LineAction(StrEnum):
+    """What a LineCb button does."""
+
+    WRITE = "w"  # ask for the message to send
+    SEND = "s"  # send the message `msg` the person already typed
+
+
+class LineCb(CallbackData, prefix="ml"):
+    action: LineAction
+    msg: int = 0  # the person's own message in their chat
+
+
+class LineSettingCb(CallbackData, prefix="mo"):
+    """Staff: the line to mentors per programme."""
+
+    key: str = ""  # "": show the choices
+    on: bool = False

@@ -8,8 +8,8 @@ from bot.broadcasts.telegram.callbacks import BcAction, BcCb
 from bot.i18n.locales import LANGUAGE_NAMES, LOCALES
 from bot.kit.callbacks import Page
 from bot.kit.keyboards import back_to_menu, button, nav, only
-from bot.kit.texts import _, current_locale
-from bot.people.models import Role
+from bot.kit.texts import _, button_name, current_locale
+from bot.people.models import Role, User
 from bot.people.telegram.callbacks import (
     ConsentAction,
     ConsentCb,
@@ -17,6 +17,9 @@ from bot.people.telegram.callbacks import (
     InviteAction,
     InviteCb,
     LangCb,
+    LineAction,
+    LineCb,
+    LineSettingCb,
     MuteCb,
     PeopleCb,
 )
@@ -84,6 +87,7 @@ def _build_main_menu(role: str) -> InlineKeyboardMarkup:
             [button(_("📣 Announcements"), BcCb(a=BcAction.HOME).pack())],
             [nav(_("📊 Self-assessments"), Page.AS_STATS)],
             [nav(_("🗓 Workshops"), Page.WORKSHOPS)],
+            [button(_("✉️ Messages to mentors"), LineSettingCb().pack())],
         ]
     else:
         rows = [
@@ -94,10 +98,11 @@ def _build_main_menu(role: str) -> InlineKeyboardMarkup:
             ],
             [nav(_("🗓 Workshops"), Page.WORKSHOPS), nav(_("💬 Counselling"), Page.COUNSEL)],
             [nav(_("🎫 My bookings"), Page.BOOKINGS)],
+            [button(_("✉️ Write to my mentor"), LineCb(action=LineAction.WRITE).pack())],
         ]
     rows.append([nav(_("🆘 Help now"), Page.SOS)])
     rows.append([nav(_("⚙️ Settings"), Page.SETTINGS), nav(_("🔒 Privacy"), Page.PRIVACY)])
-    rows.append([nav(_("❓ Help"), Page.HELP)])
+    rows.append([nav(_("❓ How it works"), Page.HELP)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -131,3 +136,13 @@ def confirm_delete() -> InlineKeyboardMarkup:
         [button(_("🗑 Yes, delete everything"), DeleteCb(confirm=True).pack())],
         [button(_("↩️ No, keep it"), DeleteCb(confirm=False).pack())],
     )
+
+
+def offer_to_mentor(mentors: list[User], message_id: int) -> InlineKeyboardMarkup:
+    """Under an answer to typed text: send that very message to the mentor."""
+    label = (
+        _("✉️ Send this to {name}").format(name=button_name(mentors[0].display_name))
+        if len(mentors) == 1
+        else _("✉️ Send this to my mentors")
+    )
+    return only([button(label, LineCb(action=LineAction.SEND, msg=message_id).pack())])

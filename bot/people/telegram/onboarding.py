@@ -18,8 +18,11 @@ from bot.kit import commands
 from bot.kit import keyboards as kb
 from bot.kit.callbacks import NavCb, Page
 from bot.kit.errors import NotFound
+from bot.kit.help_now import help_now
+from bot.kit.helplines import Helplines
 from bot.kit.render import show
 from bot.kit.texts import _, paragraphs
+from bot.kit.words import Words
 from bot.people import invites, onboarding
 from bot.people import rules as people
 from bot.people.models import InviteKind, User
@@ -195,7 +198,11 @@ async def year_typed(
     clock: Clock,
     i18n: I18n,
     bot: Bot,
+    words: Words,
+    helplines: Helplines,
 ) -> None:
+    if await _in_distress(message, user, words, helplines):
+        return
     year = people.parse_year(message.text or "")
     if year is None:
         await message.answer(
@@ -279,10 +286,26 @@ async def _finish(
         await show(event, paragraphs(_("✅ All set!"), *lines, text), markup)
 
 
+async def _in_distress(message: Message, user: User, words: Words, helplines: Helplines) -> bool:
+    """Words of distress get Help now at any step; the step stays where it was."""
+    if not words.is_distress(message.text or ""):
+        return False
+    text, markup = help_now(helplines, user.locale, False)
+    await message.answer(text, reply_markup=markup)
+    return True
+
+
 async def buttons_expected(
-    message: Message, state: FSMContext, user: User, settings: Settings
+    message: Message,
+    state: FSMContext,
+    user: User,
+    settings: Settings,
+    words: Words,
+    helplines: Helplines,
 ) -> None:
     """Typing where a button is expected: a gentle nudge and the same question again."""
+    if await _in_distress(message, user, words, helplines):
+        return
     current = await state.get_state()
     nudge = _("Please use the buttons 👇")
     if current == Onboarding.language.state:

@@ -10,3 +10,7 @@ class Onboarding(StatesGroup):
     consent = State()
     year = State()
     birthday = State()
+
+
+class MentorLine(StatesGroup):
+    writing = State()

@@ -4,6 +4,7 @@ what the bot would tell people after such a change is sent once the change is co
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,9 +13,10 @@ from multidict import MultiMapping
 
 from bot.assessment import rules as assessment
 from bot.booking import rules as booking
+from bot.i18n.latin import latin_if_serbian
+from bot.i18n.locales import SR_LATN
 from bot.kit import commands, notify
 from bot.kit.errors import NotAllowed, NotFound
-from bot.kit.texts import esc
 from bot.people import directory, invites, profile, roles
 from bot.people.models import Role
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
@@ -216,7 +218,10 @@ Contact = tuple[int, str, bool]  # Telegram id, language, still receives message
 
 
 def _named(desk: Desk, name: str | None, locale: str) -> str:
-    return esc(name) if name else desk.i18n.gettext("someone", locale=locale)
+    """A name in a message to someone else, in that reader's script (not the desk user's)."""
+    if not name:
+        return desk.i18n.gettext("someone", locale=locale)
+    return html.escape(latin_if_serbian(name) if locale == SR_LATN else name, quote=False)
 
 
 async def _tell(desk: Desk, contact: Contact, text: str) -> None:
