@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.people.web import pages as people_pages
+from bot.reports.web import pages as report_pages
 from bot.web import signin
 from bot.web.server import DESK_KEY, HERE, PREFIX, Desk, boundary
 
@@ -19,4 +20,5 @@ def create_app(desk: Desk, *, client_max_size: int = 1024**2) -> web.Application
     )
     signin.add_routes(app)
     people_pages.add_routes(app)
+    report_pages.add_routes(app)
     return app
