@@ -35,7 +35,7 @@ async def assessed(session: AsyncSession, cohort: Cohort, period: Period) -> int
 class DomainChange:
     domain: str  # the questionnaire's domain id
     name: str  # its name, to be translated
-    people: int  # with a completed self-assessment by the period's end
+    people: int  # who completed a self-assessment during the period
     average: float | None  # of their latest, 1.0 – 5.0
     compared: int  # of them, people with two or more
     change: float | None  # mean of (latest − first) over those
@@ -44,8 +44,9 @@ class DomainChange:
 async def domain_changes(
     session: AsyncSession, cohort: Cohort, period: Period, questionnaires: Questionnaires
 ) -> list[DomainChange]:
-    """Per life domain: the cohort's average in each person's latest self-assessment up to the
-    period's end, and how far it moved from their first one."""
+    """Per life domain, over the cohort's young people who completed a self-assessment during
+    the period: the average of their latest one (up to the period's end), and how far it moved
+    from their first one ever."""
     per_person = (
         select(
             func.min(Assessment.id).label("first"),
@@ -58,6 +59,7 @@ async def domain_changes(
             Assessment.completed_at < period.end,
         )
         .group_by(Assessment.user_id)
+        .having(func.max(Assessment.completed_at) >= period.start)
         .subquery()
     )
     latest = aliased(AssessmentScore)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.people.figures import Cohort, Period, in_cohort
@@ -44,8 +45,15 @@ class TaskFigures:
 async def tasks(
     session: AsyncSession, cohort: Cohort, period: Period, now: datetime
 ) -> TaskFigures:
+    # Thousands of rows in a busy period: read as the driver gives them (SQLite: ISO text,
+    # PostgreSQL: date and time values) and parsed below with the standard library's ISO
+    # parsers, many times faster than SQLAlchemy's per-value processors for SQLite.
     done = await session.execute(
-        select(Task.due_date, Task.due_time, Task.done_at)
+        select(
+            type_coerce(Task.due_date, String),
+            type_coerce(Task.due_time, String),
+            type_coerce(Task.done_at, String),
+        )
         .join(User, User.id == Task.youth_id)
         .where(
             in_cohort(cohort),
@@ -55,17 +63,20 @@ async def tasks(
         )
     )
     on_time = late = 0
-    # Deadlines repeat (many tasks share a day): each is worked out once.
-    deadlines: dict[tuple[date, time | None], datetime] = {}
-    for due_date, due_time, done_at in done.all():
-        if due_date is None or done_at is None:
+    # Deadlines repeat (many tasks share a day): each is worked out once, in the form the
+    # driver gives `done_at` in, so each row is one comparison.
+    # Any: text on SQLite, date and time values on PostgreSQL, whatever the column's type says.
+    deadlines: dict[tuple[Any, Any], Any] = {}
+    for raw_date, raw_time, raw_done in done.all():
+        if raw_date is None or raw_done is None:
             on_time += 1
             continue
-        key = (due_date, due_time)
+        key = (raw_date, raw_time)
         limit = deadlines.get(key)
         if limit is None:
-            limit = deadlines[key] = deadline(due_date, due_time, period.tz)
-        if done_at > limit:
+            moment = deadline(_as_date(raw_date), _as_time(raw_time), period.tz)
+            limit = deadlines[key] = _like(raw_done, moment)
+        if raw_done > limit:
             late += 1
         else:
             on_time += 1
@@ -77,6 +88,24 @@ async def tasks(
         .where(in_cohort(cohort))
     )
     return TaskFigures(on_time, late, int(overdue or 0))
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _as_time(value: object) -> time | None:
+    if value is None or isinstance(value, time):
+        return value
+    return time.fromisoformat(str(value))
+
+
+def _like(stored: object, moment: datetime) -> Any:
+    """`moment` as `stored` is: an aware datetime, or SQLite's text of a UTC time without its
+    zone (bot/db/base.py: UTCDateTime), which sorts as the time does."""
+    if isinstance(stored, datetime):
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @dataclass(frozen=True)
