@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import Any
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.people.figures import Cohort, Period, in_cohort
@@ -45,41 +44,50 @@ class TaskFigures:
 async def tasks(
     session: AsyncSession, cohort: Cohort, period: Period, now: datetime
 ) -> TaskFigures:
-    # Thousands of rows in a busy period: read as the driver gives them (SQLite: ISO text,
-    # PostgreSQL: date and time values) and parsed below with the standard library's ISO
-    # parsers, many times faster than SQLAlchemy's per-value processors for SQLite.
-    done = await session.execute(
+    done = and_(
+        in_cohort(cohort),
+        Task.status == TaskStatus.DONE,
+        Task.done_at >= period.start,
+        Task.done_at < period.end,
+    )
+    # Thousands of tasks in a busy period, but a few hundred deadlines: tasks are counted per
+    # deadline in SQL, with their earliest and latest completion. A deadline all of whose
+    # tasks were done before it (or all after it) is settled at once; only for the rest does
+    # one more count ask which were done after their deadline.
+    groups = await session.execute(
         select(
-            type_coerce(Task.due_date, String),
-            type_coerce(Task.due_time, String),
-            type_coerce(Task.done_at, String),
+            Task.due_date,
+            Task.due_time,
+            func.count(),
+            func.min(Task.done_at),
+            func.max(Task.done_at),
         )
         .join(User, User.id == Task.youth_id)
-        .where(
-            in_cohort(cohort),
-            Task.status == TaskStatus.DONE,
-            Task.done_at >= period.start,
-            Task.done_at < period.end,
-        )
+        .where(done)
+        .group_by(Task.due_date, Task.due_time)
     )
-    on_time = late = 0
-    # Deadlines repeat (many tasks share a day): each is worked out once, in the form the
-    # driver gives `done_at` in, so each row is one comparison.
-    # Any: text on SQLite, date and time values on PostgreSQL, whatever the column's type says.
-    deadlines: dict[tuple[Any, Any], Any] = {}
-    for raw_date, raw_time, raw_done in done.all():
-        if raw_date is None or raw_done is None:
-            on_time += 1
-            continue
-        key = (raw_date, raw_time)
-        limit = deadlines.get(key)
-        if limit is None:
-            moment = deadline(_as_date(raw_date), _as_time(raw_time), period.tz)
-            limit = deadlines[key] = _like(raw_done, moment)
-        if raw_done > limit:
-            late += 1
-        else:
-            on_time += 1
+    total = late = 0
+    mixed: list[ColumnElement[bool]] = []
+    for due_date, due_time, count, first, last in groups.all():
+        total += count
+        if due_date is None or first is None or last is None:
+            continue  # no deadline: never late
+        limit = deadline(due_date, due_time, period.tz)
+        if first > limit:
+            late += count
+        elif last > limit:
+            same_time = Task.due_time.is_(None) if due_time is None else Task.due_time == due_time
+            mixed.append(and_(Task.due_date == due_date, same_time, Task.done_at > limit))
+    if mixed:
+        late += int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Task)
+                .join(User, User.id == Task.youth_id)
+                .where(done, or_(*mixed))
+            )
+            or 0
+        )
     local = now.astimezone(ZoneInfo(period.tz))
     overdue = await session.scalar(
         select(func.count(Task.id))
@@ -87,25 +95,7 @@ async def tasks(
         .join(Task, overdue_task(local.date(), local.time()))
         .where(in_cohort(cohort))
     )
-    return TaskFigures(on_time, late, int(overdue or 0))
-
-
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _as_time(value: object) -> time | None:
-    if value is None or isinstance(value, time):
-        return value
-    return time.fromisoformat(str(value))
-
-
-def _like(stored: object, moment: datetime) -> Any:
-    """`moment` as `stored` is: an aware datetime, or SQLite's text of a UTC time without its
-    zone (bot/db/base.py: UTCDateTime), which sorts as the time does."""
-    if isinstance(stored, datetime):
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return TaskFigures(total - late, late, int(overdue or 0))
 
 
 @dataclass(frozen=True)
