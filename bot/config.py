@@ -174,6 +174,11 @@ class Settings(DatabaseSettings):
     def desk_https(self) -> bool:
         return self.desk_url.startswith("https://")
 
+    @property
+    def desk_app_url(self) -> str | None:
+        """The desk as a Telegram Mini App (menu button, /console): Telegram wants https."""
+        return f"{self.desk_url}/desk/app" if self.desk_https else None
+
     @field_validator("web_base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:

@@ -7,12 +7,16 @@ import asyncio
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from bot.people.models import User
 from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import console_link, running_desk
+from tests.test_desk_reports import _assessment, _services, at
 from tests.test_roles import staff_member
 
 CHROMIUM = "/usr/bin/chromium"
@@ -186,3 +190,81 @@ async def _count_tasks(h: Any) -> int:
 
     async with h.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(Task)) or 0)
+
+
+async def _shot(driver: Any, name: str) -> None:
+    """PUTOKAZ_SCREENSHOTS=<dir>: keep what the browser showed, to look at by eye."""
+    folder = os.environ.get("PUTOKAZ_SCREENSHOTS")
+    if folder:
+        height = await _do(driver.execute_script, "return document.body.scrollHeight")
+        await _do(driver.set_window_size, 412, max(900, int(height) + 40))
+        await _do(driver.save_screenshot, os.path.join(folder, f"{name}.png"))
+        await _do(driver.set_window_size, 412, 900)
+
+
+async def test_staff_open_the_dashboard_narrow_it_and_read_the_charts_on_a_phone(
+    sqlite_url: str, driver: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    async with running_desk(sqlite_url) as desk:
+        h = desk.harness
+        staff = await staff_member(h, "sr")
+        jovana = await onboard(h, "sr", first_name="Јована")
+        marko = await onboard(h, "en", first_name="Marko")
+        ids = [(await stored_user(h, p.id)).id for p in (jovana, marko)]  # type: ignore[union-attr]
+        async with h.sessions.begin() as session:
+            await session.execute(update(User).where(User.id.in_(ids)).values(programme="nova"))
+        scores = {"education": 2.5, "work": 1.5, "housing": 4.0, "money": 2.0}
+        await _assessment(desk, ids[0], at(date(2026, 5, 2)), scores)
+        scores = {"education": 3.5, "work": 3.0, "housing": 4.5, "money": 2.5}
+        await _assessment(desk, ids[0], at(date(2026, 11, 20)), scores)
+        staff_id = (await stored_user(h, staff.id)).id  # type: ignore[union-attr]
+        await _services(desk, ids[0], ids[1], staff_id)
+        link = await console_link(staff)
+        await _do(driver.get, link)
+        await _do(lambda: driver.find_element(By.ID, "sign-in").click())
+        await _find(driver, By.ID, "count")
+
+        # The navigation's "Reports" opens the staff dashboard in Serbian.
+        await _do(lambda: driver.find_element(By.LINK_TEXT, tr("sr", "Reports")).click())
+        await _find(driver, By.ID, "period")
+        assert tr("sr", "Life domains") in await _do(lambda: driver.page_source)
+        charts = await _do(lambda: driver.find_elements(By.CSS_SELECTOR, "svg.chart"))
+        assert len(charts) == 2
+        # The charts fit a phone's width: nothing scrolls sideways.
+        widths = await _do(
+            lambda: driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+        )
+        assert widths[0] <= widths[1], widths
+
+        # Narrowed to a programme and a month: the address keeps the choice, the page says it.
+        form = await _do(lambda: driver.find_element(By.ID, "report-filters"))
+        await _do(lambda: Select(form.find_element(By.NAME, "programme")).select_by_value("nova"))
+        for name, value in (("from", "2026-11-01"), ("to", "2026-11-29")):
+            field = await _do(lambda name=name: form.find_element(By.NAME, name))
+            # A date field takes what a person types in their own order; set it as a script
+            # would, the browser then submits it in ISO form.
+            await _do(driver.execute_script, "arguments[0].value = arguments[1]", field, value)
+        await _do(lambda: form.find_element(By.TAG_NAME, "button").click())
+        await _find(driver, By.ID, "period", tr("sr", "NOVA: work and activation"))
+        await _shot(driver, "reports")
+        url = await _do(lambda: driver.current_url)
+        assert "programme=nova" in url and "from=2026-11-01" in url
+        downloads = await _do(
+            lambda: [
+                a.get_attribute("href")
+                for a in driver.find_elements(By.CSS_SELECTOR, ".downloads a")
+            ]
+        )
+        assert any(
+            h.endswith(".xlsx?from=2026-11-01&to=2026-11-29&programme=nova") for h in downloads
+        )
+
+        # And the caseload, one tap away.
+        await _do(lambda: driver.find_element(By.LINK_TEXT, tr("sr", "Caseload")).click())
+        await _find(driver, By.ID, "unseen", tr("sr", "Not seen for two weeks"))
+        await _shot(driver, "caseload")

@@ -718,6 +718,12 @@ async def test_menu_button(fake: FakeTelegram, bot: Bot) -> None:
     assert fake.menu_button(ana.id)["text"] == "Otvori" and fake.menu_button() == {
         "type": "commands"
     }
+    # A Mini App opens only from a public https address, as Telegram insists.
+    for url in ("http://127.0.0.1:8080/desk/app", "https://localhost/desk/app"):
+        plain = MenuButtonWebApp(text="Otvori", web_app=WebAppInfo(url=url))
+        with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+            await bot.set_chat_menu_button(chat_id=ana.id, menu_button=plain)
+    assert fake.menu_button(ana.id)["web_app"] == {"url": "https://example.com"}
 
 
 async def test_webhooks_deliver_updates() -> None:

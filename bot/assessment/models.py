@@ -20,7 +20,11 @@ class Assessment(Base):
     """One pass through one version of the questionnaire; the progress lives here, not in FSM."""
 
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_user_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_assessments_user_status", "user_id", "status"),
+        # The desk's reports: self-assessments completed in a period.
+        Index("ix_assessments_status_completed_at", "status", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

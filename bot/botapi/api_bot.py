@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.botapi.errors import CHAT_NOT_FOUND, ApiError, bad_request
+from bot.botapi.html import checked_link
 from bot.botapi.params import Call
 from bot.botapi.registry import Described, method
 from bot.botapi.state import BotState
@@ -237,7 +238,13 @@ def _menu_button(call: Call) -> dict[str, Any]:
     web_app = button.get("web_app")
     if not isinstance(button.get("text"), str) or not isinstance(web_app, dict):
         raise bad_request("Can't parse menu button: Can't find field \"web_app\"")
-    return {"type": "web_app", "text": button["text"], "web_app": {"url": web_app.get("url")}}
+    url = web_app.get("url")
+    if not isinstance(url, str):
+        raise bad_request("Can't parse menu button: Can't find field \"url\"")
+    # A Mini App opens only from a public https address, as in an inline button.
+    if not url.lower().startswith("https://") or checked_link(url) is None:
+        raise bad_request("BUTTON_URL_INVALID")
+    return {"type": "web_app", "text": button["text"], "web_app": {"url": url}}
 
 
 def _menu_chat(state: BotState, call: Call) -> int:

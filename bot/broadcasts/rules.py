@@ -309,6 +309,8 @@ async def button_workshop(session: AsyncSession, broadcast: Broadcast) -> Worksh
     if broadcast.button_kind != ButtonKind.WORKSHOP or not value.isdigit():
         return None
     return await session.get(Workshop, int(value))
+
+
 @dataclass(frozen=True)
 class Signature:
     """Who a broadcast comes from, as its readers are told at its top."""

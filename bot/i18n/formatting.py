@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
+from babel.numbers import format_decimal, format_percent
 
 
 @lru_cache(maxsize=16)
@@ -59,3 +60,24 @@ def weekday_names(locale: str) -> list[str]:
     """Short weekday names, Monday first (as calendars in Serbia and Bulgaria are)."""
     days = babel_locale(locale).days["stand-alone"]["short"]
     return [str(days[i]) for i in range(7)]
+
+
+def fmt_number(value: float, locale: str, digits: int = 0) -> str:
+    """A count or an average with the language's separators ("1,234.5", "1.234,5")."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale=babel_locale(locale)))
+
+
+def fmt_change(value: float, locale: str, digits: int = 1) -> str:
+    """A change with its sign always shown ("+0.5", "−1,2"); zero has none."""
+    shown = fmt_number(abs(value), locale, digits)
+    if shown == fmt_number(0, locale, digits):
+        return shown
+    return ("+" if value > 0 else "−") + shown
+
+
+def fmt_percent(part: int, whole: int, locale: str) -> str:
+    """`part` of `whole` as a whole percentage ("75 %" in Serbian); "—" when there is no whole."""
+    if whole <= 0:
+        return "—"
+    return str(format_percent(part / whole, locale=babel_locale(locale)))

@@ -118,7 +118,7 @@ class Search:
     within_mentor_id: int | None = None
 
 
-def _overdue_task(today: date, now_time: time) -> ColumnElement[bool]:
+def overdue_task(today: date, now_time: time) -> ColumnElement[bool]:
     """An open task past its deadline, by the service's local date and time."""
     return and_(
         Task.youth_id == User.id,
@@ -164,7 +164,7 @@ def _searched(search: Search, today: date, now_time: time) -> Select[User]:
         planned = exists().where(Goal.youth_id == User.id)
         query = query.where(planned if search.has_plan else ~planned)
     if search.overdue is not None:
-        late = exists().where(_overdue_task(today, now_time))
+        late = exists().where(overdue_task(today, now_time))
         query = query.where(late if search.overdue else ~late)
     return query
 
@@ -190,7 +190,7 @@ async def overdue_counts(
         return {}
     query = (
         select(User.id, func.count(Task.id))
-        .join(Task, _overdue_task(today, now_time))
+        .join(Task, overdue_task(today, now_time))
         .where(User.id.in_(list(user_ids)))
         .group_by(User.id)
     )

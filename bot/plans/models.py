@@ -66,7 +66,12 @@ class Goal(Base):
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_youth_status_due", "youth_id", "status", "due_date"),)
+    __table_args__ = (
+        Index("ix_tasks_youth_status_due", "youth_id", "status", "due_date"),
+        # The desk's reports: tasks done in a period, and everyone's overdue tasks now.
+        Index("ix_tasks_status_done_at", "status", "done_at"),
+        Index("ix_tasks_status_due_date", "status", "due_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)

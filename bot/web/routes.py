@@ -9,6 +9,7 @@ from bot.booking.web import pages as booking_pages
 from bot.broadcasts.web import pages as announcement_pages
 from bot.people.web import pages as people_pages
 from bot.plans.web import pages as plan_pages
+from bot.reports.web import pages as report_pages
 from bot.web import signin
 from bot.web.server import DESK_KEY, HERE, PREFIX, Desk, boundary
 
@@ -25,4 +26,5 @@ def create_app(desk: Desk, *, client_max_size: int = 1024**2) -> web.Application
     plan_pages.add_routes(app)
     announcement_pages.add_routes(app)
     booking_pages.add_routes(app)
+    report_pages.add_routes(app)
     return app

@@ -92,7 +92,7 @@ class Desk:
 
     def __post_init__(self) -> None:
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(HERE / "templates")]
-        for feature in ("people", "plans", "booking", "broadcasts"):
+        for feature in ("people", "plans", "booking", "broadcasts", "reports"):
             loaders.append(
                 jinja2.PrefixLoader(
                     {feature: jinja2.FileSystemLoader(HERE.parent / feature / "web" / "templates")}

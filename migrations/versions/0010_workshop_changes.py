@@ -2,7 +2,7 @@
 indexes the desk's workshop list pages by.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 04:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import bot.db.base
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, WebAppInfo
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.kit import commands
 from bot.kit.filters import Consented
 from bot.kit.texts import _, esc
 from bot.people import desk_access
@@ -18,7 +20,13 @@ from bot.people.models import User
 
 
 async def console(
-    message: Message, session: AsyncSession, user: User, settings: Settings, clock: Clock
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     if not desk_access.may_use_desk(user):
         await message.answer(
@@ -34,7 +42,12 @@ async def console(
         "as you."
     ).format(link=esc(link))
     markup = None
-    if settings.desk_https:
+    if settings.desk_app_url is not None:
+        # The menu button opens the desk from now on; people who were staff or mentors before
+        # the desk went public get it here.
+        await commands.set_menu_button(
+            bot, i18n, user.telegram_id, user.role, user.locale, settings.desk_app_url
+        )
         # Telegram accepts buttons (and Mini Apps) only with a public https address.
         markup = InlineKeyboardMarkup(
             inline_keyboard=[
@@ -42,7 +55,7 @@ async def console(
                 [
                     InlineKeyboardButton(
                         text=_("📱 Open in Telegram"),
-                        web_app=WebAppInfo(url=f"{settings.desk_url}/desk/app"),
+                        web_app=WebAppInfo(url=settings.desk_app_url),
                     )
                 ],
             ]

@@ -14,11 +14,16 @@ from bot.people.telegram import screens
 
 
 async def after_redemption(
-    bot: Bot, session: AsyncSession, i18n: I18n, user: User, result: Redemption
+    bot: Bot,
+    session: AsyncSession,
+    i18n: I18n,
+    user: User,
+    result: Redemption,
+    desk_app: str | None,
 ) -> str:
     """The line to show the person; side effects for everyone else."""
     if result.outcome == Outcome.BECAME_MENTOR:
-        await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale)
+        await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale, desk_app)
     if result.outcome == Outcome.LINKED and result.mentor is not None:
         mentor = result.mentor
         with i18n.use_locale(mentor.locale):

@@ -47,6 +47,7 @@ async def start(
     clock: Clock,
     i18n: I18n,
     bot: Bot,
+    settings: Settings,
 ) -> None:
     token = (command.args or "").strip() or None
     if people.needs_consent(user):
@@ -61,7 +62,9 @@ async def start(
     lines = []
     if token:
         result = await invites.redeem(session, user, token, clock.now())
-        lines.append(await after_redemption(bot, session, i18n, user, result))
+        lines.append(
+            await after_redemption(bot, session, i18n, user, result, settings.desk_app_url)
+        )
     text, markup = screens.menu(user)
     await message.answer(paragraphs(*lines, text), reply_markup=markup)
 
@@ -261,7 +264,11 @@ async def _finish(
     )
     lines = []
     if result.redemption is not None:
-        lines.append(await after_redemption(bot, session, i18n, user, result.redemption))
+        lines.append(
+            await after_redemption(
+                bot, session, i18n, user, result.redemption, settings.desk_app_url
+            )
+        )
     if result.step == Step.INVALID_YEAR:
         text = _("Hmm, that year does not look right. Please try again.")
         await show(event, paragraphs(text, year_question()), year_keyboard(clock.now().year))
@@ -281,7 +288,9 @@ async def _finish(
         await show(event, paragraphs(*lines), kb.only([kb.nav(_("🆘 Help now"), Page.SOS)]))
     else:
         await state.clear()
-        await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale)
+        await commands.set_for_chat(
+            bot, i18n, user.telegram_id, user.role, user.locale, settings.desk_app_url
+        )
         text, markup = screens.menu(user)
         await show(event, paragraphs(_("✅ All set!"), *lines, text), markup)
 

@@ -101,7 +101,7 @@ async def delete(
                 name=name_or_someone(erasure.name)
             )
         await notify.tell(bot, session, contact.telegram_id, text, is_active=contact.is_active)
-    await commands.clear_for_chat(bot, telegram_id)
+    await commands.clear_for_chat(bot, telegram_id, menu_button=settings.desk_https)
     await show(query, goodbye)
 
 

@@ -61,7 +61,9 @@ async def set_language(
     people.set_locale(user, callback_data.code)
     i18n.current_locale = user.locale
     if changed:
-        await commands.set_for_chat(bot, i18n, user.telegram_id, user.role, user.locale)
+        await commands.set_for_chat(
+            bot, i18n, user.telegram_id, user.role, user.locale, settings.desk_app_url
+        )
     await show(query, *settings_screen(user, settings, clock.now()))
 
 

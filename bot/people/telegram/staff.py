@@ -10,6 +10,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.i18n.formatting import fmt_date
 from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import commands, notify
@@ -164,6 +165,7 @@ async def set_role(
     i18n: I18n,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    settings: Settings,
 ) -> None:
     if callback_data.role not in Role.__members__.values():
         raise NotFound("stale button")
@@ -203,7 +205,9 @@ async def set_role(
             message = _(
                 "Your role in Putokaz is now: {role}. Tap /menu to see what is new."
             ).format(role=role_name(role))
-        await commands.set_for_chat(bot, i18n, target.telegram_id, target.role, target.locale)
+        await commands.set_for_chat(
+            bot, i18n, target.telegram_id, target.role, target.locale, settings.desk_app_url
+        )
         await notify.tell(bot, session, target.telegram_id, message, is_active=target.is_active)
         for mentee in change.removed_mentees:
             with i18n.use_locale(mentee.locale):

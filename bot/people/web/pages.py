@@ -239,7 +239,9 @@ async def _tell_role(
     text = gettext(
         "Your role in Putokaz is now: {role}. Tap /menu to see what is new.", locale=locale
     ).format(role=gettext(ROLE_NAMES[role], locale=locale))
-    await commands.set_for_chat(desk.bot, desk.i18n, telegram_id, role, locale)
+    await commands.set_for_chat(
+        desk.bot, desk.i18n, telegram_id, role, locale, desk.settings.desk_app_url
+    )
     await _tell(desk, target, text)
     for mentee in gone:
         line = gettext("{name} is no longer your mentor in Putokaz.", locale=mentee[1])

@@ -1,0 +1,8 @@
+"""The desk's dashboards: staff reports (per programme, town and period) and a caseload view.
+
+Not a feature of its own: it owns no table. Each figure is an aggregate query in the feature it
+belongs to (bot/<feature>/figures.py: people, assessment, plans, booking, broadcasts); this
+package only assembles them (dashboard.py), lays them out as tables with downloads (tables.py:
+CSV and XLSX, formula-like cells neutralized) and draws charts as inline SVG on the server
+(charts.py). web/ holds the pages. Nothing but web/ imports aiohttp or jinja2.
+"""
