@@ -9,9 +9,7 @@ in-repo Bot API runs, in its strict mode) before anything is stored.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +37,7 @@ from bot.broadcasts.models import (
 )
 from bot.i18n.locales import LOCALES
 from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.sheets import Table, to_csv
 from bot.people.models import Role, User
 
 MAX_PHOTO: Final = 900 * 1024  # the desk takes requests up to 1 MiB; old phones, little data
@@ -243,27 +242,25 @@ def earliest(now: datetime) -> datetime:
     return now + broadcasts.MIN_LEAD + timedelta(minutes=1)
 
 
-def failures_csv(missed: Sequence[tuple[BroadcastRecipient, User]]) -> str:
-    """Who did not get it, for a spreadsheet: a byte-order mark so that names read as UTF-8,
-    and cells that would start a formula shown as typed instead."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["name", "language", "status", "reason", "attempts"])
-    for recipient, person in missed:
-        writer.writerow(
-            [
-                csv_cell(person.display_name or ""),
-                person.locale,
-                recipient.status,
-                csv_cell(recipient.error or ""),
-                recipient.attempts,
-            ]
+def failures_csv(missed: Sequence[tuple[BroadcastRecipient, User]]) -> bytes:
+    """Who did not get it, for a spreadsheet (the desk's download and the bot's file)."""
+    return to_csv(
+        Table(
+            key="not_delivered",
+            title="not delivered",
+            headers=("name", "language", "status", "reason", "attempts"),
+            rows=[
+                (
+                    person.display_name or "",
+                    person.locale,
+                    recipient.status,
+                    recipient.error or "",
+                    recipient.attempts,
+                )
+                for recipient, person in missed
+            ],
         )
-    return "\ufeff" + buffer.getvalue()
-
-
-def csv_cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    )
 
 
 async def count(session: AsyncSession, actor: User, filters: conditions.Filters) -> dict[str, int]:

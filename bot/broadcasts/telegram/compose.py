@@ -3,8 +3,6 @@ schedule, follow and report. Every step re-checks the role and ownership in the 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcasts import console
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import (
     EVERYONE,
@@ -296,32 +295,13 @@ async def _csv(ctx: Ctx, data: BcCb) -> None:
     if not missed:
         ctx.answer.text = _("Everyone got it.")
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["name", "language", "status", "reason", "attempts"])
-    for recipient, person in missed:
-        writer.writerow(
-            [
-                _cell(person.display_name or ""),
-                person.locale,
-                recipient.status,
-                _cell(recipient.error or ""),
-                recipient.attempts,
-            ]
-        )
-    # A byte-order mark so that spreadsheet programs read the names as UTF-8.
-    payload = ("\ufeff" + buffer.getvalue()).encode()
+    payload = console.failures_csv(missed)
     document = BufferedInputFile(payload, filename=f"putokaz-not-delivered-{data.id}.csv")
     caption = ngettext(
         "📄 {n} person did not get it.", "📄 {n} people did not get it.", len(missed)
     ).format(n=len(missed))
     ctx.answer.text = _("Sent as a file.")
     await ctx.bot.send_document(ctx.user.telegram_id, document, caption=caption)
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start like a formula; names are shown as typed instead."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 async def _discard(ctx: Ctx, data: BcCb) -> None:

@@ -439,9 +439,9 @@ async def failures_csv(request: web.Request) -> web.StreamResponse:
     broadcast_id = _broadcast_id(request)
     async with desk.signed_in(request) as signed:
         missed = await console.failures(signed.session, signed.user, broadcast_id)
-        text = console.failures_csv(missed)
+        body = console.failures_csv(missed)
     return web.Response(
-        body=text.encode(),
+        body=body,
         content_type="text/csv",
         charset="utf-8",
         headers={

@@ -18,13 +18,13 @@ from multidict import MultiMapping
 
 from bot.i18n.formatting import fmt_change, fmt_day, fmt_number
 from bot.kit.errors import NotFound
+from bot.kit.sheets import Table, to_csv, to_xlsx
 from bot.people import profile
 from bot.people.figures import Cohort, Period
 from bot.people.models import Role
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
 from bot.reports import dashboard
 from bot.reports.charts import Bar, bars
-from bot.reports.tables import Table, to_csv, to_xlsx
 from bot.web.server import PREFIX, Desk, Signed, desk_of, redirect, remember_locale
 
 DEFAULT_DAYS = 30

@@ -1,4 +1,5 @@
-"""The dashboards' tables and their downloads as CSV and XLSX.
+"""Tables people download from the desk or the bot, as CSV and XLSX: dashboards, a workshop's
+participants, who did not get an announcement.
 
 A cell that a spreadsheet would read as a formula (one starting with = + - @, a tab or a carriage
 return: a young person's name can be anything) gets a leading apostrophe in both formats, so a
@@ -12,8 +13,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from openpyxl import Workbook
 
 Cell = str | int | float | date | datetime | None
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +55,8 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook  # only downloads need it: not loaded at start-up
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.title.translate(SHEET_FORBIDDEN)[:31] or table.key)
     sheet.append([neutralized(h) for h in table.headers])
