@@ -14,8 +14,10 @@ class Page(StrEnum):
     """The screens a NavCb button opens: those that need no argument."""
 
     AS_CHART = "as_chart"
+    AS_FULL = "as_full"
     AS_GO = "as_go"
     AS_NEW = "as_new"
+    AS_SHORT = "as_short"
     AS_STATS = "as_stats"
     AS_STEPS = "as_steps"
     ASSESS = "assess"
