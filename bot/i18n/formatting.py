@@ -8,6 +8,24 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_location
+from babel.numbers import format_decimal
+
+
+def fmt_number(value: float, locale: str) -> str:
+    """A number as the language writes it: "1.5" in English, "1,5" in Serbian and Bulgarian;
+    whole numbers without decimals."""
+    return str(format_decimal(value, format="#,##0.##", locale=babel_locale(locale)))
+
+
+def put_date(template: str, field: str, value: str) -> str:
+    """A translated template with `{field}` replaced by a formatted date, ready for the rest of
+    its `.format()`. Serbian ("12. јан 2027.") and Bulgarian ("12.01.2027 г.") dates end with a
+    full stop of their own: where the template puts one right after the date, one serves both,
+    as both languages spell it (never "2027.."). Person-given words are never touched."""
+    placeholder = "{" + field + "}"
+    if value.endswith("."):
+        template = template.replace(placeholder + ".", placeholder)
+    return template.replace(placeholder, value)
 
 
 @lru_cache(maxsize=16)

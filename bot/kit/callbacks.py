@@ -37,9 +37,11 @@ class Page(StrEnum):
     PROGRESS = "progress"
     SETTINGS = "settings"
     SOS = "sos"
+    SOS_YOUNG = "sos_young"  # Help now from the under-15 screen: its Back leads there again
     START = "start"
     TZ = "tz"
     WORKSHOPS = "workshops"
+    YOUNG = "young"  # the under-15 screen
 
 
 class NavCb(CallbackData, prefix="nv"):

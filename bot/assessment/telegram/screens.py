@@ -14,7 +14,7 @@ from bot.assessment.questionnaire import Domain, Kind
 from bot.assessment.rules import DomainFigures, MenteeView, Results, Screen
 from bot.assessment.scoring import DomainScore
 from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
-from bot.i18n.formatting import babel_locale, fmt_date
+from bot.i18n.formatting import babel_locale, fmt_date, put_date
 from bot.kit import keyboards as kb
 from bot.kit.callbacks import Page
 from bot.kit.texts import _, button_name, esc, name_or_someone, ngettext, paragraphs
@@ -244,11 +244,15 @@ def progress(
     if results is None or results.assessment.completed_at is None:
         text = paragraphs(head, _("You have not finished a self-assessment yet."))
         return text, kb.only([kb.nav(_("📝 Self-assessment"), Page.ASSESS)], [kb.back_to_menu()])
-    count = ngettext(
-        "Self-assessments finished: {n}. Last one: {date}.",
-        "Self-assessments finished: {n}. Last one: {date}.",
-        completed,
-    ).format(n=completed, date=fmt_date(results.assessment.completed_at, locale, tz))
+    count = put_date(
+        ngettext(
+            "Self-assessments finished: {n}. Last one: {date}.",
+            "Self-assessments finished: {n}. Last one: {date}.",
+            completed,
+        ),
+        "date",
+        fmt_date(results.assessment.completed_at, locale, tz),
+    ).format(n=completed)
     if results.short:
         count = paragraphs(count, short_note())
     if results.previous is not None and results.previous.completed_at is not None:
