@@ -209,3 +209,36 @@ async def test_tasks_read_naturally_and_only_the_young_persons_own_have_their_bu
     assert granted.startswith("✅")
     assert ".." not in granted and "г.." not in granted, granted
     assert ".." not in mentor.last.body, mentor.last.body
+
+
+def test_every_step_of_the_staff_and_mentor_forms_has_a_back_button() -> None:
+    """No wizard prompt is a dead end: each window of each form offers "⬅️ Back"."""
+    from bot.booking.telegram import staff_counselling, workshop_forms
+    from bot.plans.telegram import plan_forms
+
+    dialogs = [
+        staff_counselling.new_dialog(),
+        staff_counselling.hours_dialog(),
+        staff_counselling.time_off_dialog(),
+        workshop_forms.new_dialog(),
+        workshop_forms.edit_dialog(),
+        plan_forms.new_task_dialog(),
+        plan_forms.move_dialog(),
+        plan_forms.rename_dialog(),
+        plan_forms.nudge_dialog(),
+    ]
+
+    def widgets(widget: object) -> list[object]:
+        found = [widget]
+        for child in getattr(widget, "buttons", None) or []:
+            found += widgets(child)
+        return found
+
+    windows = [(state, w) for d in dialogs for state, w in d.windows.items()]
+    assert len(windows) > 30
+    for state, window in windows:
+        texts = [
+            getattr(getattr(w, "text", None), "msgid", None)
+            for w in widgets(getattr(window, "keyboard", None))
+        ]
+        assert "⬅️ Back" in texts, state
