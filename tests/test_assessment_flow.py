@@ -520,6 +520,13 @@ async def test_short_checks_are_compared_only_with_short_checks(keyed: Harness) 
         )
         in progress.html_text
     )
+    # The chart's two legend lines differ, even on the same day: "before (…)" and "now (…)".
+    photo = chart_of(youth)
+    assert photo.photo is not None
+    legend = json.loads(chart.png_text(photo.photo.data)[chart.LEGEND_KEY])
+    assert len(legend) == 2 and legend[0] != legend[1], legend
+    assert legend[0].startswith(tr("sr", "before ({date})").split("{")[0])
+    assert legend[1].startswith(tr("sr", "now ({date})").split("{")[0])
     bars = [line for line in progress.html_text.splitlines() if line[:1] in ("▰", "▱")]
     assert len(bars) == len(QUESTIONNAIRE.domains)
     assert all(line.startswith("▰" * 5 + "⬆️") for line in bars), bars
