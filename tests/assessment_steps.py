@@ -48,7 +48,7 @@ async def press(person: Person, message: StoredMessage, act: str, option: int = 
 async def open_assessment(person: Person, locale: str) -> StoredMessage:
     menu = await person.send("/menu")
     intro = await person.click(tr(locale, "📝 Self-assessment"), menu)
-    return await person.click(tr(locale, "▶️ Start"), intro)
+    return await person.click(tr(locale, "📝 Full self-assessment"), intro)
 
 
 Picker = Callable[[Question], int]

@@ -16,7 +16,7 @@ from bot import app
 from bot.assessment import chart, questionnaire
 from bot.assessment.models import Assessment, AssessmentAnswer
 from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
-from bot.botapi import FakeTelegram
+from bot.botapi import FakeTelegram, StoredMessage
 from bot.config import Settings
 from bot.kit.callbacks import NavCb, Page
 from bot.kit.dialog_errors import DialogError
@@ -39,6 +39,9 @@ from tests.test_roles import invite_youth, new_mentor, staff_member
 REFUSAL = "This button no longer works."
 WORRY = "Rent <b>& bills</b>"
 TOTAL = len(QUESTIONNAIRE.questions)
+# The counter numbers the questions everyone is asked; follow-ups keep the number before them.
+NUMBERED = sum(1 for q in QUESTIONNAIRE.questions if q.condition is None)
+TEXTS = sum(1 for q in QUESTIONNAIRE.questions if q.kind == "text")
 
 
 @pytest.fixture
@@ -57,13 +60,13 @@ async def test_a_young_person_completes_the_self_assessment_in_one_message(
 ) -> None:
     youth = await onboard(keyed, locale, first_name="Mila")
     first = await open_assessment(youth, locale)
-    assert f"1 / {TOTAL}" in first.html_text
+    assert f"1 / {NUMBERED}" in first.html_text
     assert tr(locale, QUESTIONNAIRE.questions[0].text) in first.html_text
     assert labels(first)[:2] == [tr(locale, "Yes"), tr(locale, "No")]
     assert tr(locale, "⏸ Pause") in labels(first)
     second = await press(youth, first, "a", 1)  # not a returnee
     assert second.message_id == first.message_id, "questions edit one message in place"
-    assert f"2 / {TOTAL - 2}" in second.html_text
+    assert f"2 / {NUMBERED}" in second.html_text  # the total did not move
     assert tr(locale, "Education and training") in second.html_text
 
     done = await answer_until_done(youth, second, locale, text=WORRY)
@@ -157,8 +160,7 @@ async def test_conditional_questions_follow_earlier_answers(
         seen.append(question.id)
         message = await press(youth, message, "a", answers.get(question.id, 0))
     assert shown <= set(seen) and not hidden & set(seen)
-    if hidden:
-        assert f"/ {TOTAL - len(hidden)}" in message.html_text
+    assert f"/ {NUMBERED}" in message.html_text  # the same total on every branch
 
 
 async def test_pause_and_come_back_after_a_restart(
@@ -177,7 +179,7 @@ async def test_pause_and_come_back_after_a_restart(
             paused = await press(youth, message, "p")
             paused_text = "⏸ Paused at question {n} of {total}. Come back any time: Menu → 📝 "
             assert paused.html_text == tr(
-                "sr_Latn", paused_text + "Self-assessment.", n=6, total=TOTAL - 4
+                "sr_Latn", paused_text + "Self-assessment.", n=6, total=NUMBERED
             )
 
         async with keyed_bot(sqlite_url, monkeypatch, fake, key) as second:
@@ -187,7 +189,7 @@ async def test_pause_and_come_back_after_a_restart(
                 tr("sr_Latn", "📝 Self-assessment"), await again.send("/menu")
             )
             stopped = "You stopped at question {n} of {total}. Continue where you left off?"
-            assert tr("sr_Latn", stopped, n=6, total=TOTAL - 4) in intro.html_text
+            assert tr("sr_Latn", stopped, n=6, total=NUMBERED) in intro.html_text
             resumed = await again.click(tr("sr_Latn", "▶️ Continue"), intro)
             assert current_question(resumed) == where
             assert "6 / " in resumed.html_text
@@ -213,7 +215,7 @@ async def test_without_a_data_key_no_free_text_is_asked(
     async with running_bot(sqlite_url, admin_ids=frozenset({ADMIN_ID}), strict_html=True) as h:
         youth = await onboard(h, "en", first_name="Ana")
         message = await open_assessment(youth, "en")
-        assert f"1 / {TOTAL - 2}" in message.html_text
+        assert f"1 / {NUMBERED - TEXTS}" in message.html_text
         await answer_until_done(youth, message, "en")
         async with h.sessions() as session:
             texts = await session.scalar(
@@ -246,6 +248,9 @@ async def test_the_mentor_sees_results_and_only_the_text_they_were_allowed(
     assert "Finished: " in card.body
     assert WORRY in card.body  # shared, and escaped as HTML
     assert "Rent &lt;b&gt;&amp; bills&lt;/b&gt;" in card.html_text
+    # Above it, what was asked, not the young person's instruction how to answer.
+    assert "💬 <i>What worries them most right now</i>" in card.html_text
+    assert "Write a few words" not in card.html_text
 
     # Another mentor, and a young person, forging the same button are refused.
     other = await new_mentor(keyed, staff)
@@ -428,3 +433,100 @@ async def test_a_chart_tapped_again_while_drawn_adds_nothing_and_holds_nobody_up
     answers = [(q.answer or {}).get("text") for q in queries]
     assert answers.count(tr("sr", "📊 Your chart is on its way.")) == 2
     assert sum(1 for m in youth.messages if m.photo is not None) == photos + 1
+
+
+def short_question(message: StoredMessage) -> str:
+    """The short check numbers its questions anew: which one a message shows, by its text."""
+    short = QUESTIONNAIRE.short_check()
+    assert short is not None
+    return short.questions[data_of(message)[0].q].id
+
+
+async def answer_short(youth: Person, message: StoredMessage, best: bool) -> None:
+    """Answers the whole short check with the best (or the worst) option of each question."""
+    short = QUESTIONNAIRE.short_check()
+    assert short is not None
+    for number in range(1, len(short.questions) + 1):
+        assert f"{number} / {len(short.questions)}" in message.html_text
+        question = QUESTIONNAIRE.question(short_question(message))
+        assert question is not None
+        ranked = sorted(range(len(question.options)), key=lambda i: question.options[i].score or 0)
+        message = await press(youth, message, "a", ranked[-1] if best else ranked[0])
+
+
+@pytest.mark.parametrize("locale", ["sr", "bg", "en"])
+async def test_the_short_check_comes_first_and_says_what_it_is(keyed: Harness, locale: str) -> None:
+    short = QUESTIONNAIRE.short_check()
+    assert short is not None and len(short.questions) == len(QUESTIONNAIRE.domains)
+    youth = await onboard(keyed, locale, first_name="Sara")
+    intro = await youth.click(tr(locale, "📝 Self-assessment"), await youth.send("/menu"))
+    assert labels(intro)[:2] == [
+        tr(locale, "⚡ Short check · 2 min"),
+        tr(locale, "📝 Full self-assessment"),
+    ]
+    first = await youth.click(tr(locale, "⚡ Short check · 2 min"), intro)
+    assert tr(locale, "⚡ <b>Short check</b>") in first.html_text
+    assert f"1 / {len(short.questions)}" in first.html_text
+    asked = []
+    message = first
+    for _ in short.questions:
+        asked.append(short_question(message))
+        assert tr(locale, QUESTIONNAIRE.question(asked[-1]).text) in message.html_text  # type: ignore[union-attr]
+        message = await press(youth, message, "a", 0)
+    # One question per domain, every domain.
+    assert [QUESTIONNAIRE.question(q).domain for q in asked] == [  # type: ignore[union-attr]
+        d.id for d in QUESTIONNAIRE.domains
+    ]
+    done = next(
+        m for m in youth.messages if tr(locale, "✅ <b>Done! Thank you.</b>") in m.html_text
+    )
+    note = "⚡ This was the short check: one question for each area, a first picture. The full "
+    note += "self-assessment asks more and shows more; your mentor will see which one it was."
+    assert tr(locale, note) in done.html_text
+    for name in domain_names(locale):
+        assert name in done.body
+    summary = youth.last
+    assert tr(locale, "📝 Full self-assessment") in labels(summary)
+    # The full one follows from there.
+    full = await youth.click(tr(locale, "📝 Full self-assessment"), summary)
+    assert tr(locale, "📝 <b>Self-assessment</b>") in full.html_text
+    assert f"1 / {NUMBERED}" in full.html_text
+    assert current_question(full) == QUESTIONNAIRE.questions[0]
+
+
+async def test_short_checks_are_compared_only_with_short_checks(keyed: Harness) -> None:
+    youth = await onboard(keyed, "sr", first_name="Lena")
+    short_label = tr("sr", "⚡ Short check · 2 min")
+    intro = await youth.click(tr("sr", "📝 Self-assessment"), await youth.send("/menu"))
+    await answer_short(youth, await youth.click(short_label, intro), best=False)
+    full = await youth.click(tr("sr", "📝 Full self-assessment"), youth.last)
+    await answer_until_done(youth, full, "sr", pick=lambda q: len(q.options) - 1)
+    progress = await youth.send("/progress")
+    # The newest is a full one and no full one came before: nothing to compare, no arrows.
+    assert tr("sr", "This is your first one. Do it again in a few months to see what changed.") in (
+        progress.html_text
+    )
+    assert tr("sr", "Change since {date}:").split("{")[0] not in progress.html_text
+    # A second short check is compared with the first short check.
+    intro = await youth.click(tr("sr", "📝 Self-assessment"), await youth.send("/menu"))
+    await answer_short(youth, await youth.click(short_label, intro), best=True)
+    progress = await youth.send("/progress")
+    assert (
+        tr(
+            "sr",
+            "⚡ This was the short check: one question for each area, a first picture. "
+            "The full self-assessment asks more and shows more; your mentor will see which one "
+            "it was.",
+        )
+        in progress.html_text
+    )
+    # The chart's two legend lines differ, even on the same day: "before (…)" and "now (…)".
+    photo = chart_of(youth)
+    assert photo.photo is not None
+    legend = json.loads(chart.png_text(photo.photo.data)[chart.LEGEND_KEY])
+    assert len(legend) == 2 and legend[0] != legend[1], legend
+    assert legend[0].startswith(tr("sr", "before ({date})").split("{")[0])
+    assert legend[1].startswith(tr("sr", "now ({date})").split("{")[0])
+    bars = [line for line in progress.html_text.splitlines() if line[:1] in ("▰", "▱")]
+    assert len(bars) == len(QUESTIONNAIRE.domains)
+    assert all(line.startswith("▰" * 5 + "⬆️") for line in bars), bars

@@ -69,7 +69,7 @@ async def test_a_young_person_books_and_gets_a_calendar_file(harness: Harness, l
     assert "Write your CV" in mine.body
     opened = await youth.click("✅ Write your CV", mine)
     confirm = await youth.click(tr(locale, "✖️ Cancel my booking"), opened)
-    removal = await youth.click(tr(locale, "Yes, cancel it"), confirm)
+    removal = await youth.click(tr(locale, "Yes, cancel the booking"), confirm)
     done = harness.fake.message(confirm.chat_id, confirm.message_id)
     assert tr(locale, "Nothing booked yet.") in done.body
     assert (await fresh(harness.sessions, found.id)).booked == 0
@@ -121,7 +121,7 @@ async def test_the_waitlist_offer_comes_with_a_button(harness: Harness) -> None:
     mine = await first.send("/bookings")
     opened = await first.click("✅ Write your CV", mine)
     confirm = await first.click("✖️ Cancel my booking", opened)
-    await first.click("Yes, cancel it", confirm)
+    await first.click("Yes, cancel the booking", confirm)
     sender = sender_for(harness)
     assert await sender.tick() == 1
     offer = second.last
@@ -269,7 +269,7 @@ async def test_staff_create_a_workshop_and_cancelling_tells_the_booked(
     assert staff.last.document is not None and b"Mila" in staff.last.document.data
     confirm = await staff.click("✖️ Cancel the workshop", card)
     assert "1 person is told" in confirm.body
-    await staff.click("Yes, cancel it", confirm)
+    await staff.click("Yes, cancel the workshop", confirm)
     assert staff.last_answer == "Cancelled. 1 person will be told."
     assert await sender_for(harness).tick() == 1
     assert "Email &lt;and&gt; phone" in youth.last.html_text

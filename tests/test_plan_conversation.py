@@ -340,7 +340,7 @@ async def test_a_mentor_renames_and_cancels_a_task_and_the_young_person_is_told(
     )
     card = await mentor.click("1. Write a CV <with photo>", renamed)
     confirm = await mentor.click("✖️ Cancel this task", card)
-    await mentor.click("Yes, cancel it", confirm)
+    await mentor.click("Yes, cancel the task", confirm)
     assert "Write a CV <with photo>" in youth.last.body
     async with harness.sessions() as session:
         task = await session.scalar(select(Task))

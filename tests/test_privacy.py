@@ -120,7 +120,8 @@ async def test_privacy_notice_is_open_before_consent(harness: Harness) -> None:
     notice = await person.send("/privacy")
     assert tr("sr", "🔒 <b>Privacy notice</b>") in notice.html_text
     assert "30" in notice.body
-    assert notice.buttons == []
+    # Not a dead end: Back leads to the start (tests/test_small_things.py follows it).
+    assert [b.data for row in notice.buttons for b in row] == ["nv:start"]
 
 
 # Distinctive enough that finding one in the database files means it was left behind.

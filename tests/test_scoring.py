@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import pytest
@@ -56,18 +57,30 @@ def test_without_a_data_key_no_text_question_is_asked() -> None:
     assert "worry" not in asked and "proud" not in asked
 
 
-def test_progress_counts_undecided_questions_and_shrinks_when_they_fall_away() -> None:
-    first = Q.questions[0]
-    assert scoring.progress(Q, first, {}, True) == (1, len(Q.questions))
-    answers = with_option({}, "returned", "no")
-    study = Q.question("study_now")
-    assert study is not None
-    assert scoring.progress(Q, study, answers, True) == (2, len(Q.questions) - 2)
-    answers = with_option(answers, "study_now", "stopped")
+def test_the_counter_goes_down_by_one_per_step_whatever_the_branch() -> None:
+    """Follow-ups (`if`) keep the number of the question before them: the total never changes,
+    so "2 / 31" is never followed by "3 / 29"."""
+    numbered = sum(1 for q in Q.questions if q.condition is None)
+    texts = sum(1 for q in Q.questions if q.kind == "text")
+    for branch in ("school", "stopped"):
+        answers = with_option(with_option({}, "returned", "no"), "study_now", branch)
+        shown = [scoring.progress(Q, Q.questions[0], {}, True)]
+        for question_id in path(answers)[1:]:
+            question = Q.question(question_id)
+            assert question is not None
+            shown.append(scoring.progress(Q, question, answers, True))
+        assert {total for _n, total in shown} == {numbered}
+        steps = [b[0] - a[0] for a, b in itertools.pairwise(shown)]
+        assert set(steps) <= {0, 1}, steps
+        assert shown[0][0] == 1 and shown[-1][0] == numbered
+    in_school = with_option(with_option({}, "returned", "no"), "study_now", "school")
+    coping = Q.question("school_coping")
+    assert coping is not None
+    assert scoring.progress(Q, coping, in_school, True) == (2, numbered)  # a follow-up of 2
     learning = Q.question("learning_plan")
     assert learning is not None
-    assert scoring.progress(Q, learning, answers, True) == (3, len(Q.questions) - 4)
-    assert scoring.progress(Q, learning, answers, False) == (3, len(Q.questions) - 6)
+    assert scoring.progress(Q, learning, in_school, True) == (3, numbered)
+    assert scoring.progress(Q, learning, in_school, False) == (3, numbered - texts)
 
 
 def test_going_back_passes_over_questions_that_were_not_asked() -> None:
@@ -142,8 +155,12 @@ def test_no_next_step_when_everything_goes_well() -> None:
     assert scoring.needs(Q, scores) == []
 
 
-def test_change_is_shown_only_when_it_is_noticeable() -> None:
+def test_change_follows_the_bars() -> None:
     assert scoring.change(3.0, 2.0) == 1
     assert scoring.change(3.0, 3.2) == 0
     assert scoring.change(2.0, 3.0) == -1
     assert scoring.change(None, 3.0) is None
+    # The arrow and the bar follow one rule: no ⬇️ beside a bar that did not change...
+    assert scoring.change(3.0, 3.4) == 0 and scoring.level_of(3.0) == scoring.level_of(3.4)
+    # ...and no ➡️ beside one that did.
+    assert scoring.change(2.5, 2.4) == 1 and scoring.level_of(2.5) != scoring.level_of(2.4)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 # matplotlib's global state (font cache, rcParams) is not thread-safe.
 _LOCK = threading.Lock()
 LABELS_KEY = "Labels"  # a PNG text chunk: the exact labels drawn, for tests and accessibility
+LEGEND_KEY = "Legend"  # the same for the legend's lines, earlier one first
 MAX_LEVEL = 5
 SIZE_INCHES = 5.4
 DPI = 100
@@ -122,7 +123,13 @@ def _render(chart: Radar) -> bytes:
         out,
         format="png",
         # No PNG "optimize": a third faster for 2 % more bytes.
-        metadata={LABELS_KEY: json.dumps(list(chart.labels), ensure_ascii=False)},
+        metadata={
+            LABELS_KEY: json.dumps(list(chart.labels), ensure_ascii=False),
+            LEGEND_KEY: json.dumps(
+                [s.legend for s in (chart.previous, chart.current) if s is not None],
+                ensure_ascii=False,
+            ),
+        },
     )
     return out.getvalue()
 

@@ -16,6 +16,13 @@ class AssessmentStatus(StrEnum):
     COMPLETED = "completed"
 
 
+class AssessmentKind(StrEnum):
+    FULL = "full"
+    # One question per life domain: a first picture in under two minutes, compared only with
+    # other short checks (one question says less than several).
+    SHORT = "short"
+
+
 class Assessment(Base):
     """One pass through one version of the questionnaire; the progress lives here, not in FSM."""
 
@@ -31,6 +38,7 @@ class Assessment(Base):
     # The questionnaire version it was started under; a newer file never changes it.
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.IN_PROGRESS)
+    kind: Mapped[str] = mapped_column(String(8), default=AssessmentKind.FULL, server_default="full")
     current_question: Mapped[str | None] = mapped_column(String(32))
     # The user's id while in progress, NULL once completed: a unique column that allows many
     # NULLs keeps one assessment in progress per person on SQLite and PostgreSQL alike.

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.assessment.models import (
     Assessment,
     AssessmentAnswer,
+    AssessmentKind,
     AssessmentScore,
     AssessmentStatus,
 )
@@ -30,12 +31,18 @@ async def get(session: AsyncSession, assessment_id: int) -> Assessment | None:
 
 
 async def open_new(
-    session: AsyncSession, user_id: int, version: int, first_question: str, now: datetime
+    session: AsyncSession,
+    user_id: int,
+    version: int,
+    first_question: str,
+    now: datetime,
+    kind: AssessmentKind = AssessmentKind.FULL,
 ) -> Assessment:
     """Starts one, unless a concurrent update of the same person just did: then that one."""
     statement = insert_ignoring_conflicts(session, Assessment, ["open_for"]).values(
         user_id=user_id,
         version=version,
+        kind=kind,
         status=AssessmentStatus.IN_PROGRESS,
         current_question=first_question,
         open_for=user_id,
@@ -171,10 +178,14 @@ class LevelCount:
 
 
 async def latest_levels(session: AsyncSession) -> Sequence[LevelCount]:
-    """Per domain and level: how many people's latest completed assessment is there. No text."""
+    """Per domain and level: how many people's latest completed full assessment is there (a
+    short check is a rougher measure, not mixed in). No text."""
     latest = (
         select(func.max(Assessment.id).label("id"))
-        .where(Assessment.status == AssessmentStatus.COMPLETED)
+        .where(
+            Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.kind == AssessmentKind.FULL,
+        )
         .group_by(Assessment.user_id)
         .subquery()
     )
@@ -197,6 +208,6 @@ async def latest_levels(session: AsyncSession) -> Sequence[LevelCount]:
 
 async def count_people_completed(session: AsyncSession) -> int:
     query = select(func.count(func.distinct(Assessment.user_id))).where(
-        Assessment.status == AssessmentStatus.COMPLETED
+        Assessment.status == AssessmentStatus.COMPLETED, Assessment.kind == AssessmentKind.FULL
     )
     return int((await session.execute(query)).scalar_one())

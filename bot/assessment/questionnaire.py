@@ -56,6 +56,8 @@ class Question:
     options: tuple[Option, ...]
     condition: Condition | None
     skippable: bool
+    # What the question is about, as a heading for the mentor (without how to answer it).
+    title: str | None = None
 
     def option(self, option_id: str | None) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -82,6 +84,8 @@ class Questionnaire:
     domains: tuple[Domain, ...]
     questions: tuple[Question, ...]
     next_steps: tuple[NextStep, ...]
+    # The short check's questions (ids), one per domain; empty: no short check is offered.
+    short_ids: tuple[str, ...] = ()
 
     def question(self, question_id: str | None) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -92,12 +96,26 @@ class Questionnaire:
     def step(self, step_id: str) -> NextStep | None:
         return next((s for s in self.next_steps if s.id == step_id), None)
 
+    def short_check(self) -> Questionnaire | None:
+        """The short check as a questionnaire of its own: the chosen questions, numbered anew
+        (buttons carry a question's index), with the same domains and next steps."""
+        if not self.short_ids:
+            return None
+        chosen = [q for q in self.questions if q.id in self.short_ids]
+        questions = tuple(
+            Question(q.id, i, q.text, q.kind, q.domain, q.options, None, q.skippable, q.title)
+            for i, q in enumerate(chosen)
+        )
+        return Questionnaire(self.version, self.domains, questions, self.next_steps)
+
     def texts(self) -> Iterator[str]:
         """Every text a person may see, for the translation check."""
         for domain in self.domains:
             yield domain.name
         for question in self.questions:
             yield question.text
+            if question.title:
+                yield question.title
             for option in question.options:
                 yield option.label
         for step in self.next_steps:
@@ -221,7 +239,34 @@ class _Parser:
                 raise self.fail(
                     locate(self.text, f"id: {domain.id}"), f"domain {domain.id!r} has no question"
                 )
-        return Questionnaire(version, domains, questions, steps)
+        short = self.short_check(data, questions, domains)
+        return Questionnaire(version, domains, questions, steps, short)
+
+    def short_check(
+        self, data: _Map, questions: tuple[Question, ...], domains: tuple[Domain, ...]
+    ) -> tuple[str, ...]:
+        """`short_check`: ids of questions asked in the short check, exactly one per domain, each
+        always asked (no `if`) and answered with a button."""
+        given = data.get("short_check")
+        if given is None:
+            return ()
+        where = _key_line(self.text, "short_check")
+        if not isinstance(given, list) or not all(isinstance(g, str) for g in given):
+            raise self.fail(where, "`short_check` is a list of question ids")
+        covered: set[str] = set()
+        for question_id in given:
+            question = next((q for q in questions if q.id == question_id), None)
+            if question is None:
+                raise self.fail(where, f"short_check: no question {question_id!r}")
+            if question.domain is None or question.condition is not None:
+                raise self.fail(where, f"short_check: {question_id!r} needs a domain and no `if`")
+            if question.domain in covered:
+                raise self.fail(where, f"short_check: two questions of {question.domain!r}")
+            covered.add(question.domain)
+        missing = [d.id for d in domains if d.id not in covered]
+        if missing:
+            raise self.fail(where, f"short_check: no question of {', '.join(missing)}")
+        return tuple(given)
 
     def _list(self, data: _Map, key: str) -> list[Any]:
         value = data.get(key)
@@ -309,8 +354,11 @@ class _Parser:
                 raise self.fail(raw, f"question {question_id!r}: kind is choice or text")
             condition = self.condition(raw, question_id, questions)
             text = self._text(raw, "text", "question")
+            title = self._text(raw, "title", "question") if "title" in raw else None
             questions.append(
-                Question(question_id, index, text, kind, domain, options, condition, skippable)
+                Question(
+                    question_id, index, text, kind, domain, options, condition, skippable, title
+                )
             )
         if sum(q.kind == Kind.TEXT for q in questions) > MAX_TEXT_QUESTIONS:
             raise self.fail(data, f"at most {MAX_TEXT_QUESTIONS} text questions")

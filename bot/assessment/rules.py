@@ -18,6 +18,7 @@ from bot.assessment import scoring
 from bot.assessment.models import (
     Assessment,
     AssessmentAnswer,
+    AssessmentKind,
     AssessmentScore,
     AssessmentStatus,
 )
@@ -57,6 +58,7 @@ class Screen:
     awaiting_share: bool  # they wrote text and have not said whether their mentor may read it
     can_go_back: bool
     domain: Domain | None
+    short: bool = False  # the short check, one question per domain
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class Results:
     needs: list[Domain]
     steps: list[NextStep]
     requested: frozenset[str] = frozenset()
+
+    @property
+    def short(self) -> bool:
+        return self.assessment.kind == AssessmentKind.SHORT
 
     def domains(self) -> Sequence[tuple[Domain, DomainScore, DomainScore | None]]:
         """Each domain of this version with its score and the previous score, if any."""
@@ -106,6 +112,11 @@ def _version(questionnaires: Questionnaires, assessment: Assessment) -> Question
     if questionnaire is None:
         # Only when someone deleted an old file the README says to keep.
         raise NotFound(f"questionnaire version {assessment.version}")
+    if assessment.kind == AssessmentKind.SHORT:
+        short = questionnaire.short_check()
+        if short is None:
+            raise NotFound(f"short check of version {assessment.version}")
+        return short
     return questionnaire
 
 
@@ -139,6 +150,7 @@ async def _screen(
         awaiting_share=bool(given and given.has_text and given.shared is None),
         can_go_back=previous is not None,
         domain=questionnaire.domain(question.domain) if question.domain else None,
+        short=assessment.kind == AssessmentKind.SHORT,
     )
 
 
@@ -172,19 +184,27 @@ async def begin(
     allow_text: bool,
     now: datetime,
     fresh: bool = False,
+    kind: AssessmentKind | None = None,
 ) -> Outcome:
-    """Continues the assessment in progress, or starts one under the newest version."""
+    """Continues the assessment in progress (whatever `kind` an old button asks for: answers
+    are never thrown away by a stale tap), or starts one of `kind` (the full one when not
+    given) under the newest version. `fresh` restarts the one in progress, of its kind."""
     _youth(user)
     current = await rows.in_progress(session, user.id)
     if current is not None and fresh:
+        kind = AssessmentKind(current.kind)
         await rows.remove(session, current.id)
         await session.flush()
         current = None
     if current is None:
-        questionnaire = questionnaires.current
+        kind = kind or AssessmentKind.FULL
+        full = questionnaires.current
+        questionnaire = full.short_check() if kind == AssessmentKind.SHORT else full
+        if questionnaire is None:
+            raise NotFound("no short check in this questionnaire")
         first = scoring.first_question(questionnaire, {}, allow_text)
         assert first is not None  # the loader refuses a file without questions
-        current = await rows.open_new(session, user.id, questionnaire.version, first.id, now)
+        current = await rows.open_new(session, user.id, full.version, first.id, now, kind)
     return await _screen(session, questionnaires, current, allow_text, now)
 
 
@@ -438,10 +458,13 @@ async def _results(
     questionnaire = _version(questionnaires, assessment)
     stored = _stored_scores(await rows.scores(session, assessment.id))
     scores = {d.id: stored.get(d.id, DomainScore(d.id, None, 0)) for d in questionnaire.domains}
+    # Compared only with one of the same kind: a short check's single question per domain and
+    # a full assessment's several would show changes that are only a difference of method.
     earlier = [
         a
         for a in await rows.completed(session, assessment.user_id)
         if a.id != assessment.id
+        and a.kind == assessment.kind
         and a.completed_at is not None
         and assessment.completed_at is not None
         and (a.completed_at, a.id) < (assessment.completed_at, assessment.id)
@@ -613,6 +636,7 @@ async def export(
         out.append(
             {
                 "questionnaire_version": assessment.version,
+                "kind": assessment.kind,
                 "status": assessment.status,
                 "started_at": _when(assessment.started_at),
                 "completed_at": _when(assessment.completed_at),

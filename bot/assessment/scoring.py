@@ -23,8 +23,6 @@ from bot.assessment.questionnaire import (
 STRENGTH_LEVEL = 4
 MOST_NEEDS = 3
 MOST_STEPS = 3
-# A change in a domain's average smaller than this is shown as "about the same".
-NOTICEABLE_CHANGE = 0.25
 
 
 @dataclass(frozen=True)
@@ -81,38 +79,24 @@ def previous_question(
     return None
 
 
-def _might_be_asked(
-    questionnaire: Questionnaire,
-    question: Question,
-    current: Question,
-    answers: Answers,
-    allow_text: bool,
-) -> bool:
-    """For the total: a question whose condition is not decided yet still counts."""
+def _counted(question: Question, allow_text: bool) -> bool:
+    """Whether a question has a number of its own in the counter: every question asked of
+    everyone. A follow-up asked only after some answers (`if`) keeps the number of the question
+    before it, so a branching answer never makes the total jump: it stays the same from the
+    first question to the last, and what is left goes down by one per numbered step."""
     if question.kind == Kind.TEXT and not allow_text:
         return False
-    condition = question.condition
-    if condition is None:
-        return True
-    target = questionnaire.question(condition.asked)
-    if target is not None and target.index >= current.index:
-        return _might_be_asked(questionnaire, target, current, answers, allow_text)
-    return is_asked(questionnaire, question, answers, allow_text)
+    return question.condition is None
 
 
 def progress(
     questionnaire: Questionnaire, current: Question, answers: Answers, allow_text: bool
 ) -> tuple[int, int]:
-    """("7", "28"): the current question's place and how many this person will be asked."""
-    before = sum(
-        is_asked(questionnaire, q, answers, allow_text)
-        for q in questionnaire.questions[: current.index]
-    )
-    after = sum(
-        _might_be_asked(questionnaire, q, current, answers, allow_text)
-        for q in questionnaire.questions[current.index + 1 :]
-    )
-    return before + 1, before + 1 + after
+    """("7", "27"): the current question's number and how many numbered questions there are."""
+    numbered = [q for q in questionnaire.questions if _counted(q, allow_text)]
+    before = sum(1 for q in numbered if q.index < current.index)
+    position = before + 1 if _counted(current, allow_text) else max(before, 1)
+    return position, len(numbered)
 
 
 @dataclass(frozen=True)
@@ -178,15 +162,14 @@ def suggestions(questionnaire: Questionnaire, scores: Mapping[str, DomainScore])
 
 
 def change(current: float | None, previous: float | None) -> int | None:
-    """+1 better, -1 worse, 0 about the same, None when either is missing."""
-    if current is None or previous is None:
+    """+1 better, -1 worse, 0 about the same, None when either is missing.
+
+    Decided on the bars' levels, the rule the bars are drawn by: an arrow up or down always
+    sits beside a bar that grew or shrank, and an unchanged bar always gets ➡️."""
+    now, before = level_of(current), level_of(previous)
+    if now is None or before is None:
         return None
-    delta = current - previous
-    if delta >= NOTICEABLE_CHANGE:
-        return 1
-    if delta <= -NOTICEABLE_CHANGE:
-        return -1
-    return 0
+    return (now > before) - (now < before)
 
 
 def bar(level: int | None) -> str:

@@ -11,6 +11,17 @@ from babel.dates import format_skeleton, format_time, get_timezone_location
 from babel.numbers import format_decimal, format_percent
 
 
+def put_date(template: str, field: str, value: str) -> str:
+    """A translated template with `{field}` replaced by a formatted date, ready for the rest of
+    its `.format()`. Serbian ("12. јан 2027.") and Bulgarian ("12.01.2027 г.") dates end with a
+    full stop of their own: where the template puts one right after the date, one serves both,
+    as both languages spell it (never "2027.."). Person-given words are never touched."""
+    placeholder = "{" + field + "}"
+    if value.endswith("."):
+        template = template.replace(placeholder + ".", placeholder)
+    return template.replace(placeholder, value)
+
+
 @lru_cache(maxsize=16)
 def babel_locale(locale: str) -> Locale:
     return Locale.parse(locale)
@@ -62,9 +73,12 @@ def weekday_names(locale: str) -> list[str]:
     return [str(days[i]) for i in range(7)]
 
 
-def fmt_number(value: float, locale: str, digits: int = 0) -> str:
-    """A count or an average with the language's separators ("1,234.5", "1.234,5")."""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+def fmt_number(value: float, locale: str, digits: int | None = None) -> str:
+    """A number with the language's separators ("1,234.5" in English, "1.234,5" in Serbian and
+    Bulgarian). `digits` None: as many decimals as it has, up to two ("1,5", "2"); otherwise
+    exactly that many (a table's column of averages)."""
+    decimals = "." + "#" * 2 if digits is None else "." + "0" * digits if digits else ""
+    pattern = "#,##0" + decimals
     return str(format_decimal(value, format=pattern, locale=babel_locale(locale)))
 
 

@@ -14,8 +14,10 @@ class Page(StrEnum):
     """The screens a NavCb button opens: those that need no argument."""
 
     AS_CHART = "as_chart"
+    AS_FULL = "as_full"
     AS_GO = "as_go"
     AS_NEW = "as_new"
+    AS_SHORT = "as_short"
     AS_STATS = "as_stats"
     AS_STEPS = "as_steps"
     ASSESS = "assess"
@@ -35,9 +37,11 @@ class Page(StrEnum):
     PROGRESS = "progress"
     SETTINGS = "settings"
     SOS = "sos"
+    SOS_YOUNG = "sos_young"  # Help now from the under-15 screen: its Back leads there again
     START = "start"
     TZ = "tz"
     WORKSHOPS = "workshops"
+    YOUNG = "young"  # the under-15 screen
 
 
 class NavCb(CallbackData, prefix="nv"):

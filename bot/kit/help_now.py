@@ -12,8 +12,10 @@ from bot.kit.texts import _, esc
 
 
 def help_now(
-    helplines: Helplines, locale: str, consented: bool
+    helplines: Helplines, locale: str, consented: bool, back: Page = Page.START
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """`back`: where Back leads someone who has not agreed yet (the start, or the screen they
+    came from)."""
     home = "BG" if locale == BG else "RS"
     countries = helplines.ordered_for(home)
     parts = [
@@ -28,5 +30,5 @@ def help_now(
                 entry += f" ({esc(_(line.note))})"
             lines.append(entry)
         parts.append("\n".join(lines))
-    markup = kb.menu_only() if consented else kb.only([kb.nav(_("⬅️ Back"), Page.START)])
+    markup = kb.menu_only() if consented else kb.only([kb.nav(_("⬅️ Back"), back)])
     return "\n\n".join(parts), markup

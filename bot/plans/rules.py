@@ -153,6 +153,15 @@ async def _own_task(session: AsyncSession, youth: User, task_id: int) -> Task:
     return task
 
 
+async def _task_to_do(session: AsyncSession, youth: User, task_id: int) -> Task:
+    """The young person's own task that they do themselves: one their mentor or an institution
+    does is theirs to see, not to mark done or to ask more time for."""
+    task = await _own_task(session, youth, task_id)
+    if task.owner != TaskOwner.ME:
+        raise NotAllowed("someone else does this task")
+    return task
+
+
 def _record(
     session: AsyncSession,
     *,
@@ -330,7 +339,7 @@ async def cancel_task(session: AsyncSession, actor: User, task_id: int, ctx: Con
 async def complete(
     session: AsyncSession, youth: User, task_id: int, note: str | None, ctx: Context
 ) -> Task:
-    task = await _own_task(session, youth, task_id)
+    task = await _task_to_do(session, youth, task_id)
     if task.status == TaskStatus.TODO:
         task.status = TaskStatus.DONE
         task.done_at = ctx.now
@@ -371,7 +380,7 @@ class MoreTime:
 
 
 async def ask_more_time(session: AsyncSession, youth: User, task_id: int, ctx: Context) -> MoreTime:
-    task = await _own_task(session, youth, task_id)
+    task = await _task_to_do(session, youth, task_id)
     if task.status != TaskStatus.TODO:
         raise NotFound("nothing to extend")
     mentors = await users.mentors_of(session, youth.id)

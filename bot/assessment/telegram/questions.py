@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.assessment import chart
 from bot.assessment import next_steps as steps
 from bot.assessment import rules as assessment
+from bot.assessment.models import AssessmentKind
 from bot.assessment.questionnaire import Kind, Questionnaires
 from bot.assessment.rules import NotExpectingText, Outcome, Results, Screen, Stale
 from bot.assessment.telegram import screens
@@ -63,7 +64,9 @@ async def overview(
     count = sum(
         1 for q in questionnaires.current.questions if sealer is not None or q.kind != Kind.TEXT
     )
-    await show(event, *screens.intro(count, found.completed))
+    short = questionnaires.current.short_check()
+    short_count = len(short.questions) if short is not None else 0
+    await show(event, *screens.intro(count, short_count, found.completed))
 
 
 async def go(
@@ -78,6 +81,7 @@ async def go(
     questionnaires: Questionnaires,
     sealer: Sealer | None,
 ) -> None:
+    kinds = {Page.AS_SHORT: AssessmentKind.SHORT, Page.AS_FULL: AssessmentKind.FULL}
     outcome = await assessment.begin(
         session,
         user,
@@ -85,6 +89,7 @@ async def go(
         allow_text=sealer is not None,
         now=clock.now(),
         fresh=callback_data.to == Page.AS_NEW,
+        kind=kinds.get(callback_data.to),
     )
     await _show_outcome(query, outcome, state, session, user, tz, bot, clock)
 
@@ -332,7 +337,9 @@ def create_router() -> Router:
     router.callback_query.filter(HasRole(Role.YOUTH))
     router.message.register(overview, Command("assess"))
     router.callback_query.register(overview, NavCb.filter(F.to == Page.ASSESS))
-    router.callback_query.register(go, NavCb.filter(F.to.in_({Page.AS_GO, Page.AS_NEW})))
+    router.callback_query.register(
+        go, NavCb.filter(F.to.in_({Page.AS_GO, Page.AS_NEW, Page.AS_SHORT, Page.AS_FULL}))
+    )
     router.callback_query.register(step, AssessCb.filter())
     router.message.register(my_progress, Command("progress"))
     router.callback_query.register(my_progress, NavCb.filter(F.to == Page.PROGRESS))

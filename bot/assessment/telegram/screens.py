@@ -14,7 +14,7 @@ from bot.assessment.questionnaire import Domain, Kind
 from bot.assessment.rules import DomainFigures, MenteeView, Results, Screen
 from bot.assessment.scoring import DomainScore
 from bot.assessment.telegram.callbacks import AssessAction, AssessCb, MenteeResultsCb, StepCb
-from bot.i18n.formatting import babel_locale, fmt_date
+from bot.i18n.formatting import babel_locale, fmt_date, put_date
 from bot.kit import keyboards as kb
 from bot.kit.callbacks import Page
 from bot.kit.texts import _, button_name, esc, name_or_someone, ngettext, paragraphs
@@ -28,8 +28,12 @@ def title() -> str:
     return _("📝 <b>Self-assessment</b>")
 
 
+def short_title() -> str:
+    return _("⚡ <b>Short check</b>")
+
+
 def question(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
-    head = f"{title()} · {screen.position} / {screen.total}"
+    head = f"{short_title() if screen.short else title()} · {screen.position} / {screen.total}"
     if screen.domain is not None:
         head += f"\n<i>{esc(_(screen.domain.name))}</i>"
 
@@ -67,14 +71,29 @@ def nudge(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
     return paragraphs(_("Please use the buttons 👇"), text), markup
 
 
-def intro(question_count: int, completed: int) -> tuple[str, InlineKeyboardMarkup]:
-    parts = [
-        title(),
+def intro(
+    question_count: int, short_count: int, completed: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The short check first (a first picture in under two minutes), the full one after it."""
+    parts = [title()]
+    if short_count:
+        parts.append(
+            ngettext(
+                "⚡ <b>Short check</b>: {n} question, one for each area of life. "
+                "Under 2 minutes, a first picture.",
+                "⚡ <b>Short check</b>: {n} questions, one for each area of life. "
+                "Under 2 minutes, a first picture.",
+                short_count,
+            ).format(n=short_count)
+        )
+    parts += [
         ngettext(
-            "{n} short question about school, work, housing, money, health, documents, "
-            "everyday skills and the people around you. You can pause at any time.",
-            "{n} short questions about school, work, housing, money, health, documents, "
-            "everyday skills and the people around you. You can pause at any time.",
+            "📝 <b>Full self-assessment</b>: {n} short question about school, work, housing, "
+            "money, health, documents, everyday skills and the people around you. It shows "
+            "more, and you can pause at any time.",
+            "📝 <b>Full self-assessment</b>: {n} short questions about school, work, housing, "
+            "money, health, documents, everyday skills and the people around you. It shows "
+            "more, and you can pause at any time.",
             question_count,
         ).format(n=question_count),
         _("There are no wrong answers. Your mentor sees your results, to help you."),
@@ -87,8 +106,11 @@ def intro(question_count: int, completed: int) -> tuple[str, InlineKeyboardMarku
                 completed,
             ).format(n=completed)
         )
-    markup = kb.only([kb.nav(_("▶️ Start"), Page.AS_GO)], [kb.back_to_menu()])
-    return paragraphs(*parts), markup
+    rows = []
+    if short_count:
+        rows.append([kb.nav(_("⚡ Short check · 2 min"), Page.AS_SHORT)])
+    rows += [[kb.nav(_("📝 Full self-assessment"), Page.AS_FULL)], [kb.back_to_menu()]]
+    return paragraphs(*parts), kb.only(*rows)
 
 
 def resume(screen: Screen) -> tuple[str, InlineKeyboardMarkup]:
@@ -123,7 +145,17 @@ def scores(results: Results) -> str:
     return "\n".join(lines)
 
 
+def short_note() -> str:
+    """Says what a short check's results are, so nobody takes one answer for the whole story."""
+    return _(
+        "⚡ This was the short check: one question for each area, a first picture. The full "
+        "self-assessment asks more and shows more; your mentor will see which one it was."
+    )
+
+
 def done(results: Results) -> str:
+    if results.short:
+        return paragraphs(_("✅ <b>Done! Thank you.</b>"), short_note(), scores(results))
     return paragraphs(_("✅ <b>Done! Thank you.</b>"), scores(results))
 
 
@@ -160,6 +192,8 @@ def summary(
         parts.append("\n".join(lines))
     else:
         parts.append(_("👍 No next step stands out right now. Keep going!"))
+    if results.short:
+        builder.row(kb.nav(_("📝 Full self-assessment"), Page.AS_FULL))
     builder.row(kb.nav(_("📈 My progress"), Page.PROGRESS), kb.back_to_menu())
     return paragraphs(*parts), builder.as_markup()
 
@@ -168,8 +202,9 @@ def chart(results: Results, locale: str, tz: str) -> Radar:
     """Labels, legend and title in the person's language; the previous assessment beside."""
     domains = results.questionnaire.domains
     completed = results.assessment.completed_at
+    # Two legend lines that differ even when both were done on the same day.
     current = Series(
-        fmt_date(completed, locale, tz) if completed else "",
+        _("now ({date})").format(date=fmt_date(completed, locale, tz)) if completed else "",
         [results.scores[d.id].average if d.id in results.scores else None for d in domains],
     )
     previous = None
@@ -177,10 +212,11 @@ def chart(results: Results, locale: str, tz: str) -> Radar:
         earlier = results.previous_scores
         when = results.previous.completed_at
         previous = Series(
-            fmt_date(when, locale, tz) if when else "",
+            _("before ({date})").format(date=fmt_date(when, locale, tz)) if when else "",
             [earlier[d.id].average if d.id in earlier else None for d in domains],
         )
-    return Radar(_("Self-assessment"), [_(d.name) for d in domains], current, previous)
+    name = _("Short check") if results.short else _("Self-assessment")
+    return Radar(name, [_(d.name) for d in domains], current, previous)
 
 
 def chart_caption(results: Results, locale: str, tz: str) -> str:
@@ -208,11 +244,17 @@ def progress(
     if results is None or results.assessment.completed_at is None:
         text = paragraphs(head, _("You have not finished a self-assessment yet."))
         return text, kb.only([kb.nav(_("📝 Self-assessment"), Page.ASSESS)], [kb.back_to_menu()])
-    count = ngettext(
-        "Self-assessments finished: {n}. Last one: {date}.",
-        "Self-assessments finished: {n}. Last one: {date}.",
-        completed,
-    ).format(n=completed, date=fmt_date(results.assessment.completed_at, locale, tz))
+    count = put_date(
+        ngettext(
+            "Self-assessments finished: {n}. Last one: {date}.",
+            "Self-assessments finished: {n}. Last one: {date}.",
+            completed,
+        ),
+        "date",
+        fmt_date(results.assessment.completed_at, locale, tz),
+    ).format(n=completed)
+    if results.short:
+        count = paragraphs(count, short_note())
     if results.previous is not None and results.previous.completed_at is not None:
         since = _("Change since {date}:").format(
             date=fmt_date(results.previous.completed_at, locale, tz)
@@ -264,6 +306,10 @@ def mentee(view: MenteeView, locale: str, tz: str) -> tuple[str, InlineKeyboardM
         head,
         _("Finished: {date}").format(date=fmt_date(results.assessment.completed_at, locale, tz)),
     ]
+    if results.short:
+        parts.append(
+            _("⚡ A short check: one question for each area, a first picture, not the full one.")
+        )
     lines = [_("Results, from 1 to 5:")]
     lines += (
         _changes(results)
@@ -295,7 +341,9 @@ def mentee(view: MenteeView, locale: str, tz: str) -> tuple[str, InlineKeyboardM
             if words
             else (_("(cannot be read: the encryption key has changed)"))
         )
-        parts.append(f"💬 <i>{esc(_(shared.question.text))}</i>\n{shown}")
+        # The heading names what was asked, without the instruction of how to answer it.
+        heading = shared.question.title or shared.question.text
+        parts.append(f"💬 <i>{esc(_(heading))}</i>\n{shown}")
     return paragraphs(*parts), markup
 
 

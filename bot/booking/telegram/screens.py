@@ -474,7 +474,7 @@ def confirm_cancel(
     markup = kb.only(
         [
             kb.button(
-                _("Yes, cancel it"),
+                _("Yes, cancel the booking"),
                 BookingCb(a=BookingAction.CANCEL_CONFIRMED, id=item.booking.id).pack(),
             )
         ],

@@ -103,7 +103,11 @@ async def ask_cancel(
         ).format(n=affected),
     )
     markup = kb.only(
-        [kb.button(_("Yes, cancel it"), cb(StaffWsAction.CANCEL_CONFIRMED, callback_data.id))],
+        [
+            kb.button(
+                _("Yes, cancel the workshop"), cb(StaffWsAction.CANCEL_CONFIRMED, callback_data.id)
+            )
+        ],
         [kb.button(_("⬅️ Back"), cb(StaffWsAction.CARD, callback_data.id))],
     )
     await show(query, text, markup)

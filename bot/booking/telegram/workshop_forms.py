@@ -31,12 +31,13 @@ from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import StaffWsAction, StaffWsCb
 from bot.booking.telegram.staff_screens import card_screen, home_screen
 from bot.booking.telegram.states import EditWorkshop, NewWorkshop
+from bot.i18n.formatting import fmt_number
 from bot.i18n.locales import LANGUAGE_NAMES
 from bot.kit import forms
 from bot.kit.errors import NotFound, Unfit
 from bot.kit.filters import HasRole
 from bot.kit.forms import DayPicker, Tr
-from bot.kit.texts import _, esc, ngettext
+from bot.kit.texts import _, current_locale, esc, ngettext
 from bot.people.models import Role, User
 from bot.people.names import city_name, programme_name
 from bot.people.profile import CITIES, PROGRAMMES, zone_of_city
@@ -218,7 +219,8 @@ def start_step(state: State, back: Keyboard, then: forms.Then[time]) -> Window:
 
 def length_step(state: State, back: Keyboard, then: forms.Then[int]) -> Window:
     def lengths() -> list[tuple[str, str]]:
-        return [(str(m), _("{hours} h").format(hours=f"{m / 60:g}")) for m in LENGTHS]
+        locale = current_locale()
+        return [(str(m), _("{hours} h").format(hours=fmt_number(m / 60, locale))) for m in LENGTHS]
 
     async def picked(manager: DialogManager, key: str) -> None:
         await then(manager, int(key))

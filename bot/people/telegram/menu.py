@@ -24,6 +24,20 @@ async def help_now(event: Message | CallbackQuery, user: User, helplines: Helpli
     await show(event, text, markup)
 
 
+async def help_now_young(query: CallbackQuery, user: User, helplines: Helplines) -> None:
+    """Help now from the under-15 screen: Back returns there, not to the start."""
+    consented = not people.needs_consent(user)
+    text, markup = help_now_card(helplines, user.locale, consented, back=Page.YOUNG)
+    await show(query, text, markup)
+
+
+async def too_young(query: CallbackQuery, user: User) -> None:
+    if not people.needs_consent(user):
+        await show(query, *screens.menu(user))
+        return
+    await show(query, *screens.too_young())
+
+
 async def cancel(message: Message, state: FSMContext, user: User) -> None:
     await state.clear()
     if people.needs_consent(user):
@@ -61,6 +75,8 @@ def create_router() -> Router:
     router = Router(name="menu")
     router.message.register(help_now, Command("sos"))
     router.callback_query.register(help_now, NavCb.filter(F.to == Page.SOS))
+    router.callback_query.register(help_now_young, NavCb.filter(F.to == Page.SOS_YOUNG))
+    router.callback_query.register(too_young, NavCb.filter(F.to == Page.YOUNG))
     router.message.register(cancel, Command("cancel"))
     router.message.register(help_screen, Command("help"))
     router.callback_query.register(help_screen, NavCb.filter(F.to == Page.HELP))

@@ -25,7 +25,7 @@ from bot.kit.texts import _, paragraphs
 from bot.kit.words import Words
 from bot.people import invites, onboarding
 from bot.people import rules as people
-from bot.people.models import InviteKind, User
+from bot.people.models import InviteKind, Role, User
 from bot.people.onboarding import Step
 from bot.people.telegram import keyboards as people_kb
 from bot.people.telegram import screens
@@ -87,6 +87,7 @@ async def pick_language(
     callback_answer: CallbackAnswer,
     callback_data: LangCb,
     state: FSMContext,
+    session: AsyncSession,
     user: User,
     i18n: I18n,
 ) -> None:
@@ -99,7 +100,17 @@ async def pick_language(
         await show(query, text, markup)
         return
     await state.set_state(Onboarding.consent)
-    await show(query, screens.intro(), people_kb.consent())
+    professional = await _professional(session, user, state)
+    await show(query, screens.intro(professional), people_kb.consent())
+
+
+async def _professional(session: AsyncSession, user: User, state: FSMContext) -> bool:
+    """Staff (made so by the admin list) and future mentors (by their invite): neither is asked
+    their age nor shown the young person's consent text."""
+    if user.role in (Role.STAFF, Role.MENTOR):
+        return True
+    token = (await state.get_data()).get("token")
+    return await onboarding.invite_kind(session, token) == InviteKind.MENTOR
 
 
 async def consent(
@@ -138,11 +149,11 @@ async def consent(
             people_kb.declined(),
         )
     elif action == "again":
-        await show(query, screens.intro(), people_kb.consent())
+        professional = await _professional(session, user, state)
+        await show(query, screens.intro(professional), people_kb.consent())
     elif action == "yes":
-        token = (await state.get_data()).get("token")
-        if await onboarding.invite_kind(session, token) == InviteKind.MENTOR:
-            # Mentors are professionals: no age question.
+        if await _professional(session, user, state):
+            # Mentors and staff are professionals: no age question.
             await _finish(query, state, session, user, settings, clock, i18n, bot, birth_year=None)
             return
         await state.set_state(Onboarding.year)
@@ -278,14 +289,8 @@ async def _finish(
         await show(event, birthday_question(), birthday_keyboard())
     elif result.step == Step.TOO_YOUNG:
         await state.clear()
-        lines.append(
-            _(
-                "Thank you! Because you are under 15, a mentor or guardian has to connect you "
-                "to Putokaz first. Ask your case worker for a Putokaz link. Until then I keep "
-                "nothing about you."
-            )
-        )
-        await show(event, paragraphs(*lines), kb.only([kb.nav(_("🆘 Help now"), Page.SOS)]))
+        text, markup = screens.too_young()
+        await show(event, paragraphs(*lines, text), markup)
     else:
         await state.clear()
         await commands.set_for_chat(

@@ -32,7 +32,8 @@ from bot.people.telegram.callbacks import DeleteCb
 
 async def notice(event: Message | CallbackQuery, user: User, settings: Settings) -> None:
     consented = not people.needs_consent(user)
-    markup = kb.only([kb.nav(_("⬅️ Back"), Page.PRIVACY)]) if consented else None
+    # Before agreeing, Back leads to the start (language, then the question to agree).
+    markup = kb.only([kb.nav(_("⬅️ Back"), Page.PRIVACY if consented else Page.START)])
     await show(event, screens.privacy_notice(settings.unconsented_ttl_days), markup)
 
 
@@ -45,6 +46,7 @@ async def my_data(
     session: AsyncSession,
     user: User,
     clock: Clock,
+    tz: str,
     bot: Bot,
     questionnaires: Questionnaires,
     sealer: Sealer | None,
@@ -54,6 +56,8 @@ async def my_data(
     data["self_assessments"] = await assessment.export(session, user, questionnaires, sealer)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     document = BufferedInputFile(payload, filename="putokaz-my-data.json")
+    # The file is for a computer (its keys are English); the person reads this first.
+    await bot.send_message(user.telegram_id, screens.my_data_summary(data, user.locale, tz))
     await bot.send_document(
         user.telegram_id, document, caption=_("📦 Everything Putokaz keeps about you.")
     )

@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n.formatting import put_date
 from bot.kit import keyboards as kb
 from bot.kit import notify
 from bot.kit.callbacks import Page
@@ -76,10 +77,9 @@ async def decided(
 
     def for_youth() -> str:
         if granted:
-            return _("✅ {name} gave you more time. {task} is now due {due}.").format(
-                name=name_or_someone(mentor.display_name),
-                task=f"<b>{esc(task.title)}</b>",
-                due=esc(due_text(task, youth.locale)),
+            template = _("✅ {name} gave you more time. {task} is now due {due}.")
+            return put_date(template, "due", esc(due_text(task, youth.locale))).format(
+                name=name_or_someone(mentor.display_name), task=f"<b>{esc(task.title)}</b>"
             )
         return _("{name} could not give more time for {task}. Talk to them about it.").format(
             name=name_or_someone(mentor.display_name), task=f"<b>{esc(task.title)}</b>"
@@ -87,10 +87,9 @@ async def decided(
 
     await tell_youth(bot, session, i18n, youth, for_youth)
     if granted:
-        text = _("✅ New deadline for {task}: {due}. {name} is told.").format(
-            task=f"<b>{esc(task.title)}</b>",
-            due=esc(due_text(task, mentor.locale)),
-            name=name_or_someone(youth.display_name),
+        template = _("✅ New deadline for {task}: {due}. {name} is told.")
+        text = put_date(template, "due", esc(due_text(task, mentor.locale))).format(
+            task=f"<b>{esc(task.title)}</b>", name=name_or_someone(youth.display_name)
         )
     else:
         text = _("Answer sent: no more time for {task}.").format(task=f"<b>{esc(task.title)}</b>")

@@ -75,7 +75,8 @@ async def cancel(
     markup = kb.only(
         [
             kb.button(
-                _("Yes, cancel it"), TaskCb(id=task.id, action=TaskAction.CANCEL_CONFIRMED).pack()
+                _("Yes, cancel the task"),
+                TaskCb(id=task.id, action=TaskAction.CANCEL_CONFIRMED).pack(),
             )
         ],
         [kb.button(_("⬅️ Back"), TaskCb(id=task.id, action=TaskAction.OPEN).pack())],

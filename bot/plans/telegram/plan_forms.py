@@ -331,9 +331,11 @@ def new_task_dialog() -> Dialog:
         youth = await mentee(session, user, task.youth_id)
         await _told(
             manager, youth,
-            lambda: _("📋 New task in your plan: {task}\nDeadline: {due}").format(
-                task=f"<b>{esc(task.title)}</b>", due=esc(due_text(task, youth.locale))
-            ),
+            lambda: (
+                _("📋 New task in your plan: {task}\nDeadline: {due}")
+                if task.due_date is not None
+                else _("📋 New task in your plan: {task}\nIt has no deadline.")
+            ).format(task=f"<b>{esc(task.title)}</b>", due=esc(due_text(task, youth.locale))),
             _("Task added."),
         )  # fmt: skip
 
@@ -409,7 +411,11 @@ async def _moving_getter(dialog_manager: DialogManager, **data: Any) -> dict[str
     task = await plans.editable_task(data["session"], user, _started(dialog_manager, "task"))
     text = paragraphs(
         f"<b>{esc(task.title)}</b>",
-        _("📅 Deadline now: {due}").format(due=esc(due_text(task, user.locale))),
+        (
+            _("📅 Deadline now: {due}").format(due=esc(due_text(task, user.locale)))
+            if task.due_date is not None
+            else _("📅 No deadline yet.")
+        ),
         _("Pick the new day."),
     )
     return {"prompt": text}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n.formatting import fmt_clock, fmt_day
+from bot.i18n.formatting import fmt_clock, fmt_day, put_date
 from bot.kit import keyboards as kb
 from bot.kit.callbacks import NavCb, Page
 from bot.kit.texts import N_, _, button_name, esc, name_or_someone, ngettext
@@ -42,6 +42,11 @@ OWNER_NAMES = {
     TaskOwner.MENTOR: N_("my mentor"),
     TaskOwner.INSTITUTION: N_("an institution"),
 }
+# Said instead of "Done" and "I need more time" on a task someone else does.
+WHO_TAKES_CARE = {
+    TaskOwner.MENTOR: N_("Your mentor takes care of this one and marks it done."),
+    TaskOwner.INSTITUTION: N_("An institution takes care of this one; your mentor follows it."),
+}
 # The same task seen by the mentor.
 OWNER_NAMES_FOR_MENTOR = {
     TaskOwner.ME: N_("the young person"),
@@ -61,6 +66,14 @@ def due_text(task: Task, locale: str) -> str:
     if task.due_time is None:
         return day
     return _("{date}, {time}").format(date=day, time=fmt_clock(task.due_time, locale))
+
+
+def deadline_line(task: Task, locale: str) -> str:
+    """The task card's line: its deadline, or words of their own for a task without one (not
+    "Deadline: no deadline")."""
+    if task.due_date is None:
+        return _("📅 No deadline")
+    return _("📅 Deadline: {due}").format(due=esc(due_text(task, locale)))
 
 
 def _short(title: str) -> str:
@@ -148,7 +161,7 @@ def task_screen(line: TaskLine, viewer: User, locale: str) -> tuple[str, InlineK
         lines.append(esc(task.details))
     names = OWNER_NAMES if own else OWNER_NAMES_FOR_MENTOR
     lines.append(_("👤 Who does it: {owner}").format(owner=_(names[TaskOwner(task.owner)])))
-    lines.append(_("📅 Deadline: {due}").format(due=esc(due_text(task, locale))))
+    lines.append(deadline_line(task, locale))
     if line.overdue:
         lines.append(_("⚠️ The deadline has passed."))
     if task.status == TaskStatus.DONE:
@@ -159,7 +172,10 @@ def task_screen(line: TaskLine, viewer: User, locale: str) -> tuple[str, InlineK
         lines.append(_("✖️ Cancelled."))
     rows: list[list[InlineKeyboardButton]] = []
     if task.status == TaskStatus.TODO:
-        if own:
+        if own and task.owner != TaskOwner.ME:
+            # Their mentor or an institution does it: nothing for them to mark or ask.
+            lines.append(_(WHO_TAKES_CARE[TaskOwner(task.owner)]))
+        elif own:
             rows.append(
                 [kb.button(_("✅ Done"), TaskCb(id=task.id, action=TaskAction.DONE).pack())]
             )
@@ -193,9 +209,10 @@ def reminder_text(kind: str, task: Task, locale: str) -> str:
     title = f"<b>{esc(task.title)}</b>"
     when = esc(due_text(task, locale))
     if kind == OVERDUE:
-        return _(
+        template = _(
             "⚠️ Late: {task}\nThe deadline was {due}. Done already, or do you need more time?"
-        ).format(task=title, due=when)
+        )
+        return put_date(template, "due", when).format(task=title)
     days = offset_of(kind) or 0
     if days == 0:
         return _("⏰ Today: {task}\nDeadline: {due}").format(task=title, due=when)
@@ -207,6 +224,8 @@ def reminder_text(kind: str, task: Task, locale: str) -> str:
 
 
 def reminder_keyboard(task: Task) -> InlineKeyboardMarkup:
+    if task.owner != TaskOwner.ME:
+        return kb.only([kb.button(_("📋 Open my plan"), PlanCb().pack())])
     return kb.only(
         [kb.button(_("✅ Done"), TaskCb(id=task.id, action=TaskAction.DONE).pack())],
         [kb.button(_("⏳ I need more time"), TaskCb(id=task.id, action=TaskAction.MORE).pack())],
@@ -241,7 +260,11 @@ def more_time_request(
     youth: User, task: Task, request_id: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A young person's request for more time, as their mentor gets it (and sees it again)."""
-    text = _("⏳ {name} needs more time for: {task}\nDeadline now: {due}").format(
+    text = (
+        _("⏳ {name} needs more time for: {task}\nDeadline now: {due}")
+        if task.due_date is not None
+        else _("⏳ {name} needs more time for: {task}\nIt has no deadline yet.")
+    ).format(
         name=name_or_someone(youth.display_name),
         task=f"<b>{esc(task.title)}</b>",
         due=esc(due_text(task, locale)),
