@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.botapi import FakeTelegram, StoredMessage
-from bot.broadcasts.models import Broadcast, BroadcastStatus
+from bot.broadcasts.models import Audience, Broadcast, BroadcastStatus
 from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
 from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.i18n.formatting import fmt_date
@@ -224,7 +224,7 @@ async def test_a_mentor_writes_only_to_their_own_young_people(harness: Harness) 
     mentor_draft = await latest_broadcast(harness)
 
     # Forged: a mentor choosing everyone, or a mentor's draft opened by someone else.
-    await mentor.click_data(AudienceCb(id=mentor_draft.id, k="all", v="-").pack(), draft)
+    await mentor.click_data(AudienceCb(id=mentor_draft.id, k=Audience.ALL).pack(), draft)
     assert mentor.last_answer == REFUSAL
     await stranger.click_data(BcCb(a=BcAction.OPEN, id=mentor_draft.id).pack(), stranger.last)
     assert stranger.last_answer == REFUSAL
@@ -264,7 +264,7 @@ async def test_forged_buttons_for_staff_announcements_are_refused(harness: Harne
         BcCb(a=BcAction.STOP, id=announcement.id),
         BcCb(a=BcAction.CSV, id=announcement.id),
         BcCb(a=BcAction.HOME),
-        AudienceCb(id=announcement.id, k="all", v="-"),
+        AudienceCb(id=announcement.id, k=Audience.ALL),
         WhenCb(id=announcement.id, d=1, m=600),
     ]
     home = BcCb(a=BcAction.HOME).pack()  # a mentor has a home of their own
@@ -279,9 +279,9 @@ async def test_forged_buttons_for_staff_announcements_are_refused(harness: Harne
     # A staff audience value that does not exist is refused too.
     await new_announcement(staff)
     draft = await latest_broadcast(harness)
-    await staff.click_data(AudienceCb(id=draft.id, k="role", v="king").pack())
+    await staff.click_data(AudienceCb(id=draft.id, k=Audience.ROLE, v="king").pack())
     assert staff.last_answer == REFUSAL
-    await staff.click_data(AudienceCb(id=draft.id, k="mentees", v="999999").pack())
+    await staff.click_data(AudienceCb(id=draft.id, k=Audience.MENTEES, m=999999).pack())
     assert staff.last_answer == REFUSAL
 
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.broadcasts.models import Audience
+
 
 class BcAction(StrEnum):
     """What a BcCb button does."""
@@ -29,19 +31,34 @@ class BcAction(StrEnum):
     WORKSHOP = "ws"  # v "": choose a workshop; v its id: its "Book a seat" button
 
 
-class BcCb(CallbackData, prefix="bc"):
-    """An announcement: `a` the action, `id` the broadcast (0: none yet), `v` an argument."""
+class BcPart(StrEnum):
+    """What BcAction.REMOVE takes off a draft."""
 
-    a: BcAction  # home | new | open | aud | txt | photo | btn | prev | now | when | list | sent
-    # | show | cancel | stop | csv | drop | rm  (rm: remove the text v, "photo" or "btn")
+    TEXT = "txt"  # the text of BcCb.lang
+    PHOTO = "photo"
+    BUTTON = "btn"
+
+
+class BcCb(CallbackData, prefix="bc"):
+    """An announcement: `a` the action, `id` the broadcast (0: none yet)."""
+
+    a: BcAction
     id: int = 0
-    v: str = ""
+    # TEXT, and REMOVE of a text: the text's language (a locale, or "*" for everyone); the
+    # rules refuse any other.
+    lang: str = ""
+    part: BcPart | None = None  # REMOVE: what goes
+    w: int = 0  # WORKSHOP: the workshop of the "Book a seat" button (0: show the choices)
 
 
 class AudienceCb(CallbackData, prefix="ba"):
+    """Who gets an announcement: `k` None shows the kinds of audience."""
+
     id: int
-    k: str  # an Audience, or "menu"
-    v: str = ""  # "": show the choices
+    k: Audience | None = None
+    # ROLE, LANGUAGE, CITY, PROGRAMME: the chosen key, checked by the rules ("": the choices).
+    v: str = ""
+    m: int = 0  # MENTEES: the mentor's users.id (0: the list of mentors)
     p: int = 0  # page of the mentor list
 
 

@@ -25,7 +25,7 @@ from bot.broadcasts.models import (
     ButtonKind,
 )
 from bot.broadcasts.telegram import announcement, screens
-from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
+from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, BcPart, WhenCb
 from bot.broadcasts.telegram.states import BroadcastDialog
 from bot.clock import Clock
 from bot.i18n.locales import LOCALES
@@ -138,12 +138,12 @@ async def _open(ctx: Ctx, data: BcCb) -> None:
 
 async def _ask_text(ctx: Ctx, data: BcCb) -> None:
     found = await broadcasts.draft(ctx.session, ctx.user, data.id)
-    if data.v not in (*broadcasts.TEXT_LOCALES, EVERYONE):
-        raise NotAllowed(data.v)
+    if data.lang not in (*broadcasts.TEXT_LOCALES, EVERYONE):
+        raise NotAllowed(data.lang)
     await ctx.state.set_state(BroadcastDialog.text)
-    await ctx.state.update_data(bc=data.id, lang=data.v)
+    await ctx.state.update_data(bc=data.id, lang=data.lang)
     photo = found.broadcast.photo_file_id is not None
-    await show(ctx.query, *screens.text_prompt(data.id, data.v, data.v in found.texts, photo))
+    await show(ctx.query, *screens.text_prompt(data.id, data.lang, data.lang in found.texts, photo))
 
 
 async def _ask_photo(ctx: Ctx, data: BcCb) -> None:
@@ -166,23 +166,26 @@ async def _ask_button(ctx: Ctx, data: BcCb) -> None:
 async def _workshop_button(ctx: Ctx, data: BcCb) -> None:
     """Staff: a "Book a seat" button for one of the next workshops."""
     await ctx.state.clear()
-    if not data.v:
+    if not data.w:
         await broadcasts.editable(ctx.session, ctx.user, data.id)
         choices = await broadcasts.upcoming_workshops(ctx.session, ctx.user, ctx.now)
         await show(ctx.query, *screens.workshop_choice(data.id, choices, ctx.user.locale, ctx.tz))
         return
-    await broadcasts.set_button(ctx.session, ctx.user, data.id, ButtonKind.WORKSHOP, data.v)
+    await broadcasts.set_button(ctx.session, ctx.user, data.id, ButtonKind.WORKSHOP, str(data.w))
     await show(ctx.query, *await draft_screen(ctx.session, ctx.user, data.id))
 
 
 async def _remove(ctx: Ctx, data: BcCb) -> None:
     await ctx.state.clear()
-    if data.v == "photo":
-        await broadcasts.set_photo(ctx.session, ctx.user, data.id, None)
-    elif data.v == "btn":
-        await broadcasts.set_button(ctx.session, ctx.user, data.id, None, None)
-    else:
-        await broadcasts.set_text(ctx.session, ctx.user, data.id, data.v, None)
+    match data.part:
+        case BcPart.PHOTO:
+            await broadcasts.set_photo(ctx.session, ctx.user, data.id, None)
+        case BcPart.BUTTON:
+            await broadcasts.set_button(ctx.session, ctx.user, data.id, None, None)
+        case BcPart.TEXT:
+            await broadcasts.set_text(ctx.session, ctx.user, data.id, data.lang, None)
+        case None:
+            raise NotFound("nothing to remove")
     ctx.answer.text = _("Removed.")
     await show(ctx.query, *await draft_screen(ctx.session, ctx.user, data.id))
 
@@ -345,10 +348,10 @@ async def on_audience(
         await broadcasts.editable(session, user, data.id)
         if user.role != Role.STAFF:
             raise NotAllowed("only staff choose an audience")
-        if data.k == "menu":
+        if data.k is None:
             await show(query, *screens.audience_menu(data.id))
             return
-        if data.k == Audience.MENTEES and not data.v:
+        if data.k == Audience.MENTEES and not data.m:
             result = await staff.list_people(session, user, Role.MENTOR, data.p)
             mentors = [(m.id, m.display_name) for m in result.people]
             await show(query, *screens.mentor_choice(data.id, mentors, result.page, result.pages))
@@ -358,7 +361,7 @@ async def on_audience(
         ):
             await show(query, *screens.audience_values(data.id, data.k))
             return
-        value = None if data.k == Audience.ALL else data.v
+        value = {Audience.ALL: None, Audience.MENTEES: str(data.m)}.get(data.k, data.v)
         await broadcasts.choose_audience(session, user, data.id, data.k, value)
     except (NotFound, NotAllowed):
         callback_answer.text = _(STALE_BUTTON)

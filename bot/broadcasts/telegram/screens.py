@@ -20,7 +20,7 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     RecipientStatus,
 )
-from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, WhenCb
+from bot.broadcasts.telegram.callbacks import AudienceCb, BcAction, BcCb, BcPart, WhenCb
 from bot.i18n.formatting import fmt_date, fmt_time, zone_label
 from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, SR_CYRL
 from bot.kit import keyboards as kb
@@ -154,16 +154,18 @@ def draft(
     bid = broadcast.id
     builder = InlineKeyboardBuilder()
     if not is_mentor_message(broadcast):
-        builder.row(kb.button(_("👥 Who gets it"), AudienceCb(id=bid, k="menu").pack()))
+        builder.row(kb.button(_("👥 Who gets it"), AudienceCb(id=bid).pack()))
     mark = "✅ " if EVERYONE in found.texts else "✏️ "
     builder.row(
-        kb.button(mark + _("Text for everyone"), BcCb(a=BcAction.TEXT, id=bid, v=EVERYONE).pack())
+        kb.button(
+            mark + _("Text for everyone"), BcCb(a=BcAction.TEXT, id=bid, lang=EVERYONE).pack()
+        )
     )
     builder.row(
         *[
             kb.button(
                 ("✅ " if key in found.texts else "✏️ ") + name,
-                BcCb(a=BcAction.TEXT, id=bid, v=key).pack(),
+                BcCb(a=BcAction.TEXT, id=bid, lang=key).pack(),
             )
             for key, name in TEXT_LANGUAGES.items()
         ]
@@ -196,7 +198,7 @@ def text_prompt(broadcast_id: int, locale: str, has_text: bool, photo: bool) -> 
             [
                 kb.button(
                     _("🗑 Remove this text"),
-                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v=locale).pack(),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, part=BcPart.TEXT, lang=locale).pack(),
                 )
             ]
         )
@@ -211,7 +213,7 @@ def photo_prompt(broadcast_id: int, has_photo: bool) -> Screen:
             [
                 kb.button(
                     _("🗑 Remove the photo"),
-                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v="photo").pack(),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, part=BcPart.PHOTO).pack(),
                 )
             ]
         )
@@ -235,7 +237,7 @@ def button_prompt(broadcast_id: int, has_button: bool, workshops: bool = False) 
             [
                 kb.button(
                     _("🗑 Remove the button"),
-                    BcCb(a=BcAction.REMOVE, id=broadcast_id, v="btn").pack(),
+                    BcCb(a=BcAction.REMOVE, id=broadcast_id, part=BcPart.BUTTON).pack(),
                 )
             ]
         )
@@ -256,7 +258,7 @@ def workshop_choice(
         [
             kb.button(
                 f"{fmt_date(c.starts_at, locale, tz)} · {button_name(c.title)}",
-                BcCb(a=BcAction.WORKSHOP, id=broadcast_id, v=str(c.id)).pack(),
+                BcCb(a=BcAction.WORKSHOP, id=broadcast_id, w=c.id).pack(),
             )
         ]
         for c in choices
@@ -272,7 +274,7 @@ def workshop_choice(
 
 def audience_menu(broadcast_id: int) -> Screen:
     choices = [
-        (_("Everyone"), AudienceCb(id=broadcast_id, k=Audience.ALL, v="-")),
+        (_("Everyone"), AudienceCb(id=broadcast_id, k=Audience.ALL)),
         (_("By role"), AudienceCb(id=broadcast_id, k=Audience.ROLE)),
         (_("By language"), AudienceCb(id=broadcast_id, k=Audience.LANGUAGE)),
         (_("By town"), AudienceCb(id=broadcast_id, k=Audience.CITY)),
@@ -299,7 +301,7 @@ def audience_values(broadcast_id: int, audience: str) -> Screen:
     for value, label in options:
         builder.button(text=label, callback_data=AudienceCb(id=broadcast_id, k=audience, v=value))
     builder.adjust(1 if audience == Audience.PROGRAMME else 2)
-    builder.row(kb.button(_("⬅️ Back"), AudienceCb(id=broadcast_id, k="menu").pack()))
+    builder.row(kb.button(_("⬅️ Back"), AudienceCb(id=broadcast_id).pack()))
     return _("👥 Who gets it?"), builder.as_markup()
 
 
@@ -308,14 +310,14 @@ def mentor_choice(
 ) -> Screen:
     builder = InlineKeyboardBuilder()
     for mentor_id, name in mentors:
-        data = AudienceCb(id=broadcast_id, k=Audience.MENTEES, v=str(mentor_id), p=page)
+        data = AudienceCb(id=broadcast_id, k=Audience.MENTEES, m=mentor_id, p=page)
         builder.row(kb.button(button_name(name), data.pack()))
     paging = kb.pager(
         page, pages, lambda to: AudienceCb(id=broadcast_id, k=Audience.MENTEES, p=to).pack()
     )
     if paging:
         builder.row(*paging)
-    builder.row(kb.button(_("⬅️ Back"), AudienceCb(id=broadcast_id, k="menu").pack()))
+    builder.row(kb.button(_("⬅️ Back"), AudienceCb(id=broadcast_id).pack()))
     text = _("👥 Whose young people?") if mentors else _("There are no mentors yet.")
     return text, builder.as_markup()
 
