@@ -86,7 +86,7 @@ async def test_back_on_every_step_of_a_new_counsellor(harness: Harness) -> None:
         "https://meet.example.org/ana",
     )
     # The form is over: typing now is not taken as an answer.
-    assert "I understand buttons best" in (await staff.send("Kralja Petra 1")).body
+    assert "Tap a button, or type what you need" in (await staff.send("Kralja Petra 1")).body
 
 
 async def test_a_new_counsellor_with_bad_input(harness: Harness) -> None:

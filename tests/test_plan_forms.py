@@ -105,7 +105,7 @@ async def test_back_on_every_step_of_a_new_task_and_goal(harness: Harness) -> No
     )
     assert actions == ["goal_added", "task_added"]
     # The form is over: typing now is not taken as an answer.
-    assert "I understand buttons best" in (await mentor.send("Another task")).body
+    assert "Tap a button, or type what you need" in (await mentor.send("Another task")).body
     # The plan's own "🎯 Add a goal": Back from its first step is the plan.
     plan = await _plan(mentor)
     goal_title = await mentor.click("🎯 Add a goal", plan)
@@ -286,7 +286,7 @@ async def test_old_and_foreign_form_buttons_get_the_stale_answer(harness: Harnes
     await mentor.send("/menu")  # leaving a form through the menu ends it
     await mentor.click("⬅️ Back", second)
     assert mentor.last_answer == REFUSAL
-    assert "I understand buttons best" in (await mentor.send("A title")).body
+    assert "Tap a button, or type what you need" in (await mentor.send("A title")).body
     # Opening a plain plan screen ends a form too.
     ask = await mentor.click("✏️ Rename", await mentor.click("1. Write a CV", await _plan(mentor)))
     await _plan(mentor)
@@ -330,7 +330,7 @@ async def test_a_form_is_forgotten_by_a_restart_without_redis(sqlite_url: str) -
             again = Person(second, mentor.tg)
             await again.click("🎯 Add a goal", goals)
             assert again.last_answer == REFUSAL
-            assert "I understand buttons best" in (await again.send("A goal")).body
+            assert "Tap a button, or type what you need" in (await again.send("A goal")).body
 
 
 async def test_a_form_goes_on_after_a_restart_on_redis(sqlite_url: str, redis_prefix: str) -> None:

@@ -107,7 +107,7 @@ async def test_back_on_every_step_of_a_new_workshop(harness: Harness) -> None:
     assert made.ends_at == made.starts_at + timedelta(minutes=90) and made.capacity == 25
     # The form is over: typing now is not taken as an answer.
     reply = await staff.send("30")
-    assert "I understand buttons best" in reply.body
+    assert "Tap a button, or type what you need" in reply.body
 
 
 async def test_bad_input_is_refused_politely_and_nothing_is_made(harness: Harness) -> None:
@@ -245,7 +245,7 @@ async def test_old_and_foreign_form_buttons_get_the_stale_answer(harness: Harnes
     await staff.send("/menu")  # leaving a form through the menu ends it
     await staff.click("⬅️ Back", second)
     assert staff.last_answer == REFUSAL
-    assert "I understand buttons best" in (await staff.send("A title")).body
+    assert "Tap a button, or type what you need" in (await staff.send("A title")).body
     # Someone who is not staff cannot open or use a form.
     youth = await onboard(harness, "en")
     for data in (
@@ -269,7 +269,7 @@ async def test_a_form_is_forgotten_by_a_restart_without_redis(sqlite_url: str) -
             again = Person(second, staff.tg)
             await again.click("Digital skills", kinds)
             assert again.last_answer == REFUSAL
-            assert "I understand buttons best" in (await again.send("A title")).body
+            assert "Tap a button, or type what you need" in (await again.send("A title")).body
 
 
 async def test_a_form_goes_on_after_a_restart_on_redis(sqlite_url: str, redis_prefix: str) -> None:
