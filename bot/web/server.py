@@ -27,7 +27,7 @@ from bot.assessment.questionnaire import Questionnaires
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
-from bot.i18n.formatting import fmt_date, fmt_datetime
+from bot.i18n.formatting import fmt_change, fmt_date, fmt_datetime, fmt_number
 from bot.i18n.locales import LANGUAGE_NAMES, guess_locale, is_known
 from bot.kit.errors import NotAllowed, NotFound
 from bot.people import desk_access
@@ -142,6 +142,9 @@ class Desk:
             csrf=signed.csrf if signed else "",
             date=lambda value: fmt_date(value, locale, tz) if value else "—",
             datetime=lambda value: fmt_datetime(value, locale, tz) if value else "—",
+            # Numbers as the language writes them ("3,5" in Serbian and Bulgarian).
+            number=lambda value, digits=None: fmt_number(value, locale, digits),
+            change=lambda value, digits=1: fmt_change(value, locale, digits),
             language_name=lambda code: LANGUAGE_NAMES.get(code, code),
             path=request.path,
             static=lambda name: str(request.app.router["desk_static"].url_for(filename=name)),
