@@ -151,7 +151,7 @@ async def conversation(bot: ProcessBot) -> None:
     await staff.click("👁 Preview")
     await staff.click("📤 Send now")
     await bot.fake.wait_for(
-        lambda r: r.params.get("text") == ANNOUNCEMENT,
+        lambda r: str(r.params.get("text", "")).endswith("\n\n" + ANNOUNCEMENT),
         method="sendMessage",
         chat_id=youth.id,
         ok=True,
