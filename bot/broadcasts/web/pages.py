@@ -20,6 +20,7 @@ from aiogram.types import BufferedInputFile
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot.booking import workshops as booking_workshops
 from bot.broadcasts import audience as conditions
 from bot.broadcasts import console
 from bot.broadcasts import rules as broadcasts
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 BASE = f"{PREFIX}/announcements"
 TEXT_LOCALES = (SR_CYRL, BG, EN)
+# The clock most readers of a language live by (English: nobody's in particular).
+HOME_ZONES = {SR_CYRL: profile.BELGRADE, BG: profile.SOFIA}
 ROLE_NAMES = {Role.YOUTH: N_("Young people"), Role.MENTOR: N_("Mentors"), Role.STAFF: N_("Staff")}
 AT_FORMAT = "%Y-%m-%dT%H:%M"
 HERE = Path(__file__).parent
@@ -265,15 +268,22 @@ async def _for_workshop(desk: Desk, signed: Signed, workshop_id: int) -> FormSta
     its town, language and programme as the people to tell."""
     announced = await console.workshop_to_announce(signed.session, signed.user, workshop_id)
     workshop = announced.workshop
-    tz = desk.settings.timezone
+    # The workshop's own clock (16:00 in Sofia is 16:00 there), as the bot shows it.
+    zone = booking_workshops.zone_of(workshop, author_tz(desk, signed.user))
     texts: dict[str, str] = {"all": ""}
     for locale in TEXT_LOCALES:
         title, description = console.workshop_text(announced, locale)
         gettext = desk.i18n.gettext
         when = gettext("{start}–{end}", locale=locale).format(
-            start=fmt_datetime(workshop.starts_at, locale, tz),
-            end=fmt_time(workshop.ends_at, locale, tz),
+            start=fmt_datetime(workshop.starts_at, locale, zone),
+            end=fmt_time(workshop.ends_at, locale, zone),
         )
+        # One text reaches readers of a language wherever they live: the place is named
+        # unless it keeps the clock most of them do (Serbian readers: Belgrade's).
+        if zone != HOME_ZONES.get(locale):
+            when += " " + gettext("({place} time)", locale=locale).format(
+                place=zone_label(zone, locale)
+            )
         if workshop.city is None:
             place = "💻 " + gettext(N_("Online"), locale=locale)
         else:
