@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bot.booking import rules as booking
 from bot.booking.models import Counsellor, Workshop
 from bot.i18n.formatting import fmt_datetime, zone_label
 from bot.people import rules as people
-from tests.booking_support import counsellor_with_hours
+from tests.booking_support import counsellor_with_hours, slots_of
 from tests.conversation import onboard, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, page, running_desk, sign_in
 from tests.test_booking_conversation import open_card
@@ -184,3 +185,43 @@ async def test_the_counselling_link_is_for_staff_and_linked_counsellors(desk: De
         await sign_in(client, await console_link(mentor))
         status, html = await page(client, f"{desk.base}/desk/people")
         assert status == 200 and link in html
+
+
+async def test_a_sofia_counsellors_hours_and_appointments_keep_sofias_clock(
+    desk_any_db: DeskRun,
+) -> None:
+    run = desk_any_db
+    _staff, client = await _staff_client(run)
+    async with client:
+        csrf = await _csrf(client, f"{run.base}/desk/counselling")
+        made = {"name": "Vesna", "service": "career", "city": "sofia", "place": "ул. Раковски 5"}
+        status, location, _ = await _post(client, f"{run.base}/desk/counselling", made, csrf)
+        assert status == 303 and re.fullmatch(r"/desk/counselling/\d+", location), location
+        counsellor_id = int(location.rsplit("/", 1)[1])
+        url = f"{run.base}{location}"
+        hours = {"weekday": "1", "start": "10:00", "end": "14:00", "slot": "45"}
+        status, location, _ = await _post(client, f"{url}/hours", hours, csrf)
+        assert location.endswith("done=saved")
+        async with run.harness.sessions() as session:
+            found = await session.get(Counsellor, counsellor_id)
+            assert found is not None and found.timezone == "Europe/Sofia"
+        # 10:00 in Sofia is 08:00 UTC in December.
+        first = (await slots_of(run.harness.sessions, counsellor_id))[0]
+        assert first.starts_at.replace(tzinfo=UTC).hour == 8
+        youth = await onboard(run.harness, "bg", first_name="Ivo")
+        user = await stored_user(run.harness, youth.id)
+        assert user is not None
+        async with run.harness.sessions.begin() as session:
+            ctx = booking.context_for(run.harness.settings, run.harness.clock)
+            booked = await booking.book_slot(session, user, first.id, "career", ctx)
+        day = booked.starts_at.date().isoformat()
+        status, html = await page(client, f"{url}?week={day}")
+        text = html_lib.unescape(html)
+        note = _note("en", "Europe/Sofia")
+        assert status == 200 and "Ivo" in text
+        assert fmt_datetime(booked.starts_at, "en", "Europe/Sofia") + " " + note in text
+        assert tr("en", "Weekly hours") + " " + note in text
+        off = {"first": day, "last": day, "reason": "sick"}
+        status, _, html = await _post(client, f"{url}/time-off", off, csrf)
+        assert status == 200
+        assert fmt_datetime(booked.starts_at, "en", "Europe/Sofia") in html_lib.unescape(html)
