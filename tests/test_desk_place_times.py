@@ -105,6 +105,7 @@ async def test_a_sofia_workshop_made_in_belgrade_is_at_16_00_in_sofia(
         assert _note("sr", "Europe/Sofia") in text
         assert f"{fmt_datetime(STARTS, 'bg', 'Europe/Sofia')}–" in text
         assert _note("bg", "Europe/Sofia") not in text
+        assert f"{shown} · Email and phone, again" in text  # the workshops to pick from
 
     # The bot: 16:00 for a reader in Sofia, and 16:00 (Sofia time) for one in Belgrade.
     ivo = await onboard(run.harness, "bg", first_name="Ivo")

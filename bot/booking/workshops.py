@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -246,7 +246,17 @@ def typed_zone(city: str | None, author_tz: str) -> str:
     return zone_of_city(city) or author_tz
 
 
-def zone_of(workshop: Workshop, fallback: str) -> str:
+class Placed(Protocol):
+    """A workshop, or what a list keeps of one: enough to know its clock."""
+
+    @property
+    def timezone(self) -> str | None: ...
+
+    @property
+    def city(self) -> str | None: ...
+
+
+def zone_of(workshop: Placed, fallback: str) -> str:
     """The zone a workshop's times are given in: its own, its town's, or `fallback`."""
     return workshop.timezone or zone_of_city(workshop.city) or fallback
 

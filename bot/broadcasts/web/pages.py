@@ -9,6 +9,7 @@ transaction open) and the file Telegram keeps is what every reader gets.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.booking import workshops as booking_workshops
+from bot.booking.models import Workshop
 from bot.broadcasts import audience as conditions
 from bot.broadcasts import console
 from bot.broadcasts import rules as broadcasts
@@ -133,6 +135,24 @@ def author_tz(desk: Desk, user: User) -> str:
     return user.timezone or desk.settings.timezone
 
 
+def workshop_time(
+    desk: Desk, locale: str, tz: str
+) -> Callable[[Workshop | broadcasts.WorkshopChoice], str]:
+    """A workshop's start by its own clock, the place named when it is not the reader's (as
+    the bot and the workshop pages show it)."""
+
+    def at(workshop: Workshop | broadcasts.WorkshopChoice) -> str:
+        zone = booking_workshops.zone_of(workshop, tz)
+        shown = fmt_datetime(workshop.starts_at, locale, zone)
+        if zone == tz:
+            return shown
+        return f"{shown} " + desk.i18n.gettext("({place} time)", locale=locale).format(
+            place=zone_label(zone, locale)
+        )
+
+    return at
+
+
 @dataclass
 class Shown:
     """What the compose page shows besides the form: count, previews, problems."""
@@ -184,6 +204,7 @@ async def _render_compose(
             AT_FORMAT
         ),
         wdate=lambda value: fmt_datetime(value, actor.locale, tz),
+        wat=workshop_time(desk, actor.locale, tz),
         script=_script(request),
         **_names(),
     )
@@ -428,6 +449,7 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
             else None,
             statuses=BroadcastStatus,
             wdate=lambda value: fmt_datetime(value, signed.user.locale, tz) if value else "—",
+            wat=workshop_time(desk, signed.user.locale, tz),
             zone=zone_label(tz, signed.user.locale),
             script=_script(request),
             **_names(),
