@@ -32,6 +32,7 @@ from bot.booking.models import (
 )
 from bot.booking.rules import COUNSELLING_CUTOFF, Context
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.kit.data_files import N_
 from bot.kit.errors import NotAllowed, NotFound, Reason, Unfit
 from bot.people import queries as users
 from bot.people.models import Role, User
@@ -152,22 +153,45 @@ async def create_counsellor(
     return counsellor
 
 
+Finding = tuple[str, dict[str, object]]  # an English template marked for translation, values
+
+
 def counsellor_problems(
     service: str, name: str | None, city: str | None, address: str | None, online: str | None
 ) -> list[str]:
-    found = []
+    return [
+        text.format(**values)
+        for text, values in counsellor_findings(service, name, city, address, online)
+    ]
+
+
+def counsellor_findings(
+    service: str, name: str | None, city: str | None, address: str | None, online: str | None
+) -> list[Finding]:
+    """What is wrong, for the import's report to word in the reader's language."""
+    found: list[Finding] = []
     if service not in SERVICES:
-        found.append(f"service {service!r} is not one of {', '.join(SERVICES)}")
+        found.append(
+            (
+                N_("service {value!r} is not one of {choices}"),
+                {"value": service, "choices": ", ".join(SERVICES)},
+            )
+        )
     if not clean(name, NAME_LIMIT):
-        found.append("the name is empty")
+        found.append((N_("the name is empty"), {}))
     if city is not None and city not in CITIES:
-        found.append(f"city {city!r} is not one of {', '.join(CITIES)}")
+        found.append(
+            (
+                N_("city {value!r} is not one of {choices}"),
+                {"value": city, "choices": ", ".join(CITIES)},
+            )
+        )
     if city is None and not online:
-        found.append("give a city and address, or an online link")
+        found.append((N_("give a city and address, or an online link"), {}))
     if city is not None and not address:
-        found.append("a counsellor in a city needs an address")
+        found.append((N_("a counsellor in a city needs an address"), {}))
     if online and not online.startswith(("https://", "http://")):
-        found.append("the online link must start with https://")
+        found.append((N_("the online link must start with https://"), {}))
     return found
 
 
@@ -254,20 +278,29 @@ async def schedule(session: AsyncSession, counsellor_id: int) -> Schedule:
 def hours_problems(
     weekday: int, start: time, end: time, slot_minutes: int, others: Sequence[Availability]
 ) -> list[str]:
-    found = []
+    return [
+        text.format(**values)
+        for text, values in hours_findings(weekday, start, end, slot_minutes, others)
+    ]
+
+
+def hours_findings(
+    weekday: int, start: time, end: time, slot_minutes: int, others: Sequence[Availability]
+) -> list[Finding]:
+    found: list[Finding] = []
     if not 0 <= weekday <= 6:
-        found.append("weekday must be 0 (Monday) to 6 (Sunday)")
+        found.append((N_("weekday must be 0 (Monday) to 6 (Sunday)"), {}))
     if not 10 <= slot_minutes <= 240:
-        found.append("slots are 10 to 240 minutes long")
+        found.append((N_("slots are 10 to 240 minutes long"), {}))
     if end <= start:
-        found.append("the hours end before they start")
+        found.append((N_("the hours end before they start"), {}))
     elif datetime.combine(date.min, end) - datetime.combine(date.min, start) < timedelta(
         minutes=slot_minutes
     ):
-        found.append("the hours are shorter than one slot")
+        found.append((N_("the hours are shorter than one slot"), {}))
     for other in others:
         if other.weekday == weekday and other.start < end and start < other.end:
-            found.append("these hours overlap hours already given for that day")
+            found.append((N_("these hours overlap hours already given for that day"), {}))
     return found
 
 

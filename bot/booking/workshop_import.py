@@ -32,7 +32,7 @@ from bot.booking.models import Availability, Counsellor, TimeOff, Workshop, Work
 from bot.booking.rules import Context
 from bot.db.engine import SessionFactory
 from bot.kit import data_files
-from bot.kit.data_files import Invalid, Limits, Problem
+from bot.kit.data_files import N_, Invalid, Limits, Problem
 from bot.kit.errors import NotFound
 from bot.people import queries as users
 from bot.people.models import Role, User
@@ -62,39 +62,50 @@ SQLITE_PAUSE = 0.2  # as in plan_import: lets the running bot's writes in betwee
 DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²"
 
 MESSAGES = {
-    "workshops.top_level": "the top level has `workshops` and `counsellors`, not {keys}",
-    "workshops.not_a_list": "{key} must be a list of records",
-    "workshops.unknown_keys": "unknown key(s): {keys}",
-    "workshops.no_ref": "every {what} needs a ref (up to {limit} characters)",
-    "workshops.ref_twice": "ref {ref!r} is used twice (also {other})",
-    "workshops.not_text": "{key} must be a single value, not a list or a record",
-    "workshops.too_long": "{key} is longer than {limit} characters",
-    "workshops.capacity": "capacity must be a whole number",
-    "workshops.time_zone": "unknown time zone {value!r}",
-    "workshops.moment": "{key} must be a time like 2026-12-10 14:00",
-    "workshops.offset": "{key}: give the local time in `timezone`, without an offset",
-    "workshops.far": "{key} is more than {years} years away",
-    "workshops.text_without_title": "description_{locale} needs title_{locale}",
-    "workshops.cancelled": "workshop {ref!r} was cancelled; give a new workshop a new ref",
-    "workshops.rule": "{reason}",  # the rule's text comes from bot.booking.workshops
-    "counsellors.rule": "{reason}",  # … and from bot.booking.counselling
-    "counsellors.telegram_id": (
+    "workshops.top_level": N_("the top level has `workshops` and `counsellors`, not {keys}"),
+    "workshops.not_a_list": N_("{key} must be a list of records"),
+    "workshops.unknown_keys": N_("unknown key(s): {keys}"),
+    "workshops.no_ref": N_("every {what} needs a ref (up to {limit} characters)"),
+    "workshops.ref_twice": N_("ref {ref!r} is used twice (also {other})"),
+    "workshops.not_text": N_("{key} must be a single value, not a list or a record"),
+    "workshops.too_long": N_("{key} is longer than {limit} characters"),
+    "workshops.capacity": N_("capacity must be a whole number"),
+    "workshops.time_zone": N_("unknown time zone {value!r}"),
+    "workshops.moment": N_("{key} must be a time like 2026-12-10 14:00"),
+    "workshops.offset": N_("{key}: give the local time in `timezone`, without an offset"),
+    "workshops.far": N_("{key} is more than {years} years away"),
+    "workshops.text_without_title": N_("description_{locale} needs title_{locale}"),
+    "workshops.cancelled": N_("workshop {ref!r} was cancelled; give a new workshop a new ref"),
+    "counsellors.telegram_id": N_(
         "telegram_id must be a whole number from 1 to {limit}, not {value!r}"
     ),
-    "counsellors.not_staff": "telegram_id {telegram_id} is not staff or a mentor",
-    "counsellors.hours_format": ("hours are records like {{day: tue, from: '10:00', to: '14:00'}}"),
-    "counsellors.hours": (
+    "counsellors.not_staff": N_("telegram_id {telegram_id} is not staff or a mentor"),
+    "counsellors.hours_format": N_(
+        "hours are records like {{day: tue, from: '10:00', to: '14:00'}}"
+    ),
+    "counsellors.hours": N_(
         "hours need day (mon…sun), from and to (HH:MM) and slot (10 to 240 minutes)"
     ),
-    "counsellors.overlap": "hours overlap on one day",
-    "counsellors.time_off": "time_off needs from (and to) like 2026-12-24",
-    "counsellors.time_off_rule": "time_off: reason holiday, sick or other; to not before from",
-    "import.batch_failed": "batch {number} of {total} ({count} records) was not written: {detail}",
+    "counsellors.overlap": N_("hours overlap on one day"),
+    "counsellors.time_off": N_("time_off needs from (and to) like 2026-12-24"),
+    "counsellors.time_off_rule": N_("time_off: reason holiday, sick or other; to not before from"),
+    "import.batch_failed": N_(
+        "batch {number} of {total} ({count} records) was not written: {detail}"
+    ),
 }
 
 
 def _invalid(code: str, **params: object) -> Invalid:
     return Invalid(code, MESSAGES[code], **params)
+
+
+class Invalids(ValueError):
+    """A record the rules refuse for several reasons: each its own line of the report, in the
+    rules' words (bot.booking.workshops, bot.booking.counselling), marked for translation."""
+
+    def __init__(self, code: str, findings: list[tuple[str, dict[str, object]]]) -> None:
+        self.found = [Invalid(code, text, **values) for text, values in findings]
+        super().__init__("; ".join(str(one) for one in self.found))
 
 
 def _problem(code: str, line: int | None = None, item: str | None = None, **params: Any) -> Problem:
@@ -301,9 +312,9 @@ def workshop_draft(item: Item, default_tz: str, now: datetime) -> workshops.Draf
         ref=ref,
         timezone=tz,
     )
-    problems = draft.problems(now)
-    if problems:
-        raise _invalid("workshops.rule", reason="; ".join(problems))
+    findings = draft.findings(now)
+    if findings:
+        raise Invalids("workshops.rule", [(text, values) for _key, text, values in findings])
     return draft
 
 
@@ -315,9 +326,9 @@ def counsellor_row(item: Item, default_tz: str, where: str = "") -> CounsellorRo
     city = _text(item, "city", 32)
     address = _text(item, "address", workshops.PLACE_LIMIT)
     online = _text(item, "online_url", workshops.PLACE_LIMIT)
-    problems = counselling.counsellor_problems(service, name, city, address, online)
-    if problems:
-        raise _invalid("counsellors.rule", reason="; ".join(problems))
+    findings = counselling.counsellor_findings(service, name, city, address, online)
+    if findings:
+        raise Invalids("counsellors.rule", findings)
     raw_id = item.get("telegram_id")
     telegram_id = None
     if raw_id is not None and raw_id != "":
@@ -347,9 +358,9 @@ def _hours(rules: object) -> list[Hours]:
         if day not in DAYS or start is None or end is None or not valid_slot:
             raise _invalid("counsellors.hours")
         weekday = DAYS.index(day)
-        found = counselling.hours_problems(weekday, start, end, slot, [])
+        found = counselling.hours_findings(weekday, start, end, slot, [])
         if found:
-            raise _invalid("counsellors.rule", reason="; ".join(found))
+            raise Invalids("counsellors.rule", found)
         if any(h.weekday == weekday and h.start < end and start < h.end for h in hours):
             raise _invalid("counsellors.overlap")
         hours.append(Hours(weekday, start, end, slot))
@@ -413,6 +424,8 @@ async def check(session: AsyncSession, data: bytes | str, name: str, ctx: Contex
             drafts.append(draft)
         except Invalid as exc:
             problems.append(exc.at(source.line, source.item))
+        except Invalids as many:
+            problems.extend(one.at(source.line, source.item) for one in many.found)
     refs = {}
     for source, item in raw_counsellors:
         try:
@@ -427,6 +440,8 @@ async def check(session: AsyncSession, data: bytes | str, name: str, ctx: Contex
             rows.append(row)
         except Invalid as exc:
             problems.append(exc.at(source.line, source.item))
+        except Invalids as many:
+            problems.extend(one.at(source.line, source.item) for one in many.found)
     problems.sort(key=lambda p: p.line or 0)
     return Checked(drafts, rows, problems)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from bot.booking.models import (
 from bot.booking.rules import Context
 from bot.i18n.latin import latin_if_serbian
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
+from bot.kit.data_files import N_
 from bot.kit.errors import NotFound, Reason, Unfit
 from bot.kit.sheets import Table, to_csv, to_xlsx
 from bot.people.models import Role, User
@@ -146,49 +147,79 @@ class Draft:
     # The author's zone: an online workshop's times are in it (a town's are in the town's).
     timezone: str | None = None
 
-    def checks(self, now: datetime) -> list[tuple[str, str]]:
-        """What is wrong: (the field it is about, the reason in English for an import report).
-
-        The desk words each field's problem itself, in the staff member's language."""
-        found: list[tuple[str, str]] = []
+    def findings(self, now: datetime) -> list[tuple[str, str, dict[str, object]]]:
+        """What is wrong: (the field it is about, the reason as an English template marked for
+        translation, its values). The import's report words it in the reader's language; the
+        desk's form words each field's problem itself."""
+        found: list[tuple[str, str, dict[str, object]]] = []
         if self.kind not in KINDS:
-            found.append(("kind", f"type {self.kind!r} is not one of {', '.join(KINDS)}"))
-        if not clean(self.title, TITLE_LIMIT + 1):
-            found.append(("title", "the title is empty"))
-        elif len(clean(self.title, TITLE_LIMIT + 1) or "") > TITLE_LIMIT:
-            found.append(("title", f"the title is longer than {TITLE_LIMIT} characters"))
+            found.append(
+                (
+                    "kind",
+                    N_("type {value!r} is not one of {choices}"),
+                    {"value": self.kind, "choices": ", ".join(KINDS)},
+                )
+            )
+        title = clean(self.title, TITLE_LIMIT + 1)
+        if not title:
+            found.append(("title", N_("the title is empty"), {}))
+        elif len(title) > TITLE_LIMIT:
+            found.append(
+                ("title", N_("the title is longer than {limit} characters"), {"limit": TITLE_LIMIT})
+            )
         if self.ends_at <= self.starts_at:
-            found.append(("ends", "it ends before it starts"))
+            found.append(("ends", N_("it ends before it starts"), {}))
         if self.starts_at <= now:
-            found.append(("starts", "it starts in the past"))
+            found.append(("starts", N_("it starts in the past"), {}))
         if not 1 <= self.capacity <= MAX_CAPACITY:
-            found.append(("capacity", f"capacity must be 1 to {MAX_CAPACITY}"))
+            found.append(("capacity", N_("capacity must be 1 to {limit}"), {"limit": MAX_CAPACITY}))
         if self.city is not None and self.city not in CITIES:
-            found.append(("city", f"city {self.city!r} is not one of {', '.join(CITIES)}"))
+            found.append(
+                (
+                    "city",
+                    N_("city {value!r} is not one of {choices}"),
+                    {"value": self.city, "choices": ", ".join(CITIES)},
+                )
+            )
         if self.city is None and not self.online_url:
-            found.append(("online_url", "give a city and address, or an online link"))
+            found.append(("online_url", N_("give a city and address, or an online link"), {}))
         if self.city is not None and not self.address:
-            found.append(("address", "a workshop in a city needs an address"))
+            found.append(("address", N_("a workshop in a city needs an address"), {}))
         if self.online_url and not self.online_url.startswith(("https://", "http://")):
-            found.append(("online_url", "the online link must start with https://"))
+            found.append(("online_url", N_("the online link must start with https://"), {}))
         if self.closes_at is not None and self.closes_at > self.starts_at:
-            found.append(("closes", "booking must close before the start"))
+            found.append(("closes", N_("booking must close before the start"), {}))
         for code in self.languages:
             if code not in TEXT_LOCALES:
                 found.append(
-                    ("languages", f"language {code!r} is not one of {', '.join(TEXT_LOCALES)}")
+                    (
+                        "languages",
+                        N_("language {value!r} is not one of {choices}"),
+                        {"value": code, "choices": ", ".join(TEXT_LOCALES)},
+                    )
                 )
         if self.programme is not None and self.programme not in PROGRAMMES:
             found.append(
                 (
                     "programme",
-                    f"programme {self.programme!r} is not one of {', '.join(PROGRAMMES)}",
+                    N_("programme {value!r} is not one of {choices}"),
+                    {"value": self.programme, "choices": ", ".join(PROGRAMMES)},
                 )
             )
         for code in self.texts:
             if code not in TEXT_LOCALES:
-                found.append(("texts", f"texts in {code!r}: only {', '.join(TEXT_LOCALES)}"))
+                found.append(
+                    (
+                        "texts",
+                        N_("texts in {value!r}: only {choices}"),
+                        {"value": code, "choices": ", ".join(TEXT_LOCALES)},
+                    )
+                )
         return found
+
+    def checks(self, now: datetime) -> list[tuple[str, str]]:
+        """(field, reason in English): for logs, the command line and ValueError."""
+        return [(name, text.format(**values)) for name, text, values in self.findings(now)]
 
     def problems(self, now: datetime) -> list[str]:
         return [reason for _field, reason in self.checks(now)]
@@ -208,7 +239,24 @@ def _apply(workshop: Workshop, draft: Draft) -> None:
     workshop.timezone = zone_of_city(draft.city) or draft.timezone
 
 
-def zone_of(workshop: Workshop, fallback: str) -> str:
+def typed_zone(city: str | None, author_tz: str) -> str:
+    """The zone a workshop's times are typed in, wherever they are typed (the bot's wizard, the
+    desk's form): its town's, so 16:00 in Sofia is 16:00 there whoever types it; online, the
+    author's own."""
+    return zone_of_city(city) or author_tz
+
+
+class Placed(Protocol):
+    """A workshop, or what a list keeps of one: enough to know its clock."""
+
+    @property
+    def timezone(self) -> str | None: ...
+
+    @property
+    def city(self) -> str | None: ...
+
+
+def zone_of(workshop: Placed, fallback: str) -> str:
     """The zone a workshop's times are given in: its own, its town's, or `fallback`."""
     return workshop.timezone or zone_of_city(workshop.city) or fallback
 

@@ -289,6 +289,9 @@ class WorkshopChoice:
     id: int
     title: str
     starts_at: datetime
+    # Where its clock is (bot.booking.workshops.zone_of): its own zone, else its town's.
+    timezone: str | None = None
+    city: str | None = None
 
 
 async def upcoming_workshops(
@@ -298,7 +301,7 @@ async def upcoming_workshops(
     if actor.role != Role.STAFF:
         raise NotAllowed("only staff announce workshops")
     return [
-        WorkshopChoice(w.id, w.title, w.starts_at)
+        WorkshopChoice(w.id, w.title, w.starts_at, w.timezone, w.city)
         for w in await rows.upcoming_workshops(session, now, limit)
     ]
 

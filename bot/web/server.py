@@ -21,9 +21,11 @@ import jinja2
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from aiohttp import web
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.assessment.questionnaire import Questionnaires
+from bot.booking.models import Counsellor
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import SessionFactory
@@ -31,7 +33,7 @@ from bot.i18n.formatting import fmt_change, fmt_date, fmt_datetime, fmt_number
 from bot.i18n.locales import LANGUAGE_NAMES, guess_locale, is_known
 from bot.kit.errors import NotAllowed, NotFound
 from bot.people import desk_access
-from bot.people.models import User
+from bot.people.models import Role, User
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class Signed:
     session: AsyncSession
     user: User
     token: str
+    # Linked to a counsellor's hours: the nav shows them Counselling (staff see it anyway).
+    counsellor: bool = False
 
     @property
     def csrf(self) -> str:
@@ -139,6 +143,7 @@ class Desk:
             html_lang=locale.replace("_", "-"),
             prefix=PREFIX,
             me=signed.user if signed else None,
+            sees_counselling=signed.counsellor if signed else False,
             csrf=signed.csrf if signed else "",
             date=lambda value: fmt_date(value, locale, tz) if value else "—",
             datetime=lambda value: fmt_datetime(value, locale, tz) if value else "—",
@@ -169,7 +174,10 @@ class Desk:
             if user is None or token is None:
                 await session.commit()
                 raise SignInFirst()
-            yield Signed(session, user, token)
+            counsellor = user.role == Role.STAFF or bool(
+                await session.scalar(select(exists().where(Counsellor.user_id == user.id)))
+            )
+            yield Signed(session, user, token, counsellor)
 
     def set_cookie(self, response: web.StreamResponse, token: str) -> None:
         response.set_cookie(

@@ -40,7 +40,7 @@ from bot.kit.forms import DayPicker, Tr
 from bot.kit.texts import _, current_locale, esc, ngettext
 from bot.people.models import Role, User
 from bot.people.names import city_name, programme_name
-from bot.people.profile import CITIES, PROGRAMMES, zone_of_city
+from bot.people.profile import CITIES, PROGRAMMES
 
 TIMES = ("10:00", "12:00", "14:00", "16:00", "18:00")
 LENGTHS = (60, 90, 120, 180)
@@ -97,7 +97,7 @@ def _when(manager: DialogManager, minutes: int = 0) -> tuple[datetime, datetime]
         raise NotFound("the form lost its day or time")
     data = manager.middleware_data
     # The time typed is the place's: 16:00 in Kragujevac is 16:00 there, whoever types it.
-    zone = manager.dialog_data.get("zone") or zone_of_city(answers.city) or data["tz"]
+    zone = manager.dialog_data.get("zone") or workshops.typed_zone(answers.city, data["tz"])
     return workshops.schedule(answers.day, answers.start, minutes, zone, data["clock"].now())
 
 

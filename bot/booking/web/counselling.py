@@ -22,6 +22,7 @@ from bot.booking import attendance, counselling
 from bot.booking import rules as booking
 from bot.booking.models import Attendance
 from bot.booking.telegram.screens import SERVICE_NAMES
+from bot.booking.web import times
 from bot.i18n.formatting import fmt_clock, fmt_day, weekday_names
 from bot.kit.errors import NotFound
 from bot.kit.texts import N_
@@ -95,6 +96,17 @@ def _tz(request: web.Request, signed: Signed) -> str:
     return people.timezone_of(signed.user, desk_of(request).settings.timezone)
 
 
+def _times(request: web.Request, signed: Signed, zone: str | None = None) -> dict[str, Any]:
+    """`at(moment, zone)`: a counsellor's appointment in their clock, named when it is not the
+    reader's; `zone_note`: " (Sofia time)" after the counsellor's hours, or ""."""
+    desk, tz, locale = desk_of(request), _tz(request, signed), signed.user.locale
+
+    def at(value: datetime | None, where: str | None = None) -> str:
+        return times.at(desk, value, where or zone or tz, tz, locale)
+
+    return {"at": at, "zone_note": times.zone_note(desk, zone or tz, tz, locale)}
+
+
 async def counsellors(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
     async with desk.signed_in(request) as signed:
@@ -139,7 +151,9 @@ async def create(request: web.Request) -> web.StreamResponse:
                 city=None if online else (city or "?"),
                 address=None if online else place,
                 online_url=place if online else None,
-                timezone=desk.settings.timezone,
+                # Hours are kept in the place's clock (online: the staff member's), as the
+                # bot's counsellor form does.
+                timezone=counselling.town_zone(city, _tz(request, signed)),
                 now=desk.clock.now(),
             )
         except ValueError:
@@ -181,6 +195,7 @@ async def counsellor_page(request: web.Request) -> web.StreamResponse:
             by_day=by_day,
             now=desk.clock.now(),
             tz=found.timezone,
+            **_times(request, signed, found.timezone),
             prev_week=(first - timedelta(days=7)).isoformat(),
             next_week=(first + timedelta(days=7)).isoformat(),
             accounts=accounts,
@@ -286,6 +301,7 @@ async def time_off(request: web.Request) -> web.StreamResponse:
                 reason=reason,
                 affected=affected,
                 tz=found.timezone,
+                **_times(request, signed, found.timezone),
                 **_names(signed.user.locale),
             )
         told = await counselling.add_time_off(
@@ -336,6 +352,7 @@ async def my_day(request: web.Request) -> web.StreamResponse:
             items=found,
             now=desk.clock.now(),
             tz=tz,
+            **_times(request, signed),
             prev_day=(day - timedelta(days=1)).isoformat(),
             next_day=(day + timedelta(days=1)).isoformat(),
             back=f"{BASE}/mine?" + urlencode({"day": day.isoformat()}),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,9 +29,11 @@ from bot.booking import rules as booking
 from bot.booking.models import Attendance, BookingStatus, WorkshopStatus
 from bot.booking.telegram.screens import KIND_NAMES
 from bot.booking.web import counselling as counselling_pages
+from bot.booking.web import times
+from bot.i18n.formatting import zone_label
 from bot.i18n.latin import to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL
-from bot.kit.data_files import Limits
+from bot.kit.data_files import Limits, Problem
 from bot.kit.errors import NotFound
 from bot.people import rules as people
 from bot.people.models import Role
@@ -100,6 +103,17 @@ def _local(value: datetime, tz: str) -> str:
     return value.astimezone(ZoneInfo(tz)).strftime(LOCAL_INPUT)
 
 
+def _times(desk: Desk, signed: Signed) -> dict[str, Any]:
+    """What the templates show a workshop's moments with: in the workshop's own clock (its
+    town's, or the author's for online), the zone named when it is not the staff member's."""
+    tz, locale = _tz(desk, signed), signed.user.locale
+
+    def at(workshop: Any, value: datetime | None) -> str:
+        return times.at(desk, value, workshops.zone_of(workshop, tz), tz, locale)
+
+    return {"at": at, "my_zone": zone_label(tz, locale)}
+
+
 # The list
 
 
@@ -144,6 +158,7 @@ async def workshop_list(request: web.Request) -> web.StreamResponse:
             signed.user.locale,
             signed=signed,
             listing=listing,
+            **_times(desk, signed),
             kept=kept,
             page_url=page_url,
             **_names(),
@@ -160,6 +175,7 @@ class Form:
     values: dict[str, str]
     languages: set[str]
     problems: dict[str, str] = field(default_factory=dict)
+    zone: str = ""  # the zone its times are in, once the town is known
 
 
 FIELDS = (
@@ -183,12 +199,14 @@ def _blank_form(now: datetime, tz: str) -> Form:
         closes=(start - workshops.DEFAULT_CUTOFF).strftime(LOCAL_INPUT),
         capacity="12",
     )
-    return Form(values, set())
+    return Form(values, set(), zone=tz)
 
 
 def _form_of(
-    workshop: Any, texts: list[Any], tz: str
+    workshop: Any, texts: list[Any], staff_tz: str
 ) -> Form:  # Workshop, WorkshopText: loaded rows
+    """The workshop's times as its own clock shows them: what staff type back is read so."""
+    tz = workshops.zone_of(workshop, staff_tz)
     values = dict.fromkeys(FIELDS, "")
     values.update(
         kind=workshop.kind,
@@ -207,7 +225,7 @@ def _form_of(
         values[f"title_{text.locale}"] = text.title
         values[f"description_{text.locale}"] = text.description or ""
     languages = {code for code in workshop.languages.split(",") if code}
-    return Form(values, languages)
+    return Form(values, languages, zone=tz)
 
 
 def _read_form(posted: MultiMapping[Any]) -> Form:
@@ -223,13 +241,26 @@ def _moment(text: str, tz: str) -> datetime | None:
         return None
 
 
+def _author_zone(staff_tz: str, workshop: Any = None) -> str:
+    """Whose clock an online workshop keeps: the one it was made in, else the staff member's."""
+    if workshop is not None and workshop.city is None and workshop.timezone:
+        return str(workshop.timezone)
+    return staff_tz
+
+
 def _draft(
-    form: Form, tz: str, now: datetime
+    form: Form, author_tz: str, now: datetime
 ) -> tuple[workshops.Draft | None, dict[str, tuple[str, str | None]]]:
     """The rules' Draft from the form, or None with form.problems filled in: a field's name
-    and the kind of problem, which the template words in the staff member's language."""
+    and the kind of problem, which the template words in the staff member's language.
+
+    The times typed are the town's (the bot's wizard reads them the same way); online, the
+    author's."""
     problems = form.problems
     v = form.values
+    online = v["city"] == workshops.ONLINE
+    tz = workshops.typed_zone(None if online else v["city"] or None, author_tz)
+    form.zone = tz
     starts, ends, closes = _moment(v["starts"], tz), _moment(v["ends"], tz), None
     if starts is None:
         problems["starts"] = "time"
@@ -242,7 +273,6 @@ def _draft(
     capacity = _number(v["capacity"].strip())
     if capacity is None:
         problems["capacity"] = "capacity"
-    online = v["city"] == workshops.ONLINE
     texts: dict[str, tuple[str, str | None]] = {}
     for code in TEXT_LANGUAGES:
         title = workshops.clean(v[f"title_{code}"], workshops.TITLE_LIMIT + 1)
@@ -275,6 +305,7 @@ def _draft(
         closes_at=closes,
         languages=tuple(code for code in TEXT_LANGUAGES if code in form.languages),
         programme=v["programme"] if v["programme"] in PROGRAMMES else None,
+        timezone=author_tz,
     )
     for name, _reason in draft.checks(now):
         problems.setdefault(name, name)
@@ -311,6 +342,8 @@ def _render_form(
         title_limit=workshops.TITLE_LIMIT,
         description_limit=workshops.DESCRIPTION_LIMIT,
         max_capacity=workshops.MAX_CAPACITY,
+        zone_name=zone_label(form.zone, signed.user.locale) if form.zone else "",
+        **_times(desk, signed),
         **_names(),
     )
 
@@ -332,7 +365,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         check_form(request, signed, posted)
         form = _read_form(posted)
         ctx = booking.context_for(desk.settings, desk.clock)
-        draft, texts = _draft(form, _tz(desk, signed), ctx.now)
+        draft, texts = _draft(form, _author_zone(_tz(desk, signed)), ctx.now)
         if draft is None or posted.get("action") == "preview":
             return _render_form(request, desk, signed, form, status=200 if draft else 422)
         made = await workshops.create(signed.session, signed.user, draft, ctx)
@@ -372,7 +405,7 @@ async def save(request: web.Request) -> web.StreamResponse:
         if not _editable(found, ctx.now):
             return redirect(f"{BASE}/{workshop_id}?problem=begun")
         form = _read_form(posted)
-        draft, texts = _draft(form, _tz(desk, signed), ctx.now)
+        draft, texts = _draft(form, _author_zone(_tz(desk, signed), found), ctx.now)
         if draft is None or posted.get("action") == "preview":
             return _render_form(request, desk, signed, form, found, status=200 if draft else 422)
         # The same rule as the bot's edits: fewer seats move held offers, then the latest
@@ -423,6 +456,7 @@ async def workshop_page(request: web.Request) -> web.StreamResponse:
             problem=request.query.get("problem", "")[:16],
             offered=BookingStatus.OFFERED,
             marks=(Attendance.ATTENDED, Attendance.NO_SHOW),
+            **_times(desk, signed),
             **_names(),
         )
 
@@ -442,6 +476,7 @@ async def cancel_page(request: web.Request) -> web.StreamResponse:
             signed.user.locale,
             signed=signed,
             listing=listing,
+            **_times(desk, signed),
             **_names(),
         )
 
@@ -556,6 +591,22 @@ async def import_page(request: web.Request) -> web.StreamResponse:
         )
 
 
+def _problem_text(desk: Desk, locale: str) -> Callable[[Problem], str]:
+    """A problem of the file in the reader's language (the import marks its messages for
+    translation; the command line prints them in English)."""
+    gettext = desk.i18n.gettext
+
+    def text(found: Problem) -> str:
+        reason = gettext(found.message, locale=locale).format(**found.params)
+        if found.line is None:
+            return reason
+        return gettext("Line {line}: {reason}", locale=locale).format(
+            line=found.line, reason=reason
+        )
+
+    return text
+
+
 def _import_values() -> dict[str, Any]:
     return {"limit_kb": UPLOAD_LIMIT // 1024, "base": BASE}
 
@@ -634,6 +685,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
             upload=upload if report is not None and report.ok and not confirm else None,
             done=confirm and report is not None and report.ok,
             problem=problem,
+            problem_text=_problem_text(desk, locale),
             **_import_values(),
         )
 

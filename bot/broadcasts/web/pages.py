@@ -9,6 +9,7 @@ transaction open) and the file Telegram keeps is what every reader gets.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from aiogram.types import BufferedInputFile
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot.booking import workshops as booking_workshops
+from bot.booking.models import Workshop
 from bot.broadcasts import audience as conditions
 from bot.broadcasts import console
 from bot.broadcasts import rules as broadcasts
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 
 BASE = f"{PREFIX}/announcements"
 TEXT_LOCALES = (SR_CYRL, BG, EN)
+# The clock most readers of a language live by (English: nobody's in particular).
+HOME_ZONES = {SR_CYRL: profile.BELGRADE, BG: profile.SOFIA}
 ROLE_NAMES = {Role.YOUTH: N_("Young people"), Role.MENTOR: N_("Mentors"), Role.STAFF: N_("Staff")}
 AT_FORMAT = "%Y-%m-%dT%H:%M"
 HERE = Path(__file__).parent
@@ -130,6 +135,24 @@ def author_tz(desk: Desk, user: User) -> str:
     return user.timezone or desk.settings.timezone
 
 
+def workshop_time(
+    desk: Desk, locale: str, tz: str
+) -> Callable[[Workshop | broadcasts.WorkshopChoice], str]:
+    """A workshop's start by its own clock, the place named when it is not the reader's (as
+    the bot and the workshop pages show it)."""
+
+    def at(workshop: Workshop | broadcasts.WorkshopChoice) -> str:
+        zone = booking_workshops.zone_of(workshop, tz)
+        shown = fmt_datetime(workshop.starts_at, locale, zone)
+        if zone == tz:
+            return shown
+        return f"{shown} " + desk.i18n.gettext("({place} time)", locale=locale).format(
+            place=zone_label(zone, locale)
+        )
+
+    return at
+
+
 @dataclass
 class Shown:
     """What the compose page shows besides the form: count, previews, problems."""
@@ -181,6 +204,7 @@ async def _render_compose(
             AT_FORMAT
         ),
         wdate=lambda value: fmt_datetime(value, actor.locale, tz),
+        wat=workshop_time(desk, actor.locale, tz),
         script=_script(request),
         **_names(),
     )
@@ -265,15 +289,22 @@ async def _for_workshop(desk: Desk, signed: Signed, workshop_id: int) -> FormSta
     its town, language and programme as the people to tell."""
     announced = await console.workshop_to_announce(signed.session, signed.user, workshop_id)
     workshop = announced.workshop
-    tz = desk.settings.timezone
+    # The workshop's own clock (16:00 in Sofia is 16:00 there), as the bot shows it.
+    zone = booking_workshops.zone_of(workshop, author_tz(desk, signed.user))
     texts: dict[str, str] = {"all": ""}
     for locale in TEXT_LOCALES:
         title, description = console.workshop_text(announced, locale)
         gettext = desk.i18n.gettext
         when = gettext("{start}–{end}", locale=locale).format(
-            start=fmt_datetime(workshop.starts_at, locale, tz),
-            end=fmt_time(workshop.ends_at, locale, tz),
+            start=fmt_datetime(workshop.starts_at, locale, zone),
+            end=fmt_time(workshop.ends_at, locale, zone),
         )
+        # One text reaches readers of a language wherever they live: the place is named
+        # unless it keeps the clock most of them do (Serbian readers: Belgrade's).
+        if zone != HOME_ZONES.get(locale):
+            when += " " + gettext("({place} time)", locale=locale).format(
+                place=zone_label(zone, locale)
+            )
         if workshop.city is None:
             place = "💻 " + gettext(N_("Online"), locale=locale)
         else:
@@ -418,6 +449,7 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
             else None,
             statuses=BroadcastStatus,
             wdate=lambda value: fmt_datetime(value, signed.user.locale, tz) if value else "—",
+            wat=workshop_time(desk, signed.user.locale, tz),
             zone=zone_label(tz, signed.user.locale),
             script=_script(request),
             **_names(),
