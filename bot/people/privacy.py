@@ -24,6 +24,8 @@ Cleared, the row stays without them (ON DELETE SET NULL, or here where there is 
 - broadcasts.author_id; broadcasts.report_chat_id and .report_message_id (their Telegram chat,
   for the progress report) and audience_value of a "my young people" audience (their users.id as
   text): cleared here. What went out stays as the team's record (broadcast_texts), unsigned.
+- broadcasts.stopped_by_id (who cancelled or stopped an announcement, at the desk or in the
+  bot): the broadcast stays cancelled or stopped, by nobody.
 - plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
   in someone else's plan stays in that plan's history, done by nobody.
 - workshops.created_by_id, workshop_changes.actor_id (what they did to a workshop stays,
