@@ -463,6 +463,7 @@ async def test_an_announcement_being_sent_is_stopped_at_the_desk(desk: DeskRun) 
         status, html = await page(client, f"{desk.base}{location}")
         assert "Stopped. Messages already on their way still arrive." in html
         assert 'id="stopped-by">Sara · ' in html
+        assert 'id="cancelled">2</dd>' in html
         async with client.get(f"{base}/{sending.id}/progress") as response:
             progress = await response.json()
         assert progress["left"] == 0 and progress["cancelled"] == 2
