@@ -312,6 +312,13 @@ async def test_schedule_in_the_authors_time_then_send_or_cancel(harness: Harness
     cancelled = await staff.click("✖️ Cancel it", second_screen)
     assert staff.last_answer == "Cancelled. Nobody gets it."
     assert "🕒 Scheduled (1)" in labels(cancelled)
+    # Who cancelled it is recorded, as at the desk, and shown in their /mydata.
+    gone = await latest_broadcast(harness)
+    stored_staff = await stored_user(harness, staff.id)
+    assert stored_staff is not None and gone.stopped_by_id == stored_staff.id
+    assert gone.stopped_at == harness.clock.now()
+    mine = json.loads((await staff.send("/mydata")).document.data)  # type: ignore[union-attr]
+    assert [b["status"] for b in mine["announcements_stopped"]] == ["cancelled"]
 
     await run.run_round()
     assert all("Morning news" not in m.body for m in reader.messages)
@@ -495,6 +502,9 @@ async def test_sending_can_be_stopped(harness: Harness) -> None:
     await staff.click("⏹ Stop sending", progress)
     assert staff.last_answer == "Stopped. Messages already on their way still arrive."
     await round_
+    stopped = await latest_broadcast(harness)
+    stored_staff = await stored_user(harness, staff.id)
+    assert stored_staff is not None and stopped.stopped_by_id == stored_staff.id
     got = sum(deliveries(harness.fake, people).values())
     assert 15 < got < 60
     report = harness.fake.message(staff.id, progress.message_id)

@@ -10,7 +10,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_dialog.widgets.kbd.calendar_kbd import raw_from_date
 from sqlalchemy import select
 
-from bot.booking.models import Availability, Booking, BookingStatus, Counsellor, TimeOff
+from bot.booking.models import (
+    Availability,
+    Booking,
+    BookingStatus,
+    CounsellingChange,
+    Counsellor,
+    TimeOff,
+)
 from bot.booking.telegram.callbacks import (
     CounselAction,
     CounselCb,
@@ -20,7 +27,7 @@ from bot.booking.telegram.callbacks import (
 from bot.botapi import FakeTelegram, StoredMessage
 from tests.booking_support import counsellor_with_hours, slots_of
 from tests.conftest import ADMIN_ID
-from tests.conversation import labels, onboard, tr
+from tests.conversation import labels, onboard, stored_user, tr
 from tests.databases import REDIS_URL
 from tests.harness import TOKEN, Harness, Person, running_bot
 from tests.test_roles import staff_member
@@ -335,3 +342,27 @@ async def test_a_counsellors_hours_are_in_their_towns_time_zone(harness: Harness
     async with harness.sessions() as session:
         made = await session.scalar(select(Counsellor))
     assert made is not None and (made.city, made.timezone) == ("sofia", "Europe/Sofia")
+
+
+async def test_pausing_in_the_bot_is_recorded_with_who_did_it(harness_any_db: Harness) -> None:
+    harness = harness_any_db
+    counsellor_id = await counsellor_with_hours(harness.sessions)
+    staff = await staff_member(harness)
+    card = await staff.click("⏸ Pause", await _card(staff))
+    card = await staff.click("▶️ Offer times again", card)
+    assert "⏸ Pause" in labels(card)
+    stored = await stored_user(harness, staff.id)
+    assert stored is not None
+    async with harness.sessions() as session:
+        found = await session.scalars(
+            select(CounsellingChange)
+            .where(
+                CounsellingChange.counsellor_id == counsellor_id,
+                CounsellingChange.actor_id.is_not(None),
+            )
+            .order_by(CounsellingChange.id)
+        )
+        assert [(c.action, c.actor_id) for c in found] == [
+            ("paused", stored.id),
+            ("active", stored.id),
+        ]

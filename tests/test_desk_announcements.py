@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -24,9 +24,10 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     BroadcastText,
     ButtonKind,
+    RecipientStatus,
 )
 from bot.broadcasts.telegram.sender import BroadcastSender
-from bot.people.models import MentorLink, User
+from bot.people.models import MentorLink, Role, User
 from tests.booking_support import ctx, workshop
 from tests.conversation import onboard, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
@@ -340,3 +341,158 @@ async def test_a_photo_is_uploaded_once_and_a_broken_one_is_refused(desk: DeskRu
         await sender(h).run_round()
         assert reader.last.photo is not None
         assert (reader.last.caption or "").endswith("\n\nHi")
+
+
+async def another_staff_member(harness: Harness) -> Person:
+    """A second person of the team (the first is the bot's admin), to tell who did what."""
+    ana = await onboard(harness, "en", first_name="Ana")
+    async with harness.sessions.begin() as session:
+        await session.execute(
+            update(User).where(User.telegram_id == ana.id).values(role=Role.STAFF)
+        )
+    return ana
+
+
+async def test_a_scheduled_announcement_is_cancelled_at_the_desk_with_who_did_it(
+    desk: DeskRun,
+) -> None:
+    h = desk.harness
+    jana = await onboard(h, "sr", first_name="Jana")
+    base = f"{desk.base}/desk/announcements"
+    async with browser() as client:
+        _, csrf = await signed_in_staff(desk, client)
+        local = datetime(2026, 11, 29, 14, 30)
+        later = {
+            "csrf": csrf,
+            "mode": "each",
+            "text_sr": "Сутра",
+            "when": "later",
+            "at": local.strftime("%Y-%m-%dT%H:%M"),
+            "do": "send",
+        }
+        status, _, location = await post(client, f"{base}/new", later)
+        assert status == 303
+        [scheduled] = await announcements(h)
+        assert scheduled.status == BroadcastStatus.SCHEDULED
+        status, html = await page(client, f"{desk.base}{location}")
+        assert 'id="stop"' in html and "Cancel the announcement" in html
+
+    ana = await another_staff_member(h)
+    async with browser() as client:
+        assert (await sign_in(client, await console_link(ana))).status == 303
+        status, html = await page(client, f"{base}/{scheduled.id}/stop")
+        assert status == 200 and "Cancel this announcement?" in html
+        assert "Nobody gets it." in html
+        csrf = csrf_of(html)
+        # Without the token nothing happens.
+        status, _, _ = await post(client, f"{base}/{scheduled.id}/stop", {})
+        assert status == 403
+        assert (await announcements(h))[0].status == BroadcastStatus.SCHEDULED
+        status, _, location = await post(client, f"{base}/{scheduled.id}/stop", {"csrf": csrf})
+        assert status == 303 and location == f"/desk/announcements/{scheduled.id}?done=cancelled"
+        [cancelled] = await announcements(h)
+        stored_ana = await stored_user(h, ana.id)
+        assert stored_ana is not None
+        assert cancelled.status == BroadcastStatus.CANCELLED
+        assert cancelled.stopped_by_id == stored_ana.id
+        assert cancelled.stopped_at == h.clock.now()
+        status, html = await page(client, f"{desk.base}{location}")
+        assert "Cancelled. Nobody gets it." in html
+        assert 'id="stopped-by">Ana · ' in html and 'id="stop"' not in html
+        # Pressed again (another tab): nothing changes, the page says why.
+        status, _, location = await post(client, f"{base}/{scheduled.id}/stop", {"csrf": csrf})
+        assert status == 303 and location.endswith("?done=already")
+        assert (await page(client, f"{base}/{scheduled.id}/stop"))[0] == 303
+
+    # Its time comes: the sender writes no rows and sends nothing.
+    h.clock.advance(timedelta(days=2))
+    await sender(h).run_round()
+    assert await recipients(h, scheduled.id) == []
+    assert all("Сутра" not in m.body for m in jana.messages)
+
+    # Ana leaves: the announcement stays, cancelled by nobody.
+    await ana.send("/deleteme")
+    await ana.click("🗑 Yes, delete everything")
+    [kept] = await announcements(h)
+    assert kept.status == BroadcastStatus.CANCELLED and kept.stopped_by_id is None
+
+
+async def test_an_announcement_being_sent_is_stopped_at_the_desk(desk: DeskRun) -> None:
+    h = desk.harness
+    readers = [await onboard(h, "en", first_name=f"Reader {n}") for n in range(3)]
+    base = f"{desk.base}/desk/announcements"
+    async with browser() as client:
+        staff, csrf = await signed_in_staff(desk, client)
+        form = {"csrf": csrf, "mode": "each", "text_en": "Oops", "do": "send"}
+        status, _, location = await post(client, f"{base}/new", form)
+        assert status == 303
+        [sending] = await announcements(h)
+        assert (
+            sending.status == BroadcastStatus.SENDING and len(await recipients(h, sending.id)) == 3
+        )
+        # One of them got it already when the stop is pressed.
+        async with h.sessions.begin() as session:
+            first = await session.scalar(
+                select(BroadcastRecipient)
+                .where(BroadcastRecipient.broadcast_id == sending.id)
+                .order_by(BroadcastRecipient.id)
+                .limit(1)
+            )
+            assert first is not None
+            first.status = RecipientStatus.SENT
+            first.sent_at = h.clock.now()
+        status, html = await page(client, f"{desk.base}{location}")
+        assert 'id="stop"' in html and "Stop sending" in html
+        status, html = await page(client, f"{base}/{sending.id}/stop")
+        assert status == 200 and "Stop sending this announcement?" in html
+        assert "2 people have not got it yet and will not get it." in html
+        status, _, location = await post(client, f"{base}/{sending.id}/stop", {"csrf": csrf})
+        assert status == 303 and location.endswith("?done=stopped")
+        rows = await recipients(h, sending.id)
+        assert sorted(r.status for r in rows) == [
+            RecipientStatus.CANCELLED,
+            RecipientStatus.CANCELLED,
+            RecipientStatus.SENT,
+        ]
+        await sender(h).run_round()
+        assert all("Oops" not in m.body for r in readers for m in r.messages)
+        [stopped] = await announcements(h)
+        stored_staff = await stored_user(h, staff.id)
+        assert stored_staff is not None and stopped.stopped_by_id == stored_staff.id
+        assert stopped.status == BroadcastStatus.DONE
+        status, html = await page(client, f"{desk.base}{location}")
+        assert "Stopped. Messages already on their way still arrive." in html
+        assert 'id="stopped-by">Sara · ' in html
+        assert 'id="cancelled">2</dd>' in html
+        async with client.get(f"{base}/{sending.id}/progress") as response:
+            progress = await response.json()
+        assert progress["left"] == 0 and progress["cancelled"] == 2
+
+
+async def test_cancelling_forged_ids_and_mentors_are_refused(desk: DeskRun) -> None:
+    h = desk.harness
+    await onboard(h, "en", first_name="Jana")
+    base = f"{desk.base}/desk/announcements"
+    async with browser() as client:
+        staff, csrf = await signed_in_staff(desk, client)
+        form = {"csrf": csrf, "mode": "each", "text_en": "Hello", "do": "send"}
+        status, _, _ = await post(client, f"{base}/new", form)
+        [sending] = await announcements(h)
+        for url in (f"{base}/999999/stop", f"{base}/{'9' * 12}/stop"):
+            assert (await page(client, url))[0] == 404
+            assert (await post(client, url, {"csrf": csrf}))[0] == 404
+        # A forged token is as good as none.
+        status, _, _ = await post(client, f"{base}/{sending.id}/stop", {"csrf": "0" * 64})
+        assert status == 403
+        mentor = await new_mentor(h, staff)
+    async with browser() as client:
+        await sign_in(client, await console_link(mentor))
+        status, html = await page(client, f"{desk.base}/desk/people")
+        assert status == 200
+        assert (await page(client, f"{base}/{sending.id}/stop"))[0] == 404
+        # With the mentor's own valid token: still not theirs to stop.
+        status, _, _ = await post(client, f"{base}/{sending.id}/stop", {"csrf": csrf_of(html)})
+        assert status == 404
+    [untouched] = await announcements(h)
+    assert untouched.status == BroadcastStatus.SENDING and untouched.stopped_by_id is None
+    assert {r.status for r in await recipients(h, sending.id)} == {RecipientStatus.PENDING}

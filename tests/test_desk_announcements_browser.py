@@ -85,6 +85,9 @@ async def test_compose_send_and_watch_it_deliver(sqlite_url: str, driver: Any) -
             await _find(driver, By.ID, "delivered", "1")
             await _find(driver, By.CSS_SELECTOR, "#status[data-status=done]", tr("sr", "Sent"))
             assert await _do(lambda: driver.find_element(By.ID, "left").text) == "0"
+            # Once sent, stopping is no longer offered (the link, if the page showed it, hides).
+            stops = await _do(lambda: driver.find_elements(By.ID, "stop"))
+            assert not any([await _do(link.is_displayed) for link in stops])
         finally:
             stop.set()
             await task

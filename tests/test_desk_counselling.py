@@ -9,10 +9,18 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.booking import rules as booking
-from bot.booking.models import Availability, Booking, BookingStatus, Counsellor
+from bot.booking.models import (
+    Availability,
+    Booking,
+    BookingStatus,
+    CounsellingChange,
+    Counsellor,
+)
+from bot.i18n.formatting import fmt_datetime
+from bot.people.models import Role, User
 from tests.booking_support import counsellor_with_hours, slots_of
 from tests.conversation import onboard, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
@@ -148,6 +156,10 @@ async def test_a_linked_counsellor_sees_their_day_and_marks_attendance(
     async with run.harness.sessions() as session:
         assert (await session.get(Booking, booked.id)).attendance == "attended"  # type: ignore[union-attr]
         assert (await session.get(Booking, elsewhere.id)).attendance is None  # type: ignore[union-attr]
+    # Recorded with the counsellor who marked it; nothing on the other counsellor's history.
+    marked = [c for c in await _changes(run, mine) if c[0] == "attendance"]
+    assert marked == [("attendance", f"{booked.id} attended", linked.id)]
+    assert [c for c in await _changes(run, theirs) if c[0] == "attendance"] == []
     async with browser() as client:
         await sign_in(client, await console_link(other_mentor))
         status, html = await page(client, f"{run.base}/desk/counselling")
@@ -156,6 +168,7 @@ async def test_a_linked_counsellor_sees_their_day_and_marks_attendance(
     async with browser() as client:
         await sign_in(client, await console_link(staff))
         status, html = await page(client, f"{run.base}/desk/counselling/{mine}")
+        assert "Mentor &lt;Mara&gt; &amp; co · Attendance marked: Came" in html
         csrf = csrf_of(html)
         async with run.harness.sessions() as session:
             other_hours = await session.scalar(
@@ -163,3 +176,101 @@ async def test_a_linked_counsellor_sees_their_day_and_marks_attendance(
             )
         url = f"{run.base}/desk/counselling/{mine}/hours/{other_hours}/remove"
         assert (await _post(client, url, {}, csrf))[0] == 404
+
+
+async def _changes(run: DeskRun, counsellor_id: int) -> list[tuple[str, str, int | None]]:
+    async with run.harness.sessions() as session:
+        found = await session.scalars(
+            select(CounsellingChange)
+            .where(CounsellingChange.counsellor_id == counsellor_id)
+            .order_by(CounsellingChange.id)
+        )
+        return [(c.action, c.detail, c.actor_id) for c in found]
+
+
+async def test_changes_from_the_desk_and_the_bot_are_recorded_with_who_made_them(
+    desk_any_db: DeskRun,
+) -> None:
+    run = desk_any_db
+    staff = await staff_member(run.harness)
+    sara = await stored_user(run.harness, staff.id)
+    assert sara is not None
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, html = await page(client, f"{run.base}/desk/counselling")
+        csrf = csrf_of(html)
+        made = {"name": "Ana Savetnik", "service": "career", "city": "kragujevac",
+                "place": "Trg 1", "account": ""}  # fmt: skip
+        status, location, _ = await _post(client, f"{run.base}/desk/counselling", made, csrf)
+        counsellor_id = int(location.rsplit("/", 1)[1])
+        url = f"{run.base}{location}"
+        hours = {"weekday": "1", "start": "10:00", "end": "14:00", "slot": "45"}
+        await _post(client, f"{url}/hours", hours, csrf)
+        day = (run.harness.clock.now() + timedelta(days=20)).date().isoformat()
+        off = {"first": day, "last": day, "reason": "sick", "confirm": "yes"}
+        await _post(client, f"{url}/time-off", off, csrf)
+
+    # The bot's form records the same way.
+    card = await staff.click(
+        "Ana Savetnik · Career counselling",
+        await staff.click("💬 Counselling", await staff.send("/workshops")),
+    )
+    await staff.click("Th", await staff.click("➕ Weekly hours", card))
+    await staff.click("60 min", await staff.send("14:00-16:00"))
+    assert staff.last_answer == "Saved."
+
+    # Someone else of the team removes hours at the desk.
+    ana = await onboard(run.harness, "en", first_name="Mira")
+    async with run.harness.sessions.begin() as session:
+        await session.execute(
+            update(User).where(User.telegram_id == ana.id).values(role=Role.STAFF)
+        )
+        rule = await session.scalar(
+            select(Availability).where(
+                Availability.counsellor_id == counsellor_id, Availability.weekday == 3
+            )
+        )
+        assert rule is not None
+        rule_id = rule.id
+    mira = await stored_user(run.harness, ana.id)
+    assert mira is not None
+    async with browser() as client:
+        await sign_in(client, await console_link(ana))
+        status, html = await page(client, url)
+        status, location, _ = await _post(
+            client, f"{url}/hours/{rule_id}/remove", {}, csrf_of(html)
+        )
+        assert status == 303
+
+    assert await _changes(run, counsellor_id) == [
+        ("created", "", sara.id),
+        ("hours_added", "1 10:00 14:00 45", sara.id),
+        ("time_off", f"{day} {day} sick", sara.id),
+        ("hours_added", "3 14:00 16:00 60", sara.id),
+        ("hours_removed", "3 14:00 16:00 60", mira.id),
+    ]
+    # The page shows them newest first, in the reader's words and time.
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, html = await page(client, url)
+        assert status == 200
+        section = html.split('id="history"', 1)[1]
+        when = fmt_datetime(run.harness.clock.now(), "en", run.harness.settings.timezone)
+        assert (
+            f"{when} · Mira · Weekly hours removed: Th 2:00\u202fPM–4:00\u202fPM · 60 minutes"
+            in section
+        )
+        assert "Sara · Weekly hours added: Tu 10:00\u202fAM–2:00\u202fPM · 45 minutes" in section
+        assert "Sara · Time off added: " in section and "· Sick day" in section
+        assert section.index("Mira") < section.index("Counsellor added")
+    mine = await staff.send("/mydata")
+    assert mine.document is not None and b'"hours_added"' in mine.document.data
+
+    # Mira leaves: what she did stays, done by nobody.
+    await ana.send("/deleteme")
+    await ana.click("🗑 Yes, delete everything")
+    assert (await _changes(run, counsellor_id))[-1] == ("hours_removed", "3 14:00 16:00 60", None)
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, html = await page(client, url)
+        assert "Mira" not in html and "— · Weekly hours removed" in html

@@ -38,4 +38,7 @@ async def mark(
     if item.workshop_id is not None:
         detail = f"booking {item.id}: {value or 'unmarked'}"
         await workshops.record(session, item.workshop_id, actor, "attendance", detail, now)
+    elif item.counsellor_id is not None:
+        detail = f"{item.id} {value or 'unmarked'}"
+        await counselling.record(session, item.counsellor_id, actor, "attendance", detail, now)
     return item

@@ -25,6 +25,7 @@ from bot.booking.models import (
     Availability,
     Booking,
     BookingStatus,
+    CounsellingChange,
     Counsellor,
     Slot,
     SlotStatus,
@@ -150,6 +151,7 @@ async def create_counsellor(
     )
     session.add(counsellor)
     await session.flush()
+    await record(session, counsellor.id, actor, "created", "", now)
     return counsellor
 
 
@@ -218,17 +220,87 @@ async def set_active(
     found = await counsellor(session, actor, counsellor_id)
     found.active = active
     await session.flush()
+    await record(session, found.id, actor, "active" if active else "paused", "", ctx.now)
     return await sync_slots(session, found, ctx)
 
 
-async def link(session: AsyncSession, actor: User, counsellor_id: int, user_id: int | None) -> None:
+async def link(
+    session: AsyncSession, actor: User, counsellor_id: int, user_id: int | None, now: datetime
+) -> None:
     found = await counsellor(session, actor, counsellor_id)
     if user_id is not None:
         linked = await users.get(session, user_id)
         if linked is None or linked.role not in (Role.STAFF, Role.MENTOR):
             raise NotFound("account")
+    if found.user_id == user_id:
+        return  # saved unchanged: nothing to record
     found.user_id = user_id
     await session.flush()
+    # Which account is not written: its owner may leave, and their id would stay here.
+    await record(session, found.id, actor, "linked" if user_id else "unlinked", "", now)
+
+
+async def record(
+    session: AsyncSession,
+    counsellor_id: int,
+    actor: User | None,
+    action: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    """One line of the counsellor's history (`actor` None: the import command on the server)."""
+    session.add(
+        CounsellingChange(
+            counsellor_id=counsellor_id,
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            detail=detail[:300],
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def history(
+    session: AsyncSession, actor: User, counsellor_id: int, limit: int = 50
+) -> list[tuple[CounsellingChange, User | None]]:
+    """The latest changes of a counsellor, newest first, with who made them."""
+    await counsellor(session, actor, counsellor_id)
+    found = await session.execute(
+        select(CounsellingChange, User)
+        .outerjoin(User, User.id == CounsellingChange.actor_id)
+        .where(CounsellingChange.counsellor_id == counsellor_id)
+        .order_by(CounsellingChange.id.desc())
+        .limit(limit)
+    )
+    return [(change, person) for change, person in found.all()]
+
+
+async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, str]]:
+    """For /mydata: what this person changed about counsellors (their own actions only)."""
+    found = await session.scalars(
+        select(CounsellingChange)
+        .where(CounsellingChange.actor_id == user.id)
+        .order_by(CounsellingChange.id)
+    )
+    return [
+        {
+            "counsellor": str(change.counsellor_id),
+            "action": change.action,
+            "detail": change.detail,
+            "at": change.created_at.isoformat(),
+        }
+        for change in found
+    ]
+
+
+def hours_detail(weekday: int, start: time, end: time, slot_minutes: int) -> str:
+    """Read back by the desk page: weekday, start, end and slot length, space separated."""
+    return f"{weekday} {start:%H:%M} {end:%H:%M} {slot_minutes}"
+
+
+def time_off_detail(first: date, last: date, reason: str) -> str:
+    return f"{first.isoformat()} {last.isoformat()} {reason}"
 
 
 async def linkable(session: AsyncSession, actor: User) -> Sequence[User]:
@@ -331,6 +403,8 @@ async def add_hours(
         )
     )
     await session.flush()
+    detail = hours_detail(weekday, start, end, slot_minutes)
+    await record(session, counsellor_id, actor, "hours_added", detail, ctx.now)
     return await sync_slots(session, current.counsellor, ctx)
 
 
@@ -340,8 +414,10 @@ async def remove_hours(session: AsyncSession, actor: User, hours_id: int, ctx: C
     if found is None:
         raise NotFound("hours")
     owner = await session.get(Counsellor, found.counsellor_id)
+    detail = hours_detail(found.weekday, found.start, found.end, found.slot_minutes)
     await session.delete(found)
     await session.flush()
+    await record(session, found.counsellor_id, actor, "hours_removed", detail, ctx.now)
     return await sync_slots(session, owner, ctx) if owner else 0
 
 
@@ -370,6 +446,8 @@ async def add_time_off(
         )
     )
     await session.flush()
+    detail = time_off_detail(first_day, last_day, reason)
+    await record(session, counsellor_id, actor, "time_off", detail, ctx.now)
     return await sync_slots(session, current.counsellor, ctx)
 
 
@@ -412,8 +490,10 @@ async def remove_time_off(
     if found is None:
         raise NotFound("time off")
     owner = await session.get(Counsellor, found.counsellor_id)
+    detail = time_off_detail(found.first_day, found.last_day, found.reason)
     await session.delete(found)
     await session.flush()
+    await record(session, found.counsellor_id, actor, "time_off_removed", detail, ctx.now)
     if owner is not None:
         await sync_slots(session, owner, ctx)
 

@@ -224,3 +224,24 @@ class WorkshopChange(Base):
     action: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CounsellingChange(Base):
+    """Who changed a counsellor, and what, from the desk or the bot: created, paused or made
+    active, linked to an account, weekly hours added or removed, time off added or removed,
+    attendance marked.
+
+    `detail` is a few words for the page to show in the reader's language (a weekday and
+    times, days and a reason, a booking's id and what was marked), never a person's name;
+    the actor's id goes when their account is deleted (/deleteme).
+    """
+
+    __tablename__ = "counselling_changes"
+    __table_args__ = (Index("ix_counselling_changes_counsellor_id_id", "counsellor_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

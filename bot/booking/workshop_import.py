@@ -568,6 +568,8 @@ async def _counsellor(
         after = (found.service, found.name, found.user_id, found.city, found.address,
                  found.online_url, found.timezone)  # fmt: skip
         changed = before != after
+        if changed:  # by the import command on the server: nobody's account
+            await counselling.record(session, found.id, None, "edited", "", ctx.now)
     plan = await counselling.schedule(session, found.id)
     have = {(h.weekday, h.start, h.end, h.slot_minutes): h for h in plan.hours}
     want = {(h.weekday, h.start, h.end, h.slot_minutes) for h in row.hours}

@@ -325,6 +325,8 @@ class Page:
     author: User | None
     workshop: Workshop | None
     booked_from: dict[str, int] = field(default_factory=dict)
+    # Who cancelled it before it went out or stopped it while sending (None: nobody, or gone).
+    stopped_by: User | None = None
 
 
 async def visible(session: AsyncSession, actor: User, broadcast_id: int) -> Broadcast:
@@ -345,7 +347,14 @@ async def page(session: AsyncSession, actor: User, broadcast_id: int) -> Page:
         author,
         await broadcasts.button_workshop(session, broadcast),
         await rows.booked_from(session, broadcast),
+        await session.get(User, broadcast.stopped_by_id) if broadcast.stopped_by_id else None,
     )
+
+
+async def stop(session: AsyncSession, actor: User, broadcast_id: int, now: datetime) -> Broadcast:
+    """Cancel a scheduled announcement or stop one being sent: the bot's rule, staff only."""
+    await visible(session, actor, broadcast_id)
+    return await broadcasts.cancel(session, actor, broadcast_id, now)
 
 
 async def progress(session: AsyncSession, actor: User, broadcast_id: int) -> dict[str, object]:

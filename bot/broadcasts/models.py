@@ -94,6 +94,10 @@ class Broadcast(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # Who cancelled it before it went out, or stopped it while it was being sent, and when
+    # (at the desk or in the bot); cleared by the key when that person's row goes (/deleteme).
+    stopped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The message in the author's chat that shows progress and then the report.
     report_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     report_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -464,6 +464,17 @@ async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in (await session.execute(query)).all()}
 
 
+async def mark_stopped(
+    session: AsyncSession, broadcast_id: int, actor_id: int, now: datetime
+) -> None:
+    """Records who cancelled or stopped the broadcast; a second press keeps the first name."""
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.stopped_at.is_(None))
+        .values(stopped_by_id=actor_id, stopped_at=now)
+    )
+
+
 async def cancel_waiting(session: AsyncSession, broadcast_id: int) -> int:
     """Stops a broadcast: rows not yet claimed are not sent (claimed ones finish)."""
     result = await session.execute(
@@ -556,4 +567,10 @@ async def received_by(
 
 async def written_by(session: AsyncSession, author_id: int) -> Sequence[Broadcast]:
     query = select(Broadcast).where(Broadcast.author_id == author_id).order_by(Broadcast.id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def stopped_by(session: AsyncSession, user_id: int) -> Sequence[Broadcast]:
+    """Broadcasts this person cancelled or stopped (for /mydata)."""
+    query = select(Broadcast).where(Broadcast.stopped_by_id == user_id).order_by(Broadcast.id)
     return (await session.execute(query)).scalars().all()

@@ -430,8 +430,9 @@ async def discard(session: AsyncSession, actor: User, broadcast_id: int) -> None
     await rows.delete_broadcast(session, broadcast.id)
 
 
-async def cancel(session: AsyncSession, actor: User, broadcast_id: int) -> Broadcast:
-    """A scheduled one is cancelled; one being sent stops (messages in flight still arrive)."""
+async def cancel(session: AsyncSession, actor: User, broadcast_id: int, now: datetime) -> Broadcast:
+    """A scheduled one is cancelled; one being sent stops (messages in flight still arrive).
+    Who did it and when is kept on the broadcast (the first one to do it, if two press)."""
     broadcast = await visible(session, actor, broadcast_id)
     if broadcast.status not in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
         raise NotFound("nothing to cancel")
@@ -440,6 +441,7 @@ async def cancel(session: AsyncSession, actor: User, broadcast_id: int) -> Broad
     )
     if not cancelled:  # sending, or it started just now
         await rows.cancel_waiting(session, broadcast.id)
+    await rows.mark_stopped(session, broadcast.id, actor.id, now)
     await session.refresh(broadcast)
     return broadcast
 
@@ -533,6 +535,7 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     received = await rows.received_by(session, user.id)
     written = await rows.written_by(session, user.id)
     written_texts = {b.id: await rows.texts(session, b.id) for b in written}
+    stopped = await rows.stopped_by(session, user.id)
     return {
         "announcements_received": [
             {
@@ -555,5 +558,15 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
                 "recipients": b.total,
             }
             for b in written
+        ],
+        # What they cancelled or stopped; the texts are the team's, not this person's.
+        "announcements_stopped": [
+            {
+                "kind": b.kind,
+                "status": b.status,
+                "stopped_at": when(b.stopped_at),
+                "was_scheduled_for": when(b.send_at),
+            }
+            for b in stopped
         ],
     }

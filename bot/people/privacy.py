@@ -24,10 +24,14 @@ Cleared, the row stays without them (ON DELETE SET NULL, or here where there is 
 - broadcasts.author_id; broadcasts.report_chat_id and .report_message_id (their Telegram chat,
   for the progress report) and audience_value of a "my young people" audience (their users.id as
   text): cleared here. What went out stays as the team's record (broadcast_texts), unsigned.
+- broadcasts.stopped_by_id (who cancelled or stopped an announcement, at the desk or in the
+  bot): the broadcast stays cancelled or stopped, by nobody.
 - plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
   in someone else's plan stays in that plan's history, done by nobody.
 - workshops.created_by_id, workshop_changes.actor_id (what they did to a workshop stays,
   done by nobody; its detail names bookings by id, never a person).
+- counselling_changes.actor_id (what they changed about a counsellor: record, hours, time off,
+  attendance; stays, done by nobody; its detail names a booking by id, never a person).
 - counsellors.user_id: the counselling service and its bookings stay as staff listed them
   (its name is the staff's listing; staff edit or remove it), no longer linked to the account.
 
@@ -51,6 +55,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.booking import counselling
 from bot.booking import rules as booking
 from bot.broadcasts import queries as broadcast_rows
 from bot.broadcasts import rules as broadcasts
@@ -107,6 +112,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
         **await broadcasts.export(session, user),
         "plan": await plans.export(session, user),
         "bookings": await booking.export(session, user),
+        "counselling_changes_made": await counselling.changes_made_by(session, user),
         "mentor_line_messages": await mentor_line.export(session, user),
     }
 

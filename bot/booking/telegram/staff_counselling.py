@@ -191,8 +191,10 @@ async def link_picked(
     session: AsyncSession,
     user: User,
     callback_answer: CallbackAnswer,
+    clock: Clock,
 ) -> None:
-    await counselling.link(session, user, callback_data.id, callback_data.account or None)
+    account = callback_data.account or None
+    await counselling.link(session, user, callback_data.id, account, clock.now())
     callback_answer.text = _("Saved.")
     await show(query, *await card_screen(session, callback_data.id, user.locale))
 

@@ -4,8 +4,9 @@ week's appointments with attendance; a counsellor linked to an account sees thei
 
 The rules are bot/booking/counselling.py, the ones the bot's counselling forms call: slots follow
 the hours and time off at once, and people whose appointment is called off get the bot's
-notice (a reminder row in the request's transaction, sent after the commit). Counselling has no
-history table: who changed what is logged with the actor's id (no names, no texts).
+notice (a reminder row in the request's transaction, sent after the commit). The rules record
+who changed what (counselling_changes, from the desk and the bot alike); the counsellor's page
+shows it in the reader's language and time zone.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from aiohttp import web
 
 from bot.booking import attendance, counselling
 from bot.booking import rules as booking
-from bot.booking.models import Attendance
+from bot.booking.models import Attendance, CounsellingChange
 from bot.booking.telegram.screens import SERVICE_NAMES
 from bot.booking.web import times
-from bot.i18n.formatting import fmt_clock, fmt_day, weekday_names
+from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names
 from bot.kit.errors import NotFound
 from bot.kit.texts import N_
 from bot.people import rules as people
-from bot.people.models import Role
+from bot.people.models import Role, User
 from bot.people.names import CITY_NAMES
 from bot.people.profile import CITIES
-from bot.web.server import PREFIX, Signed, check_form, desk_of, redirect, remember_locale
+from bot.web.server import PREFIX, Desk, Signed, check_form, desk_of, redirect, remember_locale
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,23 @@ ONLINE = "online"
 SLOT_CHOICES = (30, 45, 60, 90)
 # The bot's words for them (bot/booking/telegram/staff_counselling.py).
 REASONS = {"holiday": N_("Holiday"), "sick": N_("Sick day"), "other": N_("Other")}
+
+
+# What each recorded change is called on the counsellor's page.
+CHANGES = {
+    "created": N_("Counsellor added"),
+    "edited": N_("Details changed"),
+    "active": N_("Taking appointments again"),
+    "paused": N_("Paused"),
+    "linked": N_("Linked to an account"),
+    "unlinked": N_("No longer linked to an account"),
+    "hours_added": N_("Weekly hours added"),
+    "hours_removed": N_("Weekly hours removed"),
+    "time_off": N_("Time off added"),
+    "time_off_removed": N_("Time off removed"),
+    "attendance": N_("Attendance marked"),
+}
+MARKS = {"attended": N_("Came"), "no_show": N_("Did not come"), "unmarked": N_("Not marked")}
 
 
 def _id(raw: str) -> int:
@@ -81,6 +99,48 @@ def _names(locale: str) -> dict[str, Any]:
         "day_name": lambda value: fmt_day(value, locale),
         "marks": (Attendance.ATTENDED, Attendance.NO_SHOW),
     }
+
+
+def _change_detail(desk: Desk, change: CounsellingChange, locale: str) -> str:
+    """The recorded detail in the reader's words (see counselling.hours_detail and
+    time_off_detail for how the rules write it); empty when there is none or it is unreadable."""
+
+    def say(text: str) -> str:
+        return str(desk.i18n.gettext(text, locale=locale))
+
+    parts = change.detail.split()
+    try:
+        if change.action in ("hours_added", "hours_removed") and len(parts) == 4:
+            start, end = time.fromisoformat(parts[1]), time.fromisoformat(parts[2])
+            minutes = int(parts[3])
+            length = desk.i18n.gettext("{n} minute", "{n} minutes", minutes, locale=locale)
+            return (
+                f"{weekday_names(locale)[int(parts[0]) % 7]} {fmt_clock(start, locale)}–"
+                f"{fmt_clock(end, locale)} · {str(length).format(n=minutes)}"
+            )
+        if change.action in ("time_off", "time_off_removed") and len(parts) == 3:
+            first, last = date.fromisoformat(parts[0]), date.fromisoformat(parts[1])
+            reason = say(REASONS[parts[2]]) if parts[2] in REASONS else parts[2]
+            return f"{fmt_day(first, locale)} – {fmt_day(last, locale)} · {reason}"
+        if change.action == "attendance" and len(parts) == 2:
+            return say(MARKS.get(parts[1], N_("Not marked")))
+    except ValueError:
+        return ""
+    return ""
+
+
+def _changes(
+    desk: Desk, found: list[tuple[CounsellingChange, User | None]], locale: str, tz: str
+) -> list[dict[str, str | None]]:
+    return [
+        {
+            "when": fmt_datetime(change.created_at, locale, tz),
+            "who": (person.display_name or "") if person is not None else None,
+            "what": str(desk.i18n.gettext(CHANGES.get(change.action, "Changes"), locale=locale)),
+            "detail": _change_detail(desk, change, locale),
+        }
+        for change, person in found
+    ]
 
 
 def _staff(request: web.Request, signed: Signed) -> web.Response | None:
@@ -183,6 +243,8 @@ async def counsellor_page(request: web.Request) -> web.StreamResponse:
         for item, person, _c in appointments:
             by_day.setdefault(item.starts_at.astimezone(zone).date(), []).append((item, person))
         accounts = await counselling.linkable(signed.session, signed.user)
+        history = await counselling.history(signed.session, signed.user, counsellor_id)
+        reader_tz = signed.user.timezone or desk.settings.timezone
         return desk.render(
             request,
             "booking/counsellor.html",
@@ -199,6 +261,7 @@ async def counsellor_page(request: web.Request) -> web.StreamResponse:
             prev_week=(first - timedelta(days=7)).isoformat(),
             next_week=(first + timedelta(days=7)).isoformat(),
             accounts=accounts,
+            changes=_changes(desk, history, signed.user.locale, reader_tz),
             done=request.query.get("done", "")[:16],
             problem=request.query.get("problem", "")[:16],
             back=f"{BASE}/{counsellor_id}?" + urlencode({"week": first.isoformat()}),
@@ -219,8 +282,9 @@ async def link_account(request: web.Request) -> web.StreamResponse:
             return refused
         check_form(request, signed, posted)
         account = _number(posted.get("account"))
-        await counselling.link(signed.session, signed.user, counsellor_id, account)
-        log.info("counsellor %s linked to %s by user %s", counsellor_id, account, signed.user.id)
+        await counselling.link(
+            signed.session, signed.user, counsellor_id, account, desk.clock.now()
+        )
     return _back(counsellor_id, done="saved")
 
 

@@ -273,7 +273,7 @@ async def _detail(ctx: Ctx, data: BcCb) -> None:
 
 
 async def _cancel(ctx: Ctx, data: BcCb) -> None:
-    found = await broadcasts.cancel(ctx.session, ctx.user, data.id)
+    found = await broadcasts.cancel(ctx.session, ctx.user, data.id, ctx.now)
     if found.status == BroadcastStatus.CANCELLED:
         ctx.answer.text = _("Cancelled. Nobody gets it.")
         await show(ctx.query, *await home_screen(ctx.session, ctx.user))
@@ -288,7 +288,7 @@ async def _stop(ctx: Ctx, data: BcCb) -> None:
     if found.status != BroadcastStatus.SENDING:
         ctx.answer.text = _("It has already been sent.")
     else:
-        await broadcasts.cancel(ctx.session, ctx.user, data.id)
+        await broadcasts.cancel(ctx.session, ctx.user, data.id, ctx.now)
         ctx.answer.text = _("Stopped. Messages already on their way still arrive.")
     await show(ctx.query, *await detail_screen(ctx, data.id))
 

@@ -448,12 +448,57 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
             if found.broadcast.audience_filters is not None
             else None,
             statuses=BroadcastStatus,
+            stoppable=found.broadcast.status in STOPPABLE,
+            done=request.query.get("done"),
             wdate=lambda value: fmt_datetime(value, signed.user.locale, tz) if value else "—",
             wat=workshop_time(desk, signed.user.locale, tz),
             zone=zone_label(tz, signed.user.locale),
             script=_script(request),
             **_names(),
         )
+
+
+STOPPABLE = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
+
+
+async def stop_page(request: web.Request) -> web.StreamResponse:
+    """Asks first: cancelling or stopping cannot be undone."""
+    desk = desk_of(request)
+    broadcast_id = _broadcast_id(request)
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        found = await console.page(signed.session, signed.user, broadcast_id)
+        if found.broadcast.status not in STOPPABLE:
+            return redirect(f"{BASE}/{broadcast_id}")
+        progress = await console.progress(signed.session, signed.user, broadcast_id)
+        tz = author_tz(desk, signed.user)
+        return desk.render(
+            request,
+            "broadcasts/stop.html",
+            signed.user.locale,
+            signed=signed,
+            page=found,
+            progress=progress,
+            statuses=BroadcastStatus,
+            wdate=lambda value: fmt_datetime(value, signed.user.locale, tz) if value else "—",
+            zone=zone_label(tz, signed.user.locale),
+            **_names(),
+        )
+
+
+async def stop_post(request: web.Request) -> web.StreamResponse:
+    """Cancel (scheduled) or stop (sending) through the bot's rule; who did it is recorded."""
+    desk = desk_of(request)
+    broadcast_id = _broadcast_id(request)
+    posted = await request.post()
+    async with desk.signed_in(request) as signed:
+        check_form(request, signed, posted)
+        found = await console.visible(signed.session, signed.user, broadcast_id)
+        if found.status not in STOPPABLE:  # it finished, or someone else pressed first
+            return redirect(f"{BASE}/{broadcast_id}?done=already")
+        stopped = await console.stop(signed.session, signed.user, broadcast_id, desk.clock.now())
+        done = "cancelled" if stopped.status == BroadcastStatus.CANCELLED else "stopped"
+    return redirect(f"{BASE}/{broadcast_id}?done={done}")
 
 
 async def progress_json(request: web.Request) -> web.StreamResponse:
@@ -496,5 +541,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{BASE}/new", compose_post)
     app.router.add_post(f"{BASE}/check", check_json)
     app.router.add_get(f"{BASE}/{{id:\\d+}}", detail_page)
+    app.router.add_get(f"{BASE}/{{id:\\d+}}/stop", stop_page)
+    app.router.add_post(f"{BASE}/{{id:\\d+}}/stop", stop_post)
     app.router.add_get(f"{BASE}/{{id:\\d+}}/progress", progress_json)
     app.router.add_get(f"{BASE}/{{id:\\d+}}/failures.csv", failures_csv)

@@ -61,7 +61,7 @@
 
   var progress = document.getElementById("progress");
   if (progress && progress.getAttribute("data-finished") === "no") {
-    var fields = ["total", "delivered", "blocked", "failed", "skipped", "left", "booked", "waiting"];
+    var fields = ["total", "delivered", "blocked", "failed", "skipped", "left", "cancelled", "booked", "waiting"];
     var poll = function () {
       fetch(progress.getAttribute("data-url"), { credentials: "same-origin" })
         .then(function (response) {
@@ -80,6 +80,11 @@
           var status = document.getElementById("status");
           status.textContent = answer.status_text;
           status.setAttribute("data-status", answer.status);
+          // Cancelling or stopping is offered only while it can still be done.
+          var stop = document.getElementById("stop");
+          if (stop && answer.status !== "scheduled" && answer.status !== "sending") {
+            stop.style.display = "none"; // a .button's display would win over [hidden]
+          }
           if (answer.finished) {
             progress.setAttribute("data-finished", "yes");
             var refresh = document.getElementById("refresh");
