@@ -115,6 +115,9 @@ async def test_count_preview_schedule_and_send_with_progress_and_failures(desk: 
         texts = {"text_sr": "<b>Радионица</b> у Крагујевцу", "text_en": "Workshop"}
         status, html, _ = await post(client, f"{base}/new", {**form, **texts, "do": "preview"})
         assert "<b>Радионица</b> у Крагујевцу" in html and "<b>Radionica</b> u Kragujevcu" in html
+        # Above each text, the line that says who speaks, as each language group will read it.
+        assert 'class="byline">📣 <b>The Putokaz team</b> announces:' in html
+        assert "Обавештење: <b>Тим Путоказа</b>" in html and "<b>Tim Putokaza</b>" in html
         broken = {**form, "text_sr": "<b>Радионица", "do": "send"}
         status, html, _ = await post(client, f"{base}/new", broken)
         assert status == 422 and "Telegram would refuse" in html

@@ -101,6 +101,8 @@ class Preview:
     limit: int
     error: str | None  # Telegram's refusal
     source: str | None  # the text locale it comes from (EVERYONE, another language...)
+    # The line that says who speaks, as the reader gets it above the text ("" when not given).
+    byline: str = ""
 
     @property
     def too_long(self) -> bool:
@@ -122,8 +124,14 @@ def source_of(texts: dict[str, str], locale: str) -> str | None:
     return next(iter(texts), None)
 
 
-def previews(texts: dict[str, str], has_photo: bool, readers: dict[str, int]) -> list[Preview]:
-    """Each language group's message as they will get it, with Telegram's verdict."""
+def previews(
+    texts: dict[str, str],
+    has_photo: bool,
+    readers: dict[str, int],
+    bylines: dict[str, str] | None = None,
+) -> list[Preview]:
+    """Each language group's message as they will get it, with Telegram's verdict. `bylines`:
+    per locale the Telegram HTML of the line that says who speaks (the sender puts it first)."""
     limit = broadcasts.MAX_CAPTION if has_photo else broadcasts.MAX_TEXT
     found = []
     for locale in LOCALES:
@@ -142,9 +150,17 @@ def previews(texts: dict[str, str], has_photo: bool, readers: dict[str, int]) ->
                 limit,
                 checked.error,
                 source_of(texts, locale),
+                _page_line((bylines or {}).get(locale, "")),
             )
         )
     return found
+
+
+def _page_line(telegram_html: str) -> str:
+    if not telegram_html:
+        return ""
+    checked = check_text(telegram_html)
+    return to_page_html(checked.plain, checked.entities) if checked.error is None else ""
 
 
 def to_page_html(plain: str, entities: Sequence[Entity]) -> str:

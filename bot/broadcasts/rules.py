@@ -329,7 +329,17 @@ async def signature(session: AsyncSession, broadcast: Broadcast) -> Signature:
         return Signature(mentor=True, name=author.display_name if author else None)
     if broadcast.audience == Audience.PROGRAMME and broadcast.audience_value in profile.PROGRAMMES:
         return Signature(mentor=False, programme=broadcast.audience_value)
-    return Signature(mentor=False, programme=author.programme if author else None)
+    if broadcast.audience == Audience.FILTERS:
+        chosen = conditions.decode(broadcast.audience_filters).programme
+        return announcement_signature(author, chosen)
+    return announcement_signature(author, None)
+
+
+def announcement_signature(author: User | None, programme: str | None) -> Signature:
+    """Staff's announcement speaks for the programme it is sent to, else the author's own
+    programme, else the Putokaz team (the desk's preview uses this too)."""
+    chosen = programme if programme in profile.PROGRAMMES else None
+    return Signature(mentor=False, programme=chosen or (author.programme if author else None))
 
 
 def text_for(texts: dict[str, str], locale: str) -> str | None:

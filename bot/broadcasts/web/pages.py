@@ -27,8 +27,9 @@ from bot.broadcasts import audience as conditions
 from bot.broadcasts import console
 from bot.broadcasts import rules as broadcasts
 from bot.broadcasts.models import EVERYONE, BroadcastStatus, ButtonKind
+from bot.broadcasts.telegram import announcement
 from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
-from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, SR_CYRL
+from bot.i18n.locales import BG, EN, LANGUAGE_NAMES, LOCALES, SR_CYRL
 from bot.kit.errors import NotAllowed, NotFound
 from bot.kit.texts import N_, esc
 from bot.people import profile
@@ -170,7 +171,19 @@ async def _shown(
     problems, by_locale = verdict.problems, verdict.by_locale
     if not readable:
         problems.append("when")
-    return Shown(by_locale, console.previews(composed.texts, state.has_photo, by_locale), problems)
+    speaker = broadcasts.announcement_signature(signed.user, composed.filters.programme)
+    shown = console.previews(composed.texts, state.has_photo, by_locale, _bylines(desk, speaker))
+    return Shown(by_locale, shown, problems)
+
+
+def _bylines(desk: Desk, speaker: broadcasts.Signature) -> dict[str, str]:
+    """The sender's first line in each reader's language, as the bot will write it."""
+    lines = {}
+    with desk.i18n.context():
+        for locale in LOCALES:
+            with desk.i18n.use_locale(locale):
+                lines[locale] = announcement.signed(speaker)
+    return lines
 
 
 async def _render_compose(
@@ -443,7 +456,12 @@ async def detail_page(request: web.Request) -> web.StreamResponse:
             signed=signed,
             page=found,
             progress=progress,
-            previews=console.previews(found.texts, found.broadcast.photo_file_id is not None, {}),
+            previews=console.previews(
+                found.texts,
+                found.broadcast.photo_file_id is not None,
+                {},
+                _bylines(desk, await broadcasts.signature(signed.session, found.broadcast)),
+            ),
             audience=_audience_words(desk, signed.user.locale, found.broadcast.audience_filters)
             if found.broadcast.audience_filters is not None
             else None,
