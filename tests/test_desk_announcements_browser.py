@@ -66,7 +66,9 @@ async def test_compose_send_and_watch_it_deliver(sqlite_url: str, driver: Any) -
             lambda: Select(driver.find_element(By.NAME, "town")).select_by_value("kragujevac")
         )
         await _find(driver, By.ID, "count", "1 ")
-        await _find(driver, By.CSS_SELECTOR, ".preview[data-locale=sr_Latn] .bubble > b", "Radionica")
+        # The text's own bold, not the line above it that says who speaks.
+        latin_text = ".preview[data-locale=sr_Latn] .bubble > b"
+        await _find(driver, By.CSS_SELECTOR, latin_text, "Radionica")
 
         # The bot's sender runs as in the bot: a round every moment.
         delivering = sender(h)
