@@ -57,6 +57,23 @@ async def _delivered(fake: FakeTelegram, people: list[FakeUser], at_least: int) 
     )
 
 
+async def _next_digest_claimed(sessions: SessionFactory, sent: int) -> None:
+    """Until `sent` digests are written as sent and one more is claimed, not yet sent (polled:
+    no event tells it; "delivered" alone is too early, before the sender has written it)."""
+
+    async def poll() -> None:
+        while True:
+            async with sessions() as session:
+                rows = (await session.scalars(select(DigestSent))).all()
+            done = sum(1 for d in rows if d.sent_at is not None)
+            waiting = sum(1 for d in rows if d.claim is not None and d.sent_at is None)
+            if done >= sent and waiting >= 1:
+                return
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), STARTUP_SECONDS)
+
+
 async def _all_sent(sessions: SessionFactory, count: int) -> None:
     async def poll() -> None:
         while True:
@@ -395,12 +412,14 @@ async def test_a_digest_taken_over_while_waiting_is_not_sent_twice(db_url: str) 
     clock = FakeClock(MORNING)
     async with FakeTelegram(token=TOKEN) as fake:
         mentors = await _mentors(sessions, fake, 2, clock.now())
-        slow = start_node(fake, db_url, clock, reminder_rate=0.5)
+        # One message every 5 s: the second digest waits for its turn long enough, even on a
+        # loaded machine, for the other instance to find its claim run out.
+        slow = start_node(fake, db_url, clock, reminder_rate=0.2)
         other = start_node(fake, db_url, clock, reminder_rate=100)
         try:
             first = asyncio.create_task(slow.sender.digests())
             await _delivered(fake, mentors, 1)
-            await asyncio.sleep(0.3)  # the second digest is claimed, waiting for its turn
+            await _next_digest_claimed(sessions, 1)  # the second, waiting for its turn
             clock.advance(timedelta(minutes=6))  # longer than the digest's claim
             taken_over = await other.sender.digests()
             await asyncio.wait_for(first, 30)
@@ -409,7 +428,7 @@ async def test_a_digest_taken_over_while_waiting_is_not_sent_twice(db_url: str) 
             await other.close()
     await engine.dispose()
     assert deliveries(fake, mentors) == {m.id: 1 for m in mentors}
-    assert taken_over == 1 and first.result() == 1
+    assert (taken_over, first.result()) == (1, 1)
 
 
 # Waitlist offers
