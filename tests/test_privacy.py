@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.booking import rules as booking
+from bot.booking import workshops
+from bot.booking.models import WorkshopChange
 from bot.broadcasts.models import BroadcastText
 from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.db.base import Base
 from bot.db.engine import is_sqlite
 from bot.people.models import MentorLink, User
+from tests.booking_support import draft
 from tests.conversation import ALL_LOCALES, onboard, stored_user, tr
 from tests.harness import Harness, Person, running_bot
 from tests.test_plan_conversation import add_task
@@ -48,6 +52,38 @@ async def test_mydata_sends_a_json_file_of_everything_stored(
     )
     assert [m["name"] for m in mentor_data["mentees"]] == ["Đorđe <3"]
     assert [i["kind"] for i in mentor_data["invite_links_created"]] == ["mentee"]
+
+
+async def test_what_staff_changed_about_workshops_is_theirs_to_see_and_goes_with_them(
+    harness: Harness,
+) -> None:
+    """workshop_changes name their actor: listed in the actor's /mydata, as counselling_changes
+    are, and after /deleteme the history stays, done by nobody."""
+    staff = await staff_member(harness)
+    youth = await onboard(harness, "sr")
+    sara = await stored_user(harness, staff.id)
+    assert sara is not None
+    async with harness.sessions.begin() as session:
+        ctx = booking.context_for(harness.settings, harness.clock)
+        made = await workshops.create(session, sara, draft(capacity=4), ctx)
+        made_id = made.id
+        await workshops.change(session, sara, made_id, ctx, capacity=6)
+    document = (await staff.send("/mydata")).document
+    assert document is not None
+    changes = json.loads(document.data)["workshop_changes_made"]
+    assert [(c["workshop"], c["action"]) for c in changes] == [
+        (str(made_id), "created"),
+        (str(made_id), "edited"),
+    ]
+    # Only their own actions: a young person's file has none.
+    document = (await youth.send("/mydata")).document
+    assert document is not None and json.loads(document.data)["workshop_changes_made"] == []
+
+    await staff.click("🗑 Yes, delete everything", await staff.send("/deleteme"))
+    assert await stored_user(harness, staff.id) is None
+    async with harness.sessions() as session:
+        left = (await session.execute(select(WorkshopChange.action, WorkshopChange.actor_id))).all()
+    assert [tuple(row) for row in left] == [("created", None), ("edited", None)]
 
 
 async def test_mydata_before_consent_holds_only_id_and_language(harness: Harness) -> None:

@@ -29,7 +29,8 @@ Cleared, the row stays without them (ON DELETE SET NULL, or here where there is 
 - plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
   in someone else's plan stays in that plan's history, done by nobody.
 - workshops.created_by_id, workshop_changes.actor_id (what they did to a workshop stays,
-  done by nobody; its detail names bookings by id, never a person).
+  done by nobody; its detail names bookings by id, never a person; listed in /mydata as
+  workshop_changes_made, as counselling_changes are).
 - counselling_changes.actor_id (what they changed about a counsellor: record, hours, time off,
   attendance; stays, done by nobody; its detail names a booking by id, never a person).
 - counsellors.user_id: the counselling service and its bookings stay as staff listed them
@@ -55,7 +56,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import counselling
+from bot.booking import counselling, workshops
 from bot.booking import rules as booking
 from bot.broadcasts import queries as broadcast_rows
 from bot.broadcasts import rules as broadcasts
@@ -112,6 +113,7 @@ async def export(session: AsyncSession, user: User, now: datetime) -> dict[str, 
         **await broadcasts.export(session, user),
         "plan": await plans.export(session, user),
         "bookings": await booking.export(session, user),
+        "workshop_changes_made": await workshops.changes_made_by(session, user),
         "counselling_changes_made": await counselling.changes_made_by(session, user),
         "mentor_line_messages": await mentor_line.export(session, user),
     }
