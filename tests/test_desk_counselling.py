@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from bot.booking import counselling
 from bot.booking import rules as booking
 from bot.booking.models import (
     Availability,
@@ -19,10 +20,10 @@ from bot.booking.models import (
     CounsellingChange,
     Counsellor,
 )
-from bot.i18n.formatting import fmt_datetime
+from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names
 from bot.people.models import Role, User
 from tests.booking_support import counsellor_with_hours, slots_of
-from tests.conversation import onboard, stored_user, tr
+from tests.conversation import onboard, stored_user, tr, trn
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
 from tests.harness import Person
 from tests.test_desk_workshops import _post
@@ -33,6 +34,12 @@ from tests.test_roles import new_mentor, staff_member
 @pytest.fixture
 async def desk_any_db(db_url: str) -> AsyncIterator[DeskRun]:
     async with running_desk(db_url) as run:
+        yield run
+
+
+@pytest.fixture
+async def desk(sqlite_url: str) -> AsyncIterator[DeskRun]:
+    async with running_desk(sqlite_url) as run:
         yield run
 
 
@@ -274,3 +281,51 @@ async def test_changes_from_the_desk_and_the_bot_are_recorded_with_who_made_them
         await sign_in(client, await console_link(staff))
         status, html = await page(client, url)
         assert "Mira" not in html and "— · Weekly hours removed" in html
+
+
+@pytest.mark.parametrize("locale", ["sr", "sr_Latn", "bg"])
+async def test_the_counsellors_history_speaks_the_readers_language(
+    desk: DeskRun, locale: str
+) -> None:
+    """Every piece of a change line in the reader's words: what, weekday, clock, minutes, days,
+    reason, attendance; someone who left shows as "—"."""
+    run = desk
+    staff = await staff_member(run.harness, locale)
+    sara = await stored_user(run.harness, staff.id)
+    assert sara is not None
+    counsellor_id = await counsellor_with_hours(run.harness.sessions)  # by the import: nobody
+    first = date(2026, 12, 21)
+    async with run.harness.sessions.begin() as session:
+        ctx = booking.context_for(run.harness.settings, run.harness.clock)
+        await counselling.add_hours(session, sara, counsellor_id, 3, time(14), time(16), 60, ctx)
+        await counselling.add_time_off(
+            session, sara, counsellor_id, first, first + timedelta(days=2), "holiday", ctx
+        )
+        await counselling.record(session, counsellor_id, sara, "attendance", "7 no_show", ctx.now)
+        await counselling.set_active(session, sara, counsellor_id, False, ctx)
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        status, html = await page(client, f"{run.base}/desk/counselling/{counsellor_id}")
+    assert status == 200
+    section = html.split('id="history"', 1)[1]
+    assert f"<h2>{tr(locale, 'Changes')}</h2>" in section
+    reader_tz = sara.timezone or run.harness.settings.timezone  # Sofia's for a Bulgarian
+    when = fmt_datetime(run.harness.clock.now(), locale, reader_tz)
+    hours = (
+        f"{weekday_names(locale)[3]} {fmt_clock(time(14), locale)}–{fmt_clock(time(16), locale)}"
+        f" · {trn(locale, '{n} minute', '{n} minutes', 60)}"
+    )
+    off = f"{fmt_day(first, locale)} – {fmt_day(first + timedelta(days=2), locale)}"
+    lines = [
+        f"{when} · Sara · {tr(locale, 'Paused')}",
+        f"{when} · Sara · {tr(locale, 'Attendance marked')}: {tr(locale, 'Did not come')}",
+        f"{when} · Sara · {tr(locale, 'Time off added')}: {off} · {tr(locale, 'Holiday')}",
+        f"{when} · Sara · {tr(locale, 'Weekly hours added')}: {hours}",
+        f"· — · {tr(locale, 'Weekly hours added')}: ",
+        f"· — · {tr(locale, 'Counsellor added')}</li>",
+    ]
+    found = [section.find(line) for line in lines]
+    assert -1 not in found, [line for line, at in zip(lines, found, strict=True) if at < 0]
+    assert found == sorted(found)  # newest first
+    if locale == "sr_Latn":  # nothing Cyrillic reaches a Latin reader
+        assert not any("\u0400" <= c <= "\u04ff" for c in section), section
