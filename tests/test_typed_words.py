@@ -54,6 +54,30 @@ def test_endings_and_one_typo_match_but_short_words_must_be_exact() -> None:
     assert words.fold("Ђорђе ЋУТИ, Šta?") == ["djordje", "cuti", "sta"]
 
 
+# Four-letter key words: exact, in any case, with marks or in Cyrillic, and with an ending.
+FOUR_LETTERS = [
+    ("help", None), ("HELP!", None), ("Hélp", None), ("helping", None),
+    ("PLAN", "plan"), ("План", "plan"), ("plán", "plan"), ("plans", "plan"),
+    ("Test", "assess"), ("тест", "assess"), ("Kurs", "workshops"), ("курс", "workshops"),
+    ("циљ", "plan"), ("CILJ", "plan"), ("MENI", "menu"), ("мени", "menu"), ("меню", "menu"),
+]  # fmt: skip
+# Four letters one typo away from a key word: never taken for it, nor for a longer one.
+FOUR_LETTER_TYPOS = [
+    "halp", "hell", "held", "plat", "pkan", "tast", "text", "best", "kurz", "mena",
+    "chat", "cart", "ease", "star", "lass", "buka", "pret",
+]  # fmt: skip
+
+
+def test_four_letter_words_match_exactly_in_any_script_but_not_with_a_typo() -> None:
+    for text, feature in FOUR_LETTERS:
+        assert WORDS.feature(text) == feature, text
+        assert WORDS.is_distress(text) == (feature is None), text
+    for text in FOUR_LETTER_TYPOS:
+        assert not WORDS.is_distress(text) and WORDS.feature(text) is None, text
+    # Distress forgives a letter missing from a five-letter word: "pomc" is "pomoć" in a hurry.
+    assert WORDS.is_distress("pomc") and WORDS.is_distress("помц")
+
+
 @pytest.mark.parametrize("locale", ALL_LOCALES)
 async def test_typed_distress_gets_help_now_first(harness: Harness, locale: str) -> None:
     person = await onboard(harness, locale)

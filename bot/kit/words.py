@@ -6,7 +6,11 @@ compared folded: lower case, Serbian Cyrillic as Latin, diacritics dropped (č, 
 so "помоћ", "pomoć" and "pomoc" are one word. A word also matches with a simple ending
 ("radionica" → "radionice", "workshop" → "workshops") and with one letter missing, extra,
 wrong or swapped (a phone keyboard's "workshp"), the latter only for words of five letters or
-more. A phrase matches when its words follow one another.
+more. For a screen the typed word must have five letters too: a four-letter word one letter
+short of a key word is mostly a word of its own ("chat" is not "chart" mistyped, "ease" is not
+"erase", "buka" is not "obuka"). For distress a letter missing still counts ("pomc" for
+"pomoć"): the Help now card shown once too often costs little, missed it costs much. A phrase
+matches when its words follow one another.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ _VOWELS: Final = "aeiouyъяюь"
 _TOKEN: Final = re.compile(r"\w+")
 _MAX_ENDING: Final = 4  # letters an ending may add to a word's stem
 _MIN_FUZZY: Final = 5  # shorter words must be typed right
+_MIN_FUZZY_DISTRESS_TYPED: Final = 4  # a letter missing from a five-letter word of distress
 _MIN_FUZZY_STEM: Final = 6  # a typo and an ending together: long words only
 
 
@@ -77,7 +82,8 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word[-1] in _VOWELS else word
 
 
-def word_matches(typed: str, word: str) -> bool:
+def word_matches(typed: str, word: str, *, min_typed: int = _MIN_FUZZY) -> bool:
+    """`min_typed`: the fewest letters a typed word needs for a typo to be forgiven."""
     if typed == word:
         return True
     if len(word) < 4:
@@ -85,7 +91,7 @@ def word_matches(typed: str, word: str) -> bool:
     stem = _stem(word)
     if typed.startswith(stem) and len(typed) - len(stem) <= _MAX_ENDING:
         return True
-    if len(word) < _MIN_FUZZY:
+    if len(word) < _MIN_FUZZY or len(typed) < min_typed:
         return False
     # A typo in the word itself or in its stem with an ending after it.
     if _close(typed, word):
@@ -98,10 +104,10 @@ def word_matches(typed: str, word: str) -> bool:
     )
 
 
-def _phrase_in(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def _phrase_in(tokens: list[str], phrase: tuple[str, ...], min_typed: int = _MIN_FUZZY) -> bool:
     n = len(phrase)
     return any(
-        all(word_matches(tokens[i + k], phrase[k]) for k in range(n))
+        all(word_matches(tokens[i + k], phrase[k], min_typed=min_typed) for k in range(n))
         for i in range(len(tokens) - n + 1)
     )
 
@@ -113,7 +119,9 @@ class Words:
 
     def is_distress(self, text: str) -> bool:
         tokens = fold(text)
-        return any(_phrase_in(tokens, phrase) for phrase in self.distress)
+        return any(
+            _phrase_in(tokens, phrase, _MIN_FUZZY_DISTRESS_TYPED) for phrase in self.distress
+        )
 
     def feature(self, text: str) -> str | None:
         """The first feature (in FEATURES order) one of whose words is in the text."""
