@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -20,7 +20,7 @@ from bot.booking.models import (
     CounsellingChange,
     Counsellor,
 )
-from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names
+from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names, zone_label
 from bot.people.models import Role, User
 from tests.booking_support import counsellor_with_hours, slots_of
 from tests.conversation import onboard, stored_user, tr, trn
@@ -329,3 +329,38 @@ async def test_the_counsellors_history_speaks_the_readers_language(
     assert found == sorted(found)  # newest first
     if locale == "sr_Latn":  # nothing Cyrillic reaches a Latin reader
         assert not any("\u0400" <= c <= "\u04ff" for c in section), section
+
+
+async def test_a_counsellors_day_is_their_places_day_in_their_places_clock(desk: DeskRun) -> None:
+    """A counsellor in Sofia read by a Belgrade mentor, at 23:30 in Belgrade (00:30 in Sofia):
+    "today" is Sofia's new day, its appointments at Sofia's times with Sofia named, at the
+    desk and in the bot's /today."""
+    run = desk
+    staff = await staff_member(run.harness)
+    mentor = await new_mentor(run.harness, staff)
+    linked = await stored_user(run.harness, mentor.id)
+    assert linked is not None and linked.timezone == "Europe/Belgrade"
+    async with run.harness.sessions.begin() as session:
+        sofia = await counselling.create_counsellor(
+            session, None, service="career", name="Мария", user_id=linked.id, city="sofia",
+            address="бул. Витоша 1", online_url=None, timezone="Europe/Sofia",
+            now=run.harness.clock.now(),
+        )  # fmt: skip
+        ctx = booking.context_for(run.harness.settings, run.harness.clock)
+        await counselling.add_hours(session, None, sofia.id, 1, time(10), time(12), 60, ctx)
+        sofia_id = sofia.id
+    youth = await onboard(run.harness, "bg", first_name="Ivo")
+    booked = await _book_first_slot(run, youth, sofia_id)
+    assert booked.starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 10:00 in Sofia
+    run.harness.clock.advance(datetime(2026, 11, 30, 22, 30, tzinfo=UTC) - run.harness.clock.now())
+    sofia_time = tr("en", "({place} time)", place=zone_label("Europe/Sofia", "en"))
+    line = f"10:00\u202fAM {sofia_time} · Ivo · Career counselling"
+
+    day = await mentor.send("/today")
+    assert tr("en", "🗓 <b>Counselling on {day}</b>", day="Dec 1, 2026") in day.html_text
+    assert line in day.body
+    async with browser() as client:
+        await sign_in(client, await console_link(mentor))
+        status, html = await page(client, f"{run.base}/desk/counselling/mine")
+        assert status == 200 and fmt_day(date(2026, 12, 1), "en") in html
+        assert line in html.split('id="my-day"', 1)[1]

@@ -715,15 +715,37 @@ async def check_counsellor_of(session: AsyncSession, actor: User, item: Booking)
         raise NotAllowed("not their booking")
 
 
-async def day_bookings(
-    session: AsyncSession, actor: User, day: date, tz: str
-) -> list[tuple[Booking, User, Counsellor]]:
+def day_zone(mine: Sequence[Counsellor]) -> str:
+    """The clock that says which day a counsellor's "today" is: their place's, not the reader's
+    (a counsellor in Sofia read from Belgrade starts the day at Sofia's midnight). Linked to
+    counsellors in several zones: the first one's (by id)."""
+    return min(mine, key=lambda c: c.id).timezone
+
+
+async def counsellor_today(session: AsyncSession, actor: User, now: datetime) -> tuple[date, str]:
+    """Today in the zone of the counsellor(s) `actor` is linked to, and that zone."""
     mine = await linked_counsellors(session, actor)
     if not mine:
         raise NotAllowed("not a counsellor")
-    start = to_utc(datetime.combine(day, time(0)), tz)
-    end = to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
-    return list(await rows.of_counsellors_between(session, [c.id for c in mine], start, end))
+    zone = day_zone(mine)
+    return now.astimezone(ZoneInfo(zone)).date(), zone
+
+
+async def day_bookings(
+    session: AsyncSession, actor: User, day: date
+) -> list[tuple[Booking, User, Counsellor]]:
+    """The appointments of the counsellors `actor` is linked to on `day`, each counsellor's
+    day by their own place's clock."""
+    mine = await linked_counsellors(session, actor)
+    if not mine:
+        raise NotAllowed("not a counsellor")
+    found: list[tuple[Booking, User, Counsellor]] = []
+    for zone in sorted({c.timezone for c in mine}):
+        start = to_utc(datetime.combine(day, time(0)), zone)
+        end = to_utc(datetime.combine(day + timedelta(days=1), time(0)), zone)
+        ids = [c.id for c in mine if c.timezone == zone]
+        found += await rows.of_counsellors_between(session, ids, start, end)
+    return sorted(found, key=lambda row: (row[0].starts_at, row[0].id))
 
 
 async def bookings_between(

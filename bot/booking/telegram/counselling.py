@@ -314,11 +314,12 @@ async def my_day(
     callback_data: object = None,
     callback_answer: CallbackAnswer | None = None,
 ) -> None:
-    shown = _today(clock, tz)
-    if isinstance(callback_data, CounselCb) and callback_data.d:
-        with contextlib.suppress(ValueError):
-            shown = datetime.strptime(callback_data.d, "%Y%m%d").date()
     try:
+        # Today by the counsellor's place, not the reader's calendar.
+        shown, _zone = await counselling.counsellor_today(session, user, clock.now())
+        if isinstance(callback_data, CounselCb) and callback_data.d:
+            with contextlib.suppress(ValueError):
+                shown = datetime.strptime(callback_data.d, "%Y%m%d").date()
         text, markup = await day_screen(session, user, tz, shown, clock.now())
     except NotAllowed:
         text = _("You are not set up as a counsellor. Staff can link you to a counsellor.")
@@ -329,15 +330,20 @@ async def my_day(
 async def day_screen(
     session: AsyncSession, user: User, tz: str, shown: date, now: datetime
 ) -> tuple[str, InlineKeyboardMarkup]:
-    found = await counselling.day_bookings(session, user, shown, tz)
+    found = await counselling.day_bookings(session, user, shown)
     lines = [_("🗓 <b>Counselling on {day}</b>").format(day=fmt_day(shown, user.locale))]
     builder = InlineKeyboardBuilder()
     if not found:
         lines.append(_("Nobody booked."))
     for item, person, counsellor in found:
         mark = ATTENDANCE_MARKS.get(item.attendance or "", "")
+        # The counsellor's clock, named when it is not the reader's.
+        zone = counsellor.timezone
+        clock_time = fmt_time(item.starts_at, user.locale, zone) + screens.zone_note(
+            zone, tz, user.locale
+        )
         lines.append(
-            f"{fmt_time(item.starts_at, user.locale, tz)} · {name_or_someone(person.display_name)}"
+            f"{clock_time} · {name_or_someone(person.display_name)}"
             f" · {screens.service_name(counsellor.service)} {mark}".rstrip()
         )
         if item.starts_at <= now:
@@ -371,7 +377,10 @@ async def attendance(
     if item.workshop_id is not None and user.role == Role.STAFF:
         await show(query, *await participants_screen(session, user, item.workshop_id, tz, clock))
         return
-    local = item.starts_at.astimezone(ZoneInfo(tz)).date()
+    # Back to the day it is on by its counsellor's clock, the day the list was showing.
+    counsellor = await session.get(Counsellor, item.counsellor_id)
+    zone = counsellor.timezone if counsellor is not None else tz
+    local = item.starts_at.astimezone(ZoneInfo(zone)).date()
     await show(query, *await day_screen(session, user, tz, local, clock.now()))
 
 

@@ -404,9 +404,12 @@ async def my_day(request: web.Request) -> web.StreamResponse:
         if not mine:
             return _staff(request, signed) or redirect(BASE)
         tz = _tz(request, signed)
-        today = desk.clock.now().astimezone(ZoneInfo(tz)).date()
+        # Today by the counsellor's place, as their times are (each named when not the reader's).
+        today, _zone = await counselling.counsellor_today(
+            signed.session, signed.user, desk.clock.now()
+        )
         day = _day(request.query.get("day")) or today
-        found = await counselling.day_bookings(signed.session, signed.user, day, tz)
+        found = await counselling.day_bookings(signed.session, signed.user, day)
         return desk.render(
             request,
             "booking/my_day.html",
