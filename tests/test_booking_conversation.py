@@ -345,12 +345,13 @@ async def test_the_town_sets_the_clock_and_counsellors_are_picked_by_town(
     first = await youth.send("/counselling")
     assert tr(locale, question) in first.body
     towns = await youth.click(tr(locale, "🏙 My town"), first)
-    settings = await youth.click(tr(locale, "Sofia"), towns)
-    sofia = zone_label("Europe/Sofia", locale)
-    now = fmt_time(harness.clock.now(), locale, "Europe/Sofia")
-    assert tr(locale, "Time zone: {place} (now {time})", place=sofia, time=now) in settings.body
+    assert tr(locale, question) in towns.body
+    # Back where it was asked, not in Settings: counselling, which asks no more.
+    services = await youth.click(tr(locale, "Sofia"), towns)
+    assert youth.last_answer == tr(locale, "Town: {place}", place=tr(locale, "Sofia"))
+    assert services.message_id == first.message_id
+    assert tr(locale, "💬 <b>Counselling</b>\nWho would you like to talk to?") in services.html_text
     # Counsellors of one service come grouped by town, the person's own first.
-    services = await youth.send("/counselling")
     assert tr(locale, question) not in services.body
     assert tr(locale, "🏙 My town") not in labels(services)
     places = await youth.click(tr(locale, "Career counselling"), services)
@@ -380,6 +381,38 @@ async def test_the_town_sets_the_clock_and_counsellors_are_picked_by_town(
     async with harness.sessions() as session:
         stored = await session.scalar(select(User).where(User.telegram_id == youth.id))
     assert stored is not None and stored.timezone == "Europe/Sofia"
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+async def test_the_town_asked_by_the_workshop_list_leads_back_to_the_list(
+    harness: Harness, locale: str
+) -> None:
+    await workshop(harness.sessions, capacity=3)
+    await workshop(harness.sessions, capacity=3, title="Budget", kind="money")
+    youth = await onboard(harness, locale)
+    question = "🏙 Which town do you live in? Tell me, and times will be shown by your clock."
+    listing = await youth.send("/workshops")
+    kinds = await youth.click(tr(locale, "🏷 Type: {type}", type=tr(locale, "all")), listing)
+    listing = await youth.click(tr(locale, "CV and job search"), kinds)
+    assert tr(locale, question) in listing.body and "Budget" not in listing.body
+    towns = await youth.click(tr(locale, "🏙 My town"), listing)
+    # Back goes to the list as it was; so does picking a town, which the list asks no more.
+    again = await youth.click(tr(locale, "⬅️ Back"), towns)
+    assert tr(locale, question) in again.body and "Budget" not in again.body
+    towns = await youth.click(tr(locale, "🏙 My town"), again)
+    shown = await youth.click(tr(locale, "Sofia"), towns)
+    assert youth.last_answer == tr(locale, "Town: {place}", place=tr(locale, "Sofia"))
+    assert shown.message_id == listing.message_id
+    assert tr(locale, "🗓 <b>Workshops</b>") in shown.html_text
+    assert "Write your CV" in shown.body and "Budget" not in shown.body
+    assert tr(locale, question) not in shown.body
+    assert tr(locale, "🏙 My town") not in labels(shown)
+    # The list now reads by Sofia's clock: Kragujevac's workshop named with its own.
+    belgrade = tr(locale, "({place} time)", place=zone_label("Europe/Belgrade", locale))
+    assert belgrade in shown.body
+    async with harness.sessions() as session:
+        stored = await session.scalar(select(User).where(User.telegram_id == youth.id))
+    assert stored is not None and (stored.city, stored.timezone) == ("sofia", "Europe/Sofia")
 
 
 @pytest.mark.parametrize("locale", ["en", "bg"])

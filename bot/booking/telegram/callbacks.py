@@ -28,6 +28,25 @@ class WorkshopsCb(CallbackData, prefix="wy"):
     k: str = ""
 
 
+class AskedFrom(StrEnum):
+    """Where a person was asked for their town: the screen they go back to once it is given."""
+
+    COUNSEL = "c"
+    WORKSHOPS = "w"
+
+
+class TownCb(CallbackData, prefix="tw"):
+    """The town, asked where it first matters (the workshop list, counselling): f the screen
+    that asked, with the list's filters c, k and page p; key "" shows the towns, a CITIES key
+    saves it and goes back there."""
+
+    f: AskedFrom
+    key: str = ""
+    c: str = ""
+    k: str = ""
+    p: int = 0
+
+
 class AnnouncedAction(StrEnum):
     """What an AnnouncedCb button does."""
 

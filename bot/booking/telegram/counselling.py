@@ -23,15 +23,17 @@ from bot.booking.models import Attendance, Booking, Counsellor
 from bot.booking.rules import context_for as booking_context
 from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import (
+    AskedFrom,
     AttendCb,
     BookingAction,
     BookingCb,
     CounselAction,
     CounselCb,
     Mark,
+    TownCb,
 )
 from bot.booking.telegram.participants import participants_screen
-from bot.booking.telegram.replies import calendar_file, refusal, undo
+from bot.booking.telegram.replies import calendar_file, refusal, save_town, undo
 from bot.booking.telegram.screens import ATTENDANCE_MARKS, attendance_buttons
 from bot.clock import Clock
 from bot.config import Settings
@@ -63,6 +65,24 @@ async def services(
     await state.clear()
     offered = await counselling.services_offered(session)
     await show(event, *screens.services_screen(offered, ask_town=user.city is None))
+
+
+async def town(
+    query: CallbackQuery,
+    callback_data: TownCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The town counselling asked for: the towns, then, once picked, counselling again (its
+    places are offered with the person's own town first)."""
+    if not callback_data.key:
+        await show(query, *screens.towns_to_pick(callback_data))
+        return
+    save_town(callback_data, user, settings, callback_answer)
+    await services(query, state, session, user)
 
 
 async def _moving(session: AsyncSession, user: User, booking_id: int) -> Booking | None:
@@ -391,6 +411,7 @@ def create_router() -> Router:
     router.callback_query.filter(Consented())
     router.message.register(services, Command("counselling"))
     router.callback_query.register(services, NavCb.filter(F.to == Page.COUNSEL))
+    router.callback_query.register(town, TownCb.filter(F.f == AskedFrom.COUNSEL))
     router.callback_query.register(label, CounselCb.filter(F.a == CounselAction.LABEL))
     router.callback_query.register(service, CounselCb.filter(F.a == CounselAction.SERVICE))
     router.callback_query.register(month, CounselCb.filter(F.a == CounselAction.MONTH))

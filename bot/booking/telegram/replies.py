@@ -1,5 +1,6 @@
 """What booking screens send beside the card: a refusal's words, the calendar file, the place
-on the waitlist, and undoing a refused booking. Shared by the young person's and staff's screens."""
+on the waitlist, undoing a refused booking, and the town given where a screen asked for it.
+Shared by the young person's and staff's screens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
+from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import queries as rows
@@ -16,9 +18,15 @@ from bot.booking import workshops
 from bot.booking.models import Booking, BookingStatus, WorkshopText
 from bot.booking.rules import Item
 from bot.booking.telegram import screens
+from bot.booking.telegram.callbacks import TownCb
+from bot.config import Settings
 from bot.i18n.formatting import fmt_datetime
+from bot.kit.errors import NotFound
 from bot.kit.texts import _
+from bot.people import profile
+from bot.people import rules as people
 from bot.people.models import User
+from bot.people.names import city_name
 
 
 async def undo(session: AsyncSession, user: User) -> None:
@@ -93,3 +101,15 @@ async def position(session: AsyncSession, mine: Booking) -> int:
     queue = await rows.of_workshop(session, mine.workshop_id, [BookingStatus.WAITING])
     ids = [b.id for b, _u in queue]
     return ids.index(mine.id) + 1 if mine.id in ids else 0
+
+
+def save_town(
+    picked: TownCb, user: User, settings: Settings, callback_answer: CallbackAnswer
+) -> str:
+    """The town picked where a booking screen asked: saved (the person's clock follows it, as in
+    Settings), said in the button's answer; the time zone to show that screen in now."""
+    if picked.key not in profile.CITIES:
+        raise NotFound("town")
+    profile.set_city(user, picked.key)
+    callback_answer.text = _("Town: {place}").format(place=city_name(picked.key))
+    return people.timezone_of(user, settings.timezone)

@@ -26,21 +26,24 @@ from bot.booking.rules import Item
 from bot.booking.telegram.callbacks import (
     AnnouncedAction,
     AnnouncedCb,
+    AskedFrom,
     AttendCb,
     BookingAction,
     BookingCb,
     CounselAction,
     CounselCb,
     Mark,
+    TownCb,
     WorkshopsAction,
     WorkshopsCb,
 )
 from bot.i18n.formatting import fmt_datetime, fmt_time, zone_label
 from bot.kit import keyboards as kb
-from bot.kit.callbacks import Page
+from bot.kit.callbacks import NavCb, Page
 from bot.kit.texts import N_, _, button_name, esc, ngettext, paragraphs
 from bot.people.models import User
 from bot.people.names import city_name
+from bot.people.profile import CITIES
 
 KIND_NAMES = {
     "cv_jobs": N_("CV and job search"),
@@ -150,6 +153,21 @@ def town_question() -> str:
     return _("🏙 Which town do you live in? Tell me, and times will be shown by your clock.")
 
 
+def towns_to_pick(asked: TownCb) -> tuple[str, InlineKeyboardMarkup]:
+    """The town asked by a booking screen; picking one goes back to that screen."""
+    builder = InlineKeyboardBuilder()
+    for key in CITIES:
+        builder.button(text=city_name(key), callback_data=asked.model_copy(update={"key": key}))
+    builder.adjust(2)
+    back = (
+        WorkshopsCb(a=WorkshopsAction.LIST, p=asked.p, c=asked.c, k=asked.k).pack()
+        if asked.f == AskedFrom.WORKSHOPS
+        else NavCb(to=Page.COUNSEL).pack()
+    )
+    builder.row(kb.button(_("⬅️ Back"), back))
+    return town_question(), builder.as_markup()
+
+
 def listing_screen(
     listing: workshops.Listing,
     locale: str,
@@ -199,7 +217,8 @@ def listing_screen(
     if paging:
         builder.row(*paging)
     if ask_town:
-        builder.row(kb.nav(_("🏙 My town"), Page.CITY))
+        asked = TownCb(f=AskedFrom.WORKSHOPS, c=city, k=kind, p=listing.page)
+        builder.row(kb.button(_("🏙 My town"), asked.pack()))
     builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if listing.pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=listing.page + 1, pages=listing.pages))
@@ -350,7 +369,7 @@ def services_screen(
             kb.button(service_name(key), CounselCb(a=CounselAction.SERVICE, s=key, b=moving).pack())
         )
     if ask_town:
-        builder.row(kb.nav(_("🏙 My town"), Page.CITY))
+        builder.row(kb.button(_("🏙 My town"), TownCb(f=AskedFrom.COUNSEL).pack()))
     builder.row(kb.nav(_("🎫 My bookings"), Page.BOOKINGS), kb.back_to_menu())
     if not services:
         return _(

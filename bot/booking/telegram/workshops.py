@@ -18,10 +18,12 @@ from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import (
     AnnouncedAction,
     AnnouncedCb,
+    AskedFrom,
+    TownCb,
     WorkshopsAction,
     WorkshopsCb,
 )
-from bot.booking.telegram.replies import calendar_file_of, position, refusal, undo
+from bot.booking.telegram.replies import calendar_file_of, position, refusal, save_town, undo
 from bot.clock import Clock
 from bot.config import Settings
 from bot.kit.callbacks import NavCb, Page
@@ -68,6 +70,26 @@ async def listing(
         found, user.locale, tz, data.c, data.k, ask_town=user.city is None
     )
     await show(event, *screen)
+
+
+async def town(
+    query: CallbackQuery,
+    callback_data: TownCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    clock: Clock,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The town the list asked for: the towns, then, once picked, the list again as it was."""
+    if not callback_data.key:
+        await show(query, *screens.towns_to_pick(callback_data))
+        return
+    tz = save_town(callback_data, user, settings, callback_answer)
+    asked = callback_data
+    back = WorkshopsCb(a=WorkshopsAction.LIST, p=asked.p, c=asked.c, k=asked.k)
+    await listing(query, state, session, user, tz, clock, back, callback_answer)
 
 
 async def pick_city(
@@ -266,6 +288,7 @@ def create_router() -> Router:
     router.callback_query.register(listing, NavCb.filter(F.to == Page.WORKSHOPS))
     router.callback_query.register(listing, WorkshopsCb.filter(F.a == WorkshopsAction.LIST))
     router.callback_query.register(pick_city, WorkshopsCb.filter(F.a == WorkshopsAction.CITIES))
+    router.callback_query.register(town, TownCb.filter(F.f == AskedFrom.WORKSHOPS))
     router.callback_query.register(pick_kind, WorkshopsCb.filter(F.a == WorkshopsAction.KINDS))
     router.callback_query.register(open_workshop, WorkshopsCb.filter(F.a == WorkshopsAction.OPEN))
     router.callback_query.register(
