@@ -16,9 +16,18 @@ from bot.broadcasts.models import BroadcastText
 from bot.broadcasts.telegram.sender import BroadcastSender
 from bot.db.base import Base
 from bot.db.engine import is_sqlite
+from bot.people.mentor_line import MENTOR_LINE_DAYS
 from bot.people.models import MentorLink, User
 from tests.booking_support import draft
-from tests.conversation import ALL_LOCALES, onboard, stored_user, tr
+from tests.conversation import (
+    ALL_LOCALES,
+    TELEGRAM_CODE,
+    language_button,
+    onboard,
+    stored_user,
+    tr,
+    trn,
+)
 from tests.harness import Harness, Person, running_bot
 from tests.test_plan_conversation import add_task
 from tests.test_roles import invite_token, invite_youth, new_mentor, staff_member
@@ -158,6 +167,31 @@ async def test_privacy_notice_is_open_before_consent(harness: Harness) -> None:
     assert "30" in notice.body
     # Not a dead end: Back leads to the start (tests/test_small_things.py follows it).
     assert [b.data for row in notice.buttons for b in row] == ["nv:start"]
+
+
+MENTOR_LINE = (
+    "<b>Writing to your mentor:</b> what you send with “✉️ Write to my mentor” reaches them as "
+    "a copy; I keep only the message's number, for {days} day, so that their reply finds you.",
+    "<b>Writing to your mentor:</b> what you send with “✉️ Write to my mentor” reaches them as "
+    "a copy; I keep only the message's number, for {days} days, so that their reply finds you.",
+)
+
+
+@pytest.mark.parametrize("locale", ALL_LOCALES)
+async def test_the_privacy_notice_tells_of_the_line_to_the_mentor(
+    harness: Harness, locale: str
+) -> None:
+    """Messages to the mentor are copied and only their ids kept for 30 days: said in /privacy
+    and in the notice read before agreeing, with the button's own name."""
+    line = trn(locale, *MENTOR_LINE, MENTOR_LINE_DAYS, days=MENTOR_LINE_DAYS)
+    assert tr(locale, "✉️ Write to my mentor") in line and str(MENTOR_LINE_DAYS) in line
+    person = harness.person(language_code=TELEGRAM_CODE[locale])
+    intro = await person.click(language_button(locale, await person.send("/start")))
+    notice = await person.click(tr(locale, "📄 Read more"), intro)
+    assert line in notice.html_text
+    await person.click(tr(locale, "✅ I agree"), notice)
+    await person.click("2004", person.last)
+    assert line in (await person.send("/privacy")).html_text
 
 
 # Distinctive enough that finding one in the database files means it was left behind.

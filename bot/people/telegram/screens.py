@@ -14,6 +14,7 @@ from bot.kit import keyboards as kb
 from bot.kit.callbacks import Page
 from bot.kit.texts import _, esc, name_or_someone, ngettext, paragraphs
 from bot.people.invites import Outcome, Redemption
+from bot.people.mentor_line import MENTOR_LINE_DAYS
 from bot.people.models import Role, User
 from bot.people.telegram import keyboards as people_kb
 from bot.people.telegram.callbacks import ConsentAction, ConsentCb
@@ -142,6 +143,15 @@ def privacy_notice(unconsented_days: int) -> str:
                 "<b>Who sees it:</b> you, your mentor if you are connected, and the programme "
                 "staff. Nobody else."
             ),
+            ngettext(
+                "<b>Writing to your mentor:</b> what you send with “✉️ Write to my mentor” "
+                "reaches them as a copy; I keep only the message's number, for {days} day, so "
+                "that their reply finds you.",
+                "<b>Writing to your mentor:</b> what you send with “✉️ Write to my mentor” "
+                "reaches them as a copy; I keep only the message's number, for {days} days, so "
+                "that their reply finds you.",
+                MENTOR_LINE_DAYS,
+            ).format(days=MENTOR_LINE_DAYS),
             ngettext(
                 "<b>How long:</b> until you delete it. If you do not agree, your ID and language "
                 "are deleted after {days} day.",
