@@ -322,6 +322,28 @@ async def test_the_people_table_filters_and_pages_on_both_databases(desk_any_db:
         assert '<strong class="late">1</strong>' in html
 
 
+async def test_an_id_no_row_can_have_is_a_missing_page_on_both_databases(
+    desk_any_db: DeskRun,
+) -> None:
+    """PostgreSQL refuses a number past 32 bits as a query's argument: never a server error."""
+    run = desk_any_db
+    staff = await staff_member(run.harness)
+    paths = ("people/{}", "people/{}/plan", "workshops/{}", "announcements/{}", "counselling/{}")
+    async with browser() as client:
+        await sign_in(client, await console_link(staff))
+        csrf = csrf_of((await page(client, f"{run.base}/desk/people"))[1])
+        for number in ("2147483647", "2147483648", "99999999999", "9" * 40):
+            for path in paths:
+                url = f"{run.base}/desk/" + path.format(number)
+                assert (await page(client, url))[0] == 404, url
+            async with client.post(
+                f"{run.base}/desk/people/{number}/programme",
+                data={"csrf": csrf, "programme": ""},
+                allow_redirects=False,
+            ) as r:
+                assert r.status == 404, number
+
+
 async def test_the_table_is_paged_on_the_server(desk: DeskRun) -> None:
     h = desk.harness
     staff = await staff_member(h)

@@ -33,6 +33,7 @@ from bot.booking.models import (
 )
 from bot.booking.rules import COUNSELLING_CUTOFF, Context
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.kit.change_log import ChangeLog
 from bot.kit.data_files import N_
 from bot.kit.errors import NotAllowed, NotFound, Reason, Unfit
 from bot.people import queries as users
@@ -240,49 +241,20 @@ async def link(
     await record(session, found.id, actor, "linked" if user_id else "unlinked", "", now)
 
 
-async def record(
-    session: AsyncSession,
-    counsellor_id: int,
-    actor: User | None,
-    action: str,
-    detail: str,
-    now: datetime,
-) -> None:
-    """One line of the counsellor's history (`actor` None: the import command on the server)."""
-    session.add(
-        CounsellingChange(
-            counsellor_id=counsellor_id,
-            actor_id=actor.id if actor is not None else None,
-            action=action,
-            detail=detail[:300],
-            created_at=now,
-        )
-    )
-    await session.flush()
+CHANGE_LOG = ChangeLog(CounsellingChange, CounsellingChange.counsellor_id)
+record = CHANGE_LOG.record
 
 
 async def history(
-    session: AsyncSession, actor: User, counsellor_id: int, limit: int = 50
+    session: AsyncSession, actor: User, counsellor_id: int
 ) -> list[tuple[CounsellingChange, User | None]]:
     """The latest changes of a counsellor, newest first, with who made them."""
     await counsellor(session, actor, counsellor_id)
-    found = await session.execute(
-        select(CounsellingChange, User)
-        .outerjoin(User, User.id == CounsellingChange.actor_id)
-        .where(CounsellingChange.counsellor_id == counsellor_id)
-        .order_by(CounsellingChange.id.desc())
-        .limit(limit)
-    )
-    return [(change, person) for change, person in found.all()]
+    return await CHANGE_LOG.latest(session, counsellor_id)
 
 
 async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, str]]:
     """For /mydata: what this person changed about counsellors (their own actions only)."""
-    found = await session.scalars(
-        select(CounsellingChange)
-        .where(CounsellingChange.actor_id == user.id)
-        .order_by(CounsellingChange.id)
-    )
     return [
         {
             "counsellor": str(change.counsellor_id),
@@ -290,7 +262,7 @@ async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, s
             "detail": change.detail,
             "at": change.created_at.isoformat(),
         }
-        for change in found
+        for change in await CHANGE_LOG.made_by(session, user)
     ]
 
 

@@ -29,6 +29,7 @@ from bot.booking.models import (
 from bot.booking.rules import Context
 from bot.i18n.latin import latin_if_serbian
 from bot.i18n.locales import BG, EN, SR_CYRL, SR_LATN
+from bot.kit.change_log import ChangeLog
 from bot.kit.data_files import N_
 from bot.kit.errors import NotFound, Reason, Unfit
 from bot.kit.sheets import Table, to_csv, to_xlsx
@@ -720,40 +721,16 @@ async def participants_xlsx(session: AsyncSession, actor: User, workshop_id: int
 # Who did what
 
 
-async def record(
-    session: AsyncSession,
-    workshop_id: int,
-    actor: User | None,
-    action: str,
-    detail: str,
-    now: datetime,
-) -> None:
-    """One line of the workshop's history (`actor` None: the import command on the server)."""
-    session.add(
-        WorkshopChange(
-            workshop_id=workshop_id,
-            actor_id=actor.id if actor is not None else None,
-            action=action,
-            detail=detail[:300],
-            created_at=now,
-        )
-    )
-    await session.flush()
+CHANGE_LOG = ChangeLog(WorkshopChange, WorkshopChange.workshop_id)
+record = CHANGE_LOG.record
 
 
 async def history(
-    session: AsyncSession, actor: User, workshop_id: int, limit: int = 50
+    session: AsyncSession, actor: User, workshop_id: int
 ) -> list[tuple[WorkshopChange, User | None]]:
     """The latest changes of a workshop, newest first, with who made them."""
     await staff_workshop(session, actor, workshop_id)
-    found = await session.execute(
-        select(WorkshopChange, User)
-        .outerjoin(User, User.id == WorkshopChange.actor_id)
-        .where(WorkshopChange.workshop_id == workshop_id)
-        .order_by(WorkshopChange.id.desc())
-        .limit(limit)
-    )
-    return [(change, person) for change, person in found.all()]
+    return await CHANGE_LOG.latest(session, workshop_id)
 
 
 async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ ship in the package.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ import jinja2
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from aiohttp import web
+from multidict import MultiDictProxy
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -223,6 +225,91 @@ def check_form(request: web.Request, signed: Signed, form: Any) -> None:
     """Every POST of a signed-in person carries the session's CSRF token."""
     if not desk_access.csrf_ok(signed.token, form.get("csrf")):
         raise Refused()
+
+
+MAX_ID = 2**31 - 1  # the tables' ids are 32-bit
+
+
+def url_id(request: web.Request, key: str = "id") -> int:
+    """An id from the address. One no row can have is a missing page: PostgreSQL would refuse
+    it as a query's argument."""
+    raw = request.match_info[key]
+    number = int(raw) if len(raw) <= len(str(MAX_ID)) else MAX_ID + 1
+    if number > MAX_ID:
+        raise NotFound(key)
+    return number
+
+
+def staff_only(request: web.Request, signed: Signed, page: str) -> web.Response | None:
+    """None for staff. A mentor may use the desk but not a staff page: `page` with 403, a
+    polite page rather than an error."""
+    if signed.user.role == Role.STAFF:
+        return None
+    return desk_of(request).render(request, page, signed.user.locale, status=403, signed=signed)
+
+
+FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A desk form as its handler gets it: signed in, its CSRF token checked, inside the
+    request's unit of work. `ids` are the numbers in the address (each route's part is one)."""
+
+    request: web.Request
+    desk: Desk
+    signed: Signed
+    form: FormData
+    ids: dict[str, int]
+
+    @property
+    def id(self) -> int:
+        return self.ids["id"]
+
+
+class Undo(Exception):
+    """A form handler's way out: what it wrote is rolled back and `answer` is sent."""
+
+    def __init__(self, answer: web.StreamResponse) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+# What a form's handler returns: the answer, or what to do once its unit of work is committed
+# (a Bot API call waits for no open transaction) that gives the answer.
+AfterCommit = Callable[[], Awaitable[web.StreamResponse]]
+FormHandler = Callable[[Posted], Awaitable[web.StreamResponse | AfterCommit]]
+
+
+def desk_form(staff_page: str | None = None) -> Callable[[FormHandler], Handler]:
+    """The start every desk form's POST shares: the ids from the address (a missing page for
+    one no row can have), the posted form, the signed-in person (any error page then in their
+    language), staff only where a `staff_page` is given (what anyone else gets), and the CSRF
+    token. The handler runs in the request's unit of work; it may raise `Undo`, or return
+    what to do after the commit."""
+
+    def wrap(body: FormHandler) -> Handler:
+        @functools.wraps(body)
+        async def handler(request: web.Request) -> web.StreamResponse:
+            desk = desk_of(request)
+            ids = {key: url_id(request, key) for key in request.match_info}
+            form = await request.post()
+            try:
+                async with desk.signed_in(request) as signed:
+                    remember_locale(request, signed.user.locale)
+                    if staff_page is not None:
+                        refused = staff_only(request, signed, staff_page)
+                        if refused is not None:
+                            return refused
+                    check_form(request, signed, form)
+                    answer = await body(Posted(request, desk, signed, form, ids))
+            except Undo as undo:
+                return undo.answer
+            return answer if isinstance(answer, web.StreamResponse) else await answer()
+
+        return handler
+
+    return wrap
 
 
 def _same_origin(request: web.Request) -> bool:

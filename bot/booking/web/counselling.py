@@ -11,7 +11,6 @@ shows it in the reader's language and time zone.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +23,7 @@ from bot.booking import rules as booking
 from bot.booking.models import Attendance, CounsellingChange
 from bot.booking.telegram.screens import SERVICE_NAMES
 from bot.booking.web import times
+from bot.booking.web.staff import refuse, staff_form
 from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day, weekday_names
 from bot.kit.errors import NotFound
 from bot.kit.texts import N_
@@ -31,9 +31,18 @@ from bot.people import rules as people
 from bot.people.models import Role, User
 from bot.people.names import CITY_NAMES
 from bot.people.profile import CITIES
-from bot.web.server import PREFIX, Desk, Signed, check_form, desk_of, redirect, remember_locale
-
-log = logging.getLogger(__name__)
+from bot.web.server import (
+    PREFIX,
+    Desk,
+    Posted,
+    Signed,
+    Undo,
+    desk_form,
+    desk_of,
+    redirect,
+    remember_locale,
+    url_id,
+)
 
 BASE = f"{PREFIX}/counselling"
 ONLINE = "online"
@@ -57,12 +66,6 @@ CHANGES = {
     "attendance": N_("Attendance marked"),
 }
 MARKS = {"attended": N_("Came"), "no_show": N_("Did not come"), "unmarked": N_("Not marked")}
-
-
-def _id(raw: str) -> int:
-    if len(raw) > 12:
-        raise NotFound("id")
-    return int(raw)
 
 
 def _number(raw: object) -> int | None:
@@ -143,15 +146,6 @@ def _changes(
     ]
 
 
-def _staff(request: web.Request, signed: Signed) -> web.Response | None:
-    remember_locale(request, signed.user.locale)
-    if signed.user.role == Role.STAFF:
-        return None
-    return desk_of(request).render(
-        request, "booking/staff_only.html", signed.user.locale, status=403, signed=signed
-    )
-
-
 def _tz(request: web.Request, signed: Signed) -> str:
     return people.timezone_of(signed.user, desk_of(request).settings.timezone)
 
@@ -174,7 +168,7 @@ async def counsellors(request: web.Request) -> web.StreamResponse:
         if signed.user.role != Role.STAFF:
             if await counselling.linked_counsellors(signed.session, signed.user):
                 return redirect(f"{BASE}/mine")
-            return _staff(request, signed) or redirect(f"{BASE}/mine")
+            return refuse(request, signed) or redirect(f"{BASE}/mine")
         found = await counselling.all_counsellors(signed.session, signed.user)
         accounts = await counselling.linkable(signed.session, signed.user)
         return desk.render(
@@ -190,44 +184,37 @@ async def counsellors(request: web.Request) -> web.StreamResponse:
         )
 
 
-async def create(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        city = str(posted.get("city", ""))
-        online = city == ONLINE
-        place = " ".join(str(posted.get("place", "")).split())[:300] or None
-        account = _number(posted.get("account"))
-        try:
-            made = await counselling.create_counsellor(
-                signed.session,
-                signed.user,
-                service=str(posted.get("service", "")),
-                name=str(posted.get("name", ""))[:200],
-                user_id=account,
-                city=None if online else (city or "?"),
-                address=None if online else place,
-                online_url=place if online else None,
-                # Hours are kept in the place's clock (online: the staff member's), as the
-                # bot's counsellor form does.
-                timezone=counselling.town_zone(city, _tz(request, signed)),
-                now=desk.clock.now(),
-            )
-        except ValueError:
-            return redirect(f"{BASE}?problem=fields")
-        log.info("counsellor %s created by user %s", made.id, signed.user.id)
-        made_id = made.id
-    return redirect(f"{BASE}/{made_id}")
+@staff_form
+async def create(p: Posted) -> web.StreamResponse:
+    posted = p.form
+    city = str(posted.get("city", ""))
+    online = city == ONLINE
+    place = " ".join(str(posted.get("place", "")).split())[:300] or None
+    try:
+        made = await counselling.create_counsellor(
+            p.signed.session,
+            p.signed.user,
+            service=str(posted.get("service", "")),
+            name=str(posted.get("name", ""))[:200],
+            user_id=_number(posted.get("account")),
+            city=None if online else (city or "?"),
+            address=None if online else place,
+            online_url=place if online else None,
+            # Hours are kept in the place's clock (online: the staff member's), as the
+            # bot's counsellor form does.
+            timezone=counselling.town_zone(city, _tz(p.request, p.signed)),
+            now=p.desk.clock.now(),
+        )
+    except ValueError:
+        return redirect(f"{BASE}?problem=fields")
+    return redirect(f"{BASE}/{made.id}")
 
 
 async def counsellor_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
+    counsellor_id = url_id(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         found = await counselling.counsellor(signed.session, signed.user, counsellor_id)
         plan = await counselling.schedule(signed.session, counsellor_id)
@@ -273,126 +260,90 @@ def _back(counsellor_id: int, **query: str) -> web.Response:
     return redirect(f"{BASE}/{counsellor_id}?" + urlencode(query))
 
 
-async def link_account(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        account = _number(posted.get("account"))
-        await counselling.link(
-            signed.session, signed.user, counsellor_id, account, desk.clock.now()
+@staff_form
+async def link_account(p: Posted) -> web.StreamResponse:
+    account = _number(p.form.get("account"))
+    await counselling.link(p.signed.session, p.signed.user, p.id, account, p.desk.clock.now())
+    return _back(p.id, done="saved")
+
+
+@staff_form
+async def add_hours(p: Posted) -> web.StreamResponse:
+    counsellor_id, posted = p.id, p.form
+    await counselling.counsellor(p.signed.session, p.signed.user, counsellor_id)
+    weekday = _number(posted.get("weekday"))
+    start, end = _clock(posted.get("start")), _clock(posted.get("end"))
+    minutes = _number(posted.get("slot"))
+    if weekday is None or start is None or end is None or minutes is None:
+        return _back(counsellor_id, problem="hours")
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
+    try:
+        await counselling.add_hours(
+            p.signed.session, p.signed.user, counsellor_id, weekday, start, end, minutes, ctx
         )
+    except ValueError:
+        return _back(counsellor_id, problem="hours")
     return _back(counsellor_id, done="saved")
 
 
-async def add_hours(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        await counselling.counsellor(signed.session, signed.user, counsellor_id)
-        weekday = _number(posted.get("weekday"))
-        start, end = _clock(posted.get("start")), _clock(posted.get("end"))
-        minutes = _number(posted.get("slot"))
-        if weekday is None or start is None or end is None or minutes is None:
-            return _back(counsellor_id, problem="hours")
-        ctx = booking.context_for(desk.settings, desk.clock)
-        try:
-            await counselling.add_hours(
-                signed.session, signed.user, counsellor_id, weekday, start, end, minutes, ctx
-            )
-        except ValueError:
-            return _back(counsellor_id, problem="hours")
-        log.info("counsellor %s hours added by user %s", counsellor_id, signed.user.id)
-    return _back(counsellor_id, done="saved")
+@staff_form
+async def remove_hours(p: Posted) -> web.StreamResponse:
+    hours_id = p.ids["hid"]
+    plan = await counselling.schedule(p.signed.session, p.id)
+    if hours_id not in {h.id for h in plan.hours}:
+        raise NotFound("hours")  # another counsellor's, or made up
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
+    await counselling.remove_hours(p.signed.session, p.signed.user, hours_id, ctx)
+    return _back(p.id, done="saved")
 
 
-async def remove_hours(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
-    hours_id = _id(request.match_info["hid"])
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        plan = await counselling.schedule(signed.session, counsellor_id)
-        if hours_id not in {h.id for h in plan.hours}:
-            raise NotFound("hours")  # another counsellor's, or made up
-        ctx = booking.context_for(desk.settings, desk.clock)
-        await counselling.remove_hours(signed.session, signed.user, hours_id, ctx)
-        log.info("counsellor %s hours removed by user %s", counsellor_id, signed.user.id)
-    return _back(counsellor_id, done="saved")
-
-
-async def time_off(request: web.Request) -> web.StreamResponse:
+@staff_form
+async def time_off(p: Posted) -> web.StreamResponse:
     """First press: the people whose appointments it calls off; the second confirms."""
-    desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        found = await counselling.counsellor(signed.session, signed.user, counsellor_id)
-        first, last = _day(posted.get("first")), _day(posted.get("last"))
-        reason = str(posted.get("reason", ""))
-        ctx = booking.context_for(desk.settings, desk.clock)
-        today = ctx.now.astimezone(ZoneInfo(found.timezone)).date()
-        if first is None or reason not in counselling.TIME_OFF_REASONS or first < today:
-            return _back(counsellor_id, problem="time_off")
-        last = last or first
-        if last < first:
-            return _back(counsellor_id, problem="time_off")
-        if posted.get("confirm") != "yes":
-            affected = await counselling.affected_by_time_off(
-                signed.session, signed.user, counsellor_id, first, last, ctx.now
-            )
-            return desk.render(
-                request,
-                "booking/time_off.html",
-                signed.user.locale,
-                signed=signed,
-                c=found,
-                first=first,
-                last=last,
-                reason=reason,
-                affected=affected,
-                tz=found.timezone,
-                **_times(request, signed, found.timezone),
-                **_names(signed.user.locale),
-            )
-        told = await counselling.add_time_off(
-            signed.session, signed.user, counsellor_id, first, last, reason, ctx
+    counsellor_id, posted, signed = p.id, p.form, p.signed
+    found = await counselling.counsellor(signed.session, signed.user, counsellor_id)
+    first, last = _day(posted.get("first")), _day(posted.get("last"))
+    reason = str(posted.get("reason", ""))
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
+    today = ctx.now.astimezone(ZoneInfo(found.timezone)).date()
+    if first is None or reason not in counselling.TIME_OFF_REASONS or first < today:
+        return _back(counsellor_id, problem="time_off")
+    last = last or first
+    if last < first:
+        return _back(counsellor_id, problem="time_off")
+    if posted.get("confirm") != "yes":
+        affected = await counselling.affected_by_time_off(
+            signed.session, signed.user, counsellor_id, first, last, ctx.now
         )
-        log.info(
-            "counsellor %s time off added by user %s, %s told", counsellor_id, signed.user.id, told
+        return p.desk.render(
+            p.request,
+            "booking/time_off.html",
+            signed.user.locale,
+            signed=signed,
+            c=found,
+            first=first,
+            last=last,
+            reason=reason,
+            affected=affected,
+            tz=found.timezone,
+            **_times(p.request, signed, found.timezone),
+            **_names(signed.user.locale),
         )
+    await counselling.add_time_off(
+        signed.session, signed.user, counsellor_id, first, last, reason, ctx
+    )
     return _back(counsellor_id, done="time_off")
 
 
-async def remove_time_off(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    counsellor_id = _id(request.match_info["id"])
-    off_id = _id(request.match_info["tid"])
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _staff(request, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        plan = await counselling.schedule(signed.session, counsellor_id)
-        if off_id not in {t.id for t in plan.time_off}:
-            raise NotFound("time off")
-        ctx = booking.context_for(desk.settings, desk.clock)
-        await counselling.remove_time_off(signed.session, signed.user, off_id, ctx)
-        log.info("counsellor %s time off removed by user %s", counsellor_id, signed.user.id)
-    return _back(counsellor_id, done="saved")
+@staff_form
+async def remove_time_off(p: Posted) -> web.StreamResponse:
+    off_id = p.ids["tid"]
+    plan = await counselling.schedule(p.signed.session, p.id)
+    if off_id not in {t.id for t in plan.time_off}:
+        raise NotFound("time off")
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
+    await counselling.remove_time_off(p.signed.session, p.signed.user, off_id, ctx)
+    return _back(p.id, done="saved")
 
 
 async def my_day(request: web.Request) -> web.StreamResponse:
@@ -402,7 +353,7 @@ async def my_day(request: web.Request) -> web.StreamResponse:
         remember_locale(request, signed.user.locale)
         mine = await counselling.linked_counsellors(signed.session, signed.user)
         if not mine:
-            return _staff(request, signed) or redirect(BASE)
+            return refuse(request, signed) or redirect(BASE)
         tz = _tz(request, signed)
         # Today by the counsellor's place, as their times are (each named when not the reader's).
         today, _zone = await counselling.counsellor_today(
@@ -427,25 +378,21 @@ async def my_day(request: web.Request) -> web.StreamResponse:
         )
 
 
-async def mark(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    posted = await request.post()
-    back = str(posted.get("back", ""))
+@desk_form()  # staff, or the counsellor whose appointment it is (the rule checks which)
+async def mark(p: Posted) -> web.StreamResponse:
+    back = str(p.form.get("back", ""))
     if not back.startswith(f"{BASE}/") or "//" in back or len(back) > 200:
         back = BASE
+    booking_id = _number(p.form.get("booking"))
+    value = str(p.form.get("value", ""))
+    if booking_id is None or value not in (Attendance.ATTENDED, Attendance.NO_SHOW):
+        raise NotFound("booking")
+    session, actor = p.signed.session, p.signed.user
+    await counselling.counselling_booking(session, actor, booking_id)
     try:
-        async with desk.signed_in(request) as signed:
-            remember_locale(request, signed.user.locale)
-            check_form(request, signed, posted)
-            booking_id = _number(posted.get("booking"))
-            value = str(posted.get("value", ""))
-            if booking_id is None or value not in (Attendance.ATTENDED, Attendance.NO_SHOW):
-                raise NotFound("booking")
-            # Staff, or the counsellor whose appointment it is (the rule checks which).
-            await counselling.counselling_booking(signed.session, signed.user, booking_id)
-            await attendance.mark(signed.session, signed.user, booking_id, value, desk.clock.now())
-    except ValueError:
-        return redirect(back + ("&" if "?" in back else "?") + "problem=early")
+        await attendance.mark(session, actor, booking_id, value, p.desk.clock.now())
+    except ValueError as exc:  # it has not begun yet
+        raise Undo(redirect(back + ("&" if "?" in back else "?") + "problem=early")) from exc
     return redirect(back)
 
 

@@ -30,24 +30,29 @@ from bot.booking.models import Attendance, BookingStatus, WorkshopStatus
 from bot.booking.telegram.screens import KIND_NAMES
 from bot.booking.web import counselling as counselling_pages
 from bot.booking.web import times
+from bot.booking.web.staff import refuse, staff_form
 from bot.i18n.formatting import zone_label
 from bot.i18n.latin import to_latin
 from bot.i18n.locales import BG, EN, SR_CYRL
 from bot.kit.data_files import Limits, Problem
 from bot.kit.errors import NotFound
 from bot.people import rules as people
-from bot.people.models import Role
+from bot.people.models import User
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
 from bot.people.profile import CITIES, PROGRAMMES
 from bot.plans.reminders import to_utc
 from bot.web.server import (
     PREFIX,
+    AfterCommit,
     Desk,
+    FormData,
+    Posted,
     Signed,
-    check_form,
+    Undo,
     desk_of,
     redirect,
     remember_locale,
+    url_id,
 )
 
 BASE = f"{PREFIX}/workshops"
@@ -71,23 +76,6 @@ def _names() -> dict[str, Any]:
         "text_languages": TEXT_LANGUAGES,
         "base": BASE,
     }
-
-
-def _refuse(request: web.Request, desk: Desk, signed: Signed) -> web.Response | None:
-    """Mentors may use the desk, but workshops are staff's: a polite page, not an error."""
-    remember_locale(request, signed.user.locale)
-    if signed.user.role == Role.STAFF:
-        return None
-    return desk.render(
-        request, "booking/staff_only.html", signed.user.locale, status=403, signed=signed
-    )
-
-
-def _id(request: web.Request, key: str = "id") -> int:
-    raw = request.match_info[key]
-    if len(raw) > 12:
-        raise NotFound("id")
-    return int(raw)
 
 
 def _number(raw: object) -> int | None:
@@ -143,7 +131,7 @@ async def workshop_list(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
     filters, page, kept = parse_filters(request.query)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         listing = await workshops.desk_listing(
             signed.session, signed.user, filters, page, desk.clock.now()
@@ -351,34 +339,29 @@ def _render_form(
 async def new_form(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         return _render_form(request, desk, signed, _blank_form(desk.clock.now(), _tz(desk, signed)))
 
 
-async def create(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        form = _read_form(posted)
-        ctx = booking.context_for(desk.settings, desk.clock)
-        draft, texts = _draft(form, _author_zone(_tz(desk, signed)), ctx.now)
-        if draft is None or posted.get("action") == "preview":
-            return _render_form(request, desk, signed, form, status=200 if draft else 422)
-        made = await workshops.create(signed.session, signed.user, draft, ctx)
-        await workshops.save_texts(signed.session, signed.user, made.id, texts, ctx.now)
-        made_id = made.id
-    return redirect(f"{BASE}/{made_id}?done=created")
+@staff_form
+async def create(p: Posted) -> web.StreamResponse:
+    desk, signed = p.desk, p.signed
+    form = _read_form(p.form)
+    ctx = booking.context_for(desk.settings, desk.clock)
+    draft, texts = _draft(form, _author_zone(_tz(desk, signed)), ctx.now)
+    if draft is None or p.form.get("action") == "preview":
+        return _render_form(p.request, desk, signed, form, status=200 if draft else 422)
+    made = await workshops.create(signed.session, signed.user, draft, ctx)
+    await workshops.save_texts(signed.session, signed.user, made.id, texts, ctx.now)
+    return redirect(f"{BASE}/{made.id}?done=created")
 
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    workshop_id = _id(request)
+    workshop_id = url_id(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         found = await workshops.staff_workshop(signed.session, signed.user, workshop_id)
         if not _editable(found, desk.clock.now()):
@@ -392,27 +375,22 @@ def _editable(found: Any, now: datetime) -> bool:
     return bool(found.status == WorkshopStatus.SCHEDULED and found.starts_at > now)
 
 
-async def save(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    workshop_id = _id(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        found = await workshops.staff_workshop(signed.session, signed.user, workshop_id)
-        ctx = booking.context_for(desk.settings, desk.clock)
-        if not _editable(found, ctx.now):
-            return redirect(f"{BASE}/{workshop_id}?problem=begun")
-        form = _read_form(posted)
-        draft, texts = _draft(form, _author_zone(_tz(desk, signed), found), ctx.now)
-        if draft is None or posted.get("action") == "preview":
-            return _render_form(request, desk, signed, form, found, status=200 if draft else 422)
-        # The same rule as the bot's edits: fewer seats move held offers, then the latest
-        # bookings, back to the waitlist; more seats are offered to the waitlist.
-        draft = replace(draft, ref=found.ref)
-        await workshops.update(signed.session, signed.user, workshop_id, draft, ctx)
-        await workshops.save_texts(signed.session, signed.user, workshop_id, texts, ctx.now)
+@staff_form
+async def save(p: Posted) -> web.StreamResponse:
+    desk, signed, workshop_id = p.desk, p.signed, p.id
+    found = await workshops.staff_workshop(signed.session, signed.user, workshop_id)
+    ctx = booking.context_for(desk.settings, desk.clock)
+    if not _editable(found, ctx.now):
+        return redirect(f"{BASE}/{workshop_id}?problem=begun")
+    form = _read_form(p.form)
+    draft, texts = _draft(form, _author_zone(_tz(desk, signed), found), ctx.now)
+    if draft is None or p.form.get("action") == "preview":
+        return _render_form(p.request, desk, signed, form, found, status=200 if draft else 422)
+    # The same rule as the bot's edits: fewer seats move held offers, then the latest
+    # bookings, back to the waitlist; more seats are offered to the waitlist.
+    draft = replace(draft, ref=found.ref)
+    await workshops.update(signed.session, signed.user, workshop_id, draft, ctx)
+    await workshops.save_texts(signed.session, signed.user, workshop_id, texts, ctx.now)
     return redirect(f"{BASE}/{workshop_id}?done=saved")
 
 
@@ -421,9 +399,9 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 async def workshop_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    workshop_id = _id(request)
+    workshop_id = url_id(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         session, actor = signed.session, signed.user
         listing = await workshops.participants(session, actor, workshop_id)
@@ -463,9 +441,9 @@ async def workshop_page(request: web.Request) -> web.StreamResponse:
 
 async def cancel_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    workshop_id = _id(request)
+    workshop_id = url_id(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         listing = await workshops.participants(signed.session, signed.user, workshop_id)
         if listing.workshop.status != WorkshopStatus.SCHEDULED:
@@ -481,81 +459,59 @@ async def cancel_page(request: web.Request) -> web.StreamResponse:
         )
 
 
-async def cancel(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    workshop_id = _id(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        ctx = booking.context_for(desk.settings, desk.clock)
-        # The bot's rule: every booking and waitlist place called off, each person's notice
-        # written as a reminder row in this transaction and sent by the bot after the commit.
-        await workshops.cancel(signed.session, signed.user, workshop_id, ctx)
-    return redirect(f"{BASE}/{workshop_id}?done=cancelled")
+@staff_form
+async def cancel(p: Posted) -> web.StreamResponse:
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
+    # The bot's rule: every booking and waitlist place called off, each person's notice
+    # written as a reminder row in this transaction and sent by the bot after the commit.
+    await workshops.cancel(p.signed.session, p.signed.user, p.id, ctx)
+    return redirect(f"{BASE}/{p.id}?done=cancelled")
 
 
-async def seat(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    workshop_id = _id(request)
-    posted = await request.post()
+@staff_form
+async def seat(p: Posted) -> web.StreamResponse:
+    session, actor = p.signed.session, p.signed.user
+    booking_id = _number(p.form.get("booking"))
+    if booking_id is None:
+        raise NotFound("booking")
+    # A forged pair (a booking of another workshop) is as good as no booking.
+    await workshops.booking_on(session, actor, p.id, booking_id)
+    ctx = booking.context_for(p.desk.settings, p.desk.clock)
     try:
-        async with desk.signed_in(request) as signed:
-            if (refused := _refuse(request, desk, signed)) is not None:
-                return refused
-            check_form(request, signed, posted)
-            booking_id = _number(posted.get("booking"))
-            if booking_id is None:
-                raise NotFound("booking")
-            # A forged pair (a booking of another workshop) is as good as no booking.
-            await workshops.booking_on(signed.session, signed.user, workshop_id, booking_id)
-            ctx = booking.context_for(desk.settings, desk.clock)
-            await workshops.seat_from_waitlist(
-                signed.session,
-                signed.user,
-                booking_id,
-                ctx,
-                extra_seat=posted.get("extra") == "yes",
-            )
-    # Raised out of the unit of work, so whatever it wrote is rolled back.
-    except booking.Full:
-        return redirect(f"{BASE}/{workshop_id}?problem=full")
-    except booking.Overlap:
-        return redirect(f"{BASE}/{workshop_id}?problem=overlap")
-    except booking.Closed:
-        return redirect(f"{BASE}/{workshop_id}?problem=over")
-    return redirect(f"{BASE}/{workshop_id}?done=seated")
+        await workshops.seat_from_waitlist(
+            session, actor, booking_id, ctx, extra_seat=p.form.get("extra") == "yes"
+        )
+    # Undone: whatever it wrote is rolled back.
+    except booking.Full as exc:
+        raise Undo(redirect(f"{BASE}/{p.id}?problem=full")) from exc
+    except booking.Overlap as exc:
+        raise Undo(redirect(f"{BASE}/{p.id}?problem=overlap")) from exc
+    except booking.Closed as exc:
+        raise Undo(redirect(f"{BASE}/{p.id}?problem=over")) from exc
+    return redirect(f"{BASE}/{p.id}?done=seated")
 
 
-async def mark(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    workshop_id = _id(request)
-    posted = await request.post()
+@staff_form
+async def mark(p: Posted) -> web.StreamResponse:
+    session, actor = p.signed.session, p.signed.user
+    booking_id = _number(p.form.get("booking"))
+    value = str(p.form.get("value", ""))
+    if booking_id is None or value not in (Attendance.ATTENDED, Attendance.NO_SHOW, ""):
+        raise NotFound("booking")
+    await workshops.booking_on(session, actor, p.id, booking_id)
     try:
-        async with desk.signed_in(request) as signed:
-            if (refused := _refuse(request, desk, signed)) is not None:
-                return refused
-            check_form(request, signed, posted)
-            booking_id = _number(posted.get("booking"))
-            value = str(posted.get("value", ""))
-            if booking_id is None or value not in (Attendance.ATTENDED, Attendance.NO_SHOW, ""):
-                raise NotFound("booking")
-            await workshops.booking_on(signed.session, signed.user, workshop_id, booking_id)
-            await attendance.mark(
-                signed.session, signed.user, booking_id, value or None, desk.clock.now()
-            )
-    except ValueError:  # it has not begun yet
-        return redirect(f"{BASE}/{workshop_id}?problem=early")
-    return redirect(f"{BASE}/{workshop_id}?done=marked#participants")
+        await attendance.mark(session, actor, booking_id, value or None, p.desk.clock.now())
+    except ValueError as exc:  # it has not begun yet
+        raise Undo(redirect(f"{BASE}/{p.id}?problem=early")) from exc
+    return redirect(f"{BASE}/{p.id}?done=marked#participants")
 
 
 async def export(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    workshop_id = _id(request)
+    workshop_id = url_id(request)
     kind = request.match_info["ext"]
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         if kind == "xlsx":
             body = await workshops.participants_xlsx(signed.session, signed.user, workshop_id)
@@ -576,7 +532,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 async def import_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
     async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
+        if (refused := refuse(request, signed)) is not None:
             return refused
         return desk.render(
             request,
@@ -625,7 +581,7 @@ class Upload:
         return hashlib.sha256(self.data).hexdigest()[:16]
 
 
-def _upload(posted: MultiMapping[Any]) -> Upload | None:
+def _upload(posted: FormData) -> Upload | None:
     """The file as chosen (first step) or as it came back with the confirmation."""
     chosen = posted.get("file")
     if isinstance(chosen, web.FileField):
@@ -641,16 +597,17 @@ def _upload(posted: MultiMapping[Any]) -> Upload | None:
     return Upload(str(posted.get("name", "upload"))[:80], data)
 
 
-async def import_file(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        if (refused := _refuse(request, desk, signed)) is not None:
-            return refused
-        check_form(request, signed, posted)
-        actor, locale = signed.user, signed.user.locale
-    # The import opens its own transaction (one for the whole file): the sign-in's is closed
-    # first, as SQLite has one writer at a time.
+@staff_form
+async def import_file(p: Posted) -> AfterCommit:
+    # The import opens its own transaction (one for the whole file): it runs once the
+    # sign-in's is closed, as SQLite has one writer at a time.
+    actor, locale = p.signed.user, p.signed.user.locale
+    return lambda: _import(p.request, p.desk, p.form, actor, locale)
+
+
+async def _import(
+    request: web.Request, desk: Desk, posted: FormData, actor: User, locale: str
+) -> web.StreamResponse:
     upload = _upload(posted)
     confirm = posted.get("action") == "import" and upload is not None
     report: workshop_import.Report | None = None

@@ -38,11 +38,14 @@ from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
 from bot.web.server import (
     PREFIX,
     Desk,
+    Posted,
     Signed,
     check_form,
+    desk_form,
     desk_of,
     redirect,
     remember_locale,
+    url_id,
 )
 
 log = logging.getLogger(__name__)
@@ -434,16 +437,9 @@ async def check_json(request: web.Request) -> web.StreamResponse:
         )
 
 
-def _broadcast_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if len(raw) > 11:
-        raise NotFound("id")
-    return int(raw)
-
-
 async def detail_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    broadcast_id = _broadcast_id(request)
+    broadcast_id = url_id(request)
     async with desk.signed_in(request) as signed:
         remember_locale(request, signed.user.locale)
         found = await console.page(signed.session, signed.user, broadcast_id)
@@ -482,7 +478,7 @@ STOPPABLE = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
 async def stop_page(request: web.Request) -> web.StreamResponse:
     """Asks first: cancelling or stopping cannot be undone."""
     desk = desk_of(request)
-    broadcast_id = _broadcast_id(request)
+    broadcast_id = url_id(request)
     async with desk.signed_in(request) as signed:
         remember_locale(request, signed.user.locale)
         found = await console.page(signed.session, signed.user, broadcast_id)
@@ -504,24 +500,21 @@ async def stop_page(request: web.Request) -> web.StreamResponse:
         )
 
 
-async def stop_post(request: web.Request) -> web.StreamResponse:
+@desk_form()
+async def stop_post(p: Posted) -> web.StreamResponse:
     """Cancel (scheduled) or stop (sending) through the bot's rule; who did it is recorded."""
-    desk = desk_of(request)
-    broadcast_id = _broadcast_id(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        check_form(request, signed, posted)
-        found = await console.visible(signed.session, signed.user, broadcast_id)
-        if found.status not in STOPPABLE:  # it finished, or someone else pressed first
-            return redirect(f"{BASE}/{broadcast_id}?done=already")
-        stopped = await console.stop(signed.session, signed.user, broadcast_id, desk.clock.now())
-        done = "cancelled" if stopped.status == BroadcastStatus.CANCELLED else "stopped"
-    return redirect(f"{BASE}/{broadcast_id}?done={done}")
+    session, actor = p.signed.session, p.signed.user
+    found = await console.visible(session, actor, p.id)
+    if found.status not in STOPPABLE:  # it finished, or someone else pressed first
+        return redirect(f"{BASE}/{p.id}?done=already")
+    stopped = await console.stop(session, actor, p.id, p.desk.clock.now())
+    done = "cancelled" if stopped.status == BroadcastStatus.CANCELLED else "stopped"
+    return redirect(f"{BASE}/{p.id}?done={done}")
 
 
 async def progress_json(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    broadcast_id = _broadcast_id(request)
+    broadcast_id = url_id(request)
     async with desk.signed_in(request) as signed:
         found = await console.progress(signed.session, signed.user, broadcast_id)
         name = STATUS_NAMES.get(BroadcastStatus(str(found["status"])), "Sent")
@@ -531,7 +524,7 @@ async def progress_json(request: web.Request) -> web.StreamResponse:
 
 async def failures_csv(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    broadcast_id = _broadcast_id(request)
+    broadcast_id = url_id(request)
     async with desk.signed_in(request) as signed:
         missed = await console.failures(signed.session, signed.user, broadcast_id)
         body = console.failures_csv(missed)

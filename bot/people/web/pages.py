@@ -24,12 +24,15 @@ from bot.people.queries import Search
 from bot.plans import rules as plans
 from bot.web.server import (
     PREFIX,
+    AfterCommit,
     Desk,
+    Posted,
     Signed,
-    check_form,
+    desk_form,
     desk_of,
     redirect,
     remember_locale,
+    url_id,
 )
 
 ROLE_NAMES = {Role.YOUTH: "young person", Role.MENTOR: "mentor", Role.STAFF: "staff"}
@@ -105,16 +108,9 @@ def _names() -> dict[str, Any]:
     }
 
 
-def _person_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if len(raw) > 12:
-        raise NotFound("id")
-    return int(raw)
-
-
 async def person_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    person_id = _person_id(request)
+    person_id = url_id(request)
     async with desk.signed_in(request) as signed:
         remember_locale(request, signed.user.locale)
         return await _render_person(request, desk, signed, person_id)
@@ -165,53 +161,48 @@ def _back(person_id: int, **query: str) -> web.Response:
     return redirect(f"{PREFIX}/people/{person_id}?" + urlencode(query))
 
 
-async def set_programme(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    person_id = _person_id(request)
-    form = await request.post()
-    async with desk.signed_in(request) as signed:
-        remember_locale(request, signed.user.locale)
-        check_form(request, signed, form)
-        key = str(form.get("programme", ""))
-        chosen = key if key in profile.PROGRAMMES else None
-        await directory.visible_person(signed.session, signed.user, person_id)
-        try:
-            await profile.set_programme(signed.session, signed.user, person_id, chosen)
-        except NotAllowed as exc:
-            raise NotFound("staff only") from exc
-    return _back(person_id, done="programme")
+@desk_form()
+async def set_programme(p: Posted) -> web.StreamResponse:
+    key = str(p.form.get("programme", ""))
+    chosen = key if key in profile.PROGRAMMES else None
+    await directory.visible_person(p.signed.session, p.signed.user, p.id)
+    try:
+        await profile.set_programme(p.signed.session, p.signed.user, p.id, chosen)
+    except NotAllowed as exc:
+        raise NotFound("staff only") from exc
+    return _back(p.id, done="programme")
 
 
-async def set_role(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    person_id = _person_id(request)
-    form = await request.post()
-    value = str(form.get("role", ""))
+@desk_form()
+async def set_role(p: Posted) -> web.StreamResponse | AfterCommit:
+    value = str(p.form.get("role", ""))
     if value not in set(Role):
-        return _back(person_id)
+        return _back(p.id)
     role = Role(value)
-    async with desk.signed_in(request) as signed:
-        remember_locale(request, signed.user.locale)
-        check_form(request, signed, form)
-        await directory.visible_person(signed.session, signed.user, person_id)
-        try:
-            losing = await roles.mentees_losing_mentor(signed.session, signed.user, person_id, role)
-            if losing and form.get("confirm") != "yes":
-                return _back(person_id, problem="confirm")
-            change = await roles.change_role(signed.session, signed.user, person_id, role)
-        except NotAllowed:
-            if signed.user.role != Role.STAFF:
-                raise NotFound("staff only") from None
-            return _back(person_id, problem="last_staff")
-        target = change.user
-        changed = change.old_role != role
-        told: Contact = (target.telegram_id, target.locale, target.is_active)
-        gone = [(m.telegram_id, m.locale, m.is_active) for m in change.removed_mentees]
-        name = target.display_name
-    # Committed: now Telegram, as the bot does after the same change.
-    if changed:
-        await _tell_role(desk, told, role, gone, name)
-    return _back(person_id, done="role")
+    session, actor = p.signed.session, p.signed.user
+    await directory.visible_person(session, actor, p.id)
+    try:
+        losing = await roles.mentees_losing_mentor(session, actor, p.id, role)
+        if losing and p.form.get("confirm") != "yes":
+            return _back(p.id, problem="confirm")
+        change = await roles.change_role(session, actor, p.id, role)
+    except NotAllowed:
+        if actor.role != Role.STAFF:
+            raise NotFound("staff only") from None
+        return _back(p.id, problem="last_staff")
+    if change.old_role == role:
+        return _back(p.id, done="role")
+    target = change.user
+    told: Contact = (target.telegram_id, target.locale, target.is_active)
+    gone = [(m.telegram_id, m.locale, m.is_active) for m in change.removed_mentees]
+    name = target.display_name
+
+    async def tell() -> web.StreamResponse:
+        # Committed: now Telegram, as the bot does after the same change.
+        await _tell_role(p.desk, told, role, gone, name)
+        return _back(p.id, done="role")
+
+    return tell
 
 
 Contact = tuple[int, str, bool]  # Telegram id, language, still receives messages
@@ -248,36 +239,35 @@ async def _tell_role(
         await _tell(desk, mentee, line.format(name=_named(desk, name, mentee[1])))
 
 
-async def assign_mentor(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    person_id = _person_id(request)
-    form = await request.post()
-    raw = str(form.get("mentor", ""))
-    async with desk.signed_in(request) as signed:
-        remember_locale(request, signed.user.locale)
-        check_form(request, signed, form)
-        if not raw.isdigit() or len(raw) > 12:
-            return _back(person_id)
-        try:
-            linked = await directory.assign_mentor(
-                signed.session, signed.user, person_id, int(raw), desk.clock.now()
-            )
-        except NotAllowed as exc:
-            raise NotFound("staff only") from exc
-        if linked is None:
-            return _back(person_id, done="mentor")
-        mentor, youth = linked
-        to_mentor: Contact = (mentor.telegram_id, mentor.locale, mentor.is_active)
-        to_youth: Contact = (youth.telegram_id, youth.locale, youth.is_active)
-        mentor_name, youth_name = mentor.display_name, youth.display_name
-    gettext = desk.i18n.gettext
-    line = gettext(
-        "🤝 New connection: {name} is now one of your young people.", locale=to_mentor[1]
-    )
-    await _tell(desk, to_mentor, line.format(name=_named(desk, youth_name, to_mentor[1])))
-    line = gettext("🤝 {name} is now your mentor in Putokaz.", locale=to_youth[1])
-    await _tell(desk, to_youth, line.format(name=_named(desk, mentor_name, to_youth[1])))
-    return _back(person_id, done="mentor")
+@desk_form()
+async def assign_mentor(p: Posted) -> web.StreamResponse | AfterCommit:
+    raw = str(p.form.get("mentor", ""))
+    if not raw.isdigit() or len(raw) > 12:
+        return _back(p.id)
+    try:
+        linked = await directory.assign_mentor(
+            p.signed.session, p.signed.user, p.id, int(raw), p.desk.clock.now()
+        )
+    except NotAllowed as exc:
+        raise NotFound("staff only") from exc
+    if linked is None:
+        return _back(p.id, done="mentor")
+    mentor, youth = linked
+    to_mentor: Contact = (mentor.telegram_id, mentor.locale, mentor.is_active)
+    to_youth: Contact = (youth.telegram_id, youth.locale, youth.is_active)
+    mentor_name, youth_name = mentor.display_name, youth.display_name
+
+    async def tell() -> web.StreamResponse:
+        desk, gettext = p.desk, p.desk.i18n.gettext
+        line = gettext(
+            "🤝 New connection: {name} is now one of your young people.", locale=to_mentor[1]
+        )
+        await _tell(desk, to_mentor, line.format(name=_named(desk, youth_name, to_mentor[1])))
+        line = gettext("🤝 {name} is now your mentor in Putokaz.", locale=to_youth[1])
+        await _tell(desk, to_youth, line.format(name=_named(desk, mentor_name, to_youth[1])))
+        return _back(p.id, done="mentor")
+
+    return tell
 
 
 def add_routes(app: web.Application) -> None:

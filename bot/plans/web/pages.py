@@ -39,13 +39,17 @@ from bot.plans.telegram.callbacks import PlanCb
 from bot.web.server import (
     COOKIE,
     PREFIX,
+    AfterCommit,
     Desk,
+    Posted,
     Signed,
     SignInFirst,
     check_form,
+    desk_form,
     desk_of,
     redirect,
     remember_locale,
+    url_id,
 )
 
 log = logging.getLogger(__name__)
@@ -229,16 +233,9 @@ def _rows_from_form(form: SheetForm, done_keys: set[str]) -> list[GoalRow]:
     return list(rows.values())
 
 
-def _person_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if len(raw) > 12:
-        raise NotFound("id")
-    return int(raw)
-
-
 async def plan_page(request: web.Request) -> web.StreamResponse:
     desk = desk_of(request)
-    youth_id = _person_id(request)
+    youth_id = url_id(request)
     async with desk.signed_in(request) as signed:
         remember_locale(request, signed.user.locale)
         ctx = plans.context_for(desk.settings, desk.clock)
@@ -320,33 +317,33 @@ class Recipient:
     name: str | None
 
 
-async def save_plan(request: web.Request) -> web.StreamResponse:
-    desk = desk_of(request)
-    youth_id = _person_id(request)
-    posted = await request.post()
-    async with desk.signed_in(request) as signed:
-        remember_locale(request, signed.user.locale)
-        check_form(request, signed, posted)
-        form = parse_sheet(posted)
-        ctx = replace(plans.context_for(desk.settings, desk.clock), source="console")
-        try:
-            changes = await sheet.save(signed.session, signed.user, youth_id, form, ctx)
-        except Unsaved as unsaved:
-            # Nothing was changed: sheet.save checks the whole form before its first write.
-            view = await sheet.sheet(signed.session, signed.user, youth_id, ctx)
-            done_keys = {f"t{t.id}" for g in view.goals for t in g.tasks if t.status == "done"}
-            rows = _with_blanks(_rows_from_form(form, done_keys))
-            problems = _problem_texts(desk, signed.user.locale, unsaved.problems)
-            return await _render_plan(request, desk, signed, view, rows, problems, status=422)
-        youth = await sheet.youth_to_shape(signed.session, signed.user, youth_id)
-        to = Recipient(youth.telegram_id, youth.locale, youth.is_active, youth.display_name)
-        by = signed.user.display_name
-    # Committed. Now one message that sums the save up, outside any transaction.
-    news = sheet.news_for_youth(changes)
-    told = "none"
-    if news:
-        told = "yes" if await _tell_youth(desk, to, by, news) else "no"
-    return redirect(f"{PREFIX}/people/{youth_id}/plan?done=1&told={told}")
+@desk_form()
+async def save_plan(p: Posted) -> web.StreamResponse | AfterCommit:
+    desk, signed, youth_id = p.desk, p.signed, p.id
+    form = parse_sheet(p.form)
+    ctx = replace(plans.context_for(desk.settings, desk.clock), source="console")
+    try:
+        changes = await sheet.save(signed.session, signed.user, youth_id, form, ctx)
+    except Unsaved as unsaved:
+        # Nothing was changed: sheet.save checks the whole form before its first write.
+        view = await sheet.sheet(signed.session, signed.user, youth_id, ctx)
+        done_keys = {f"t{t.id}" for g in view.goals for t in g.tasks if t.status == "done"}
+        rows = _with_blanks(_rows_from_form(form, done_keys))
+        problems = _problem_texts(desk, signed.user.locale, unsaved.problems)
+        return await _render_plan(p.request, desk, signed, view, rows, problems, status=422)
+    youth = await sheet.youth_to_shape(signed.session, signed.user, youth_id)
+    to = Recipient(youth.telegram_id, youth.locale, youth.is_active, youth.display_name)
+    by = signed.user.display_name
+
+    async def tell() -> web.StreamResponse:
+        # Committed. Now one message that sums the save up, outside any transaction.
+        news = sheet.news_for_youth(changes)
+        told = "none"
+        if news:
+            told = "yes" if await _tell_youth(desk, to, by, news) else "no"
+        return redirect(f"{PREFIX}/people/{youth_id}/plan?done=1&told={told}")
+
+    return tell
 
 
 def summary_message(desk: Desk, locale: str, by: str | None, news: list[Change]) -> str:
