@@ -405,6 +405,26 @@ async def test_a_summary_of_someone_who_erased_themselves_goes_with_them(desk: D
     assert len(youth.messages) == before
 
 
+async def test_a_summary_whose_young_person_goes_while_it_is_prepared_is_dropped(
+    desk: DeskRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claimed by the sender, then the person is erased before it is worded: nothing is sent,
+    nothing breaks, and nothing of theirs is left."""
+    _staff, _mentor, youth, youth_id = await _saved_plan(desk)
+    before = len(youth.messages)
+    original = sheet.summary_to_send
+
+    async def erased_meanwhile(session: Any, reminder: Any) -> sheet.Summary | None:
+        async with desk.harness.sessions.begin() as other:
+            await other.execute(delete(User).where(User.id == youth_id))
+        return await original(session, reminder)
+
+    monkeypatch.setattr(sheet, "summary_to_send", erased_meanwhile)
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before
+    assert await _summaries(desk) == []
+
+
 async def test_a_summary_whose_author_erased_themselves_says_someone(desk: DeskRun) -> None:
     _staff, mentor, youth, _youth_id = await _saved_plan(desk)
     ask = await mentor.send("/deleteme")
