@@ -17,7 +17,8 @@ an announcement with its deliveries and some requests for more time.
 
 Then the desk's own aiohttp application (bot/web/routes.py) serves on 127.0.0.1 and each page
 is asked for --requests times, one request at a time, by a signed-in staff member (the mentor's
-caseload by a mentor). "Server time" is measured inside the application, from the request
+caseload, and a young person's page with the self-assessment history as their mentor sees it, by
+that mentor). "Server time" is measured inside the application, from the request
 reaching the desk's handler to its answer being ready, so the client's own work is not counted.
 The machine's load (uptime) is printed beside the figures: other work on it slows them.
 """
@@ -427,6 +428,7 @@ async def measure(url: str, sizes: Sizes, requests: int, rng: random.Random) -> 
     app.middlewares.append(timer.middleware)
     runner, port = await start(app, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{port}/desk"
+    mentees = youth_ids[:: sizes.mentors]  # the seed links young person i to mentor i % mentors
     figures: list[Figure] = []
     try:
         cookies: dict[int, str] = {}
@@ -442,6 +444,8 @@ async def measure(url: str, sizes: Sizes, requests: int, rng: random.Random) -> 
             ("people table", staff_id, lambda: "/people"),
             ("people table, overdue filter", staff_id, lambda: "/people?late=yes&role=youth"),
             ("person page", staff_id, lambda: f"/people/{rng.choice(youth_ids)}"),
+            # Their mentor also sees the self-assessment history with its star charts.
+            ("person page, by the mentor", mentor_id, lambda: f"/people/{rng.choice(mentees)}"),
             ("staff dashboard (reports)", staff_id, lambda: "/reports"),
             ("mentor dashboard (caseload)", mentor_id, lambda: "/caseload"),
         ]

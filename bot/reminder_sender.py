@@ -1,6 +1,7 @@
 """Sends due reminders and mentors' morning digests: each once, across restarts and instances.
 
-It delivers for two features (task reminders and the digest of plans, the reminders, offers and
+It delivers for two features (task reminders, the summary of a plan saved at the desk and the
+digest of plans, the reminders, offers and
 notices of booking), so it sits beside the scheduler, above both, and takes each message's words
 from the feature it belongs to.
 
@@ -67,11 +68,18 @@ from bot.people import rules as people
 from bot.people.models import User
 from bot.plans import reminder_delivery as delivery
 from bot.plans import rules as plans
+from bot.plans import sheet
 from bot.plans.models import Task, TaskStatus
 from bot.plans.reminder_delivery import Outcome, Result
 from bot.plans.reminder_rows import Claimed, new_token
 from bot.plans.reminders import ReminderRules, is_stale
-from bot.plans.telegram.screens import due_text, reminder_keyboard, reminder_text
+from bot.plans.telegram.screens import (
+    due_text,
+    plan_summary,
+    plan_summary_keyboard,
+    reminder_keyboard,
+    reminder_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -316,6 +324,8 @@ class ReminderSender:
         user, task, reminder = item.user, item.task, item.reminder
         if reminder.booking_id is not None:
             return await self._prepare_booking(item, reminder.booking_id)
+        if reminder.kind == sheet.SUMMARY:
+            return await self._prepare_plan_summary(item)
         if task is None or task.status != TaskStatus.TODO:
             return Result(item, Outcome.CANCELLED)
         if is_stale(reminder.kind, reminder.scheduled_at, self.clock.now()):
@@ -342,6 +352,21 @@ class ReminderSender:
                 booking_screens.message_text(reminder.kind, view, texts, user.locale, tz),
                 booking_screens.message_keyboard(reminder.kind, view),
                 booking_screens.notice_calendar(reminder.kind, view, texts, user.locale, now),
+            )
+
+    async def _prepare_plan_summary(self, item: Claimed) -> Result | Message:
+        """The one message about a plan saved at the desk (bot/plans/sheet.py), in the young
+        person's language now; dropped when the plan or the person is gone meanwhile."""
+        user = item.user
+        async with self.sessions() as session:
+            summary = await sheet.summary_to_send(session, item.reminder)
+        if summary is None:
+            return Result(item, Outcome.CANCELLED)
+        if not user.is_active or user.consent_at is None:
+            return Result(item, Outcome.BLOCKED)
+        with self.i18n.context(), self.i18n.use_locale(user.locale):
+            return Message(
+                plan_summary(summary.by, summary.news, user.locale), plan_summary_keyboard()
             )
 
     async def _deliver(self, item: Claimed, message: Message) -> Result:

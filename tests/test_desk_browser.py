@@ -17,6 +17,7 @@ from bot.people.models import User
 from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import console_link, running_desk
 from tests.test_desk_reports import _assessment, _services, at
+from tests.test_plan_conversation import sender_for
 from tests.test_roles import staff_member
 
 CHROMIUM = "/usr/bin/chromium"
@@ -168,12 +169,13 @@ async def test_a_mentor_writes_a_plan_and_the_young_person_gets_one_message(
         await _do(driver.execute_script, "arguments[0].value = arguments[1]", first, day)
         await _do(lambda: driver.find_element(By.ID, "save-plan").click())
         await _find(driver, By.ID, "notice", tr("sr", "Saved."))
-        assert tr("sr", "The young person was told in Telegram.") in await _do(
-            lambda: driver.find_element(By.ID, "notice").text
-        )
+        soon = "The young person gets one message in Telegram that sums up the changes."
+        assert tr("sr", soon) in await _do(lambda: driver.find_element(By.ID, "notice").text)
         history = await _do(lambda: driver.find_element(By.ID, "history").text)
         assert "Write a CV" in history and tr("sr", "Desk") in history
 
+        # The reminder sender sends the summary written with the save.
+        assert await sender_for(h).tick() == 1
         assert len(youth.messages) == before + 1
         body = youth.last.body
         assert plain(tr("bg", "🎯 New goal: {goal}", goal="<b>Find a job</b>")) in body

@@ -13,16 +13,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.db.engine import SessionFactory
 from bot.people.models import User
-from bot.plans import csv_import
+from bot.plans import csv_import, sheet
 from bot.plans import rules as plans
-from bot.plans.models import Goal, PlanChange, Task, TaskStatus
+from bot.plans.models import Goal, PlanChange, ReminderStatus, Task, TaskStatus
 from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
 from tests.harness import Person
+from tests.test_plan_conversation import reminders_of, sender_for
 from tests.test_plans import ctx as plan_ctx
 from tests.test_plans import new_task, pair
 from tests.test_roles import invite_youth, new_mentor, staff_member
@@ -92,6 +93,11 @@ def _new_keys(html: str) -> tuple[list[str], dict[str, list[str]]]:
     return goals, tasks
 
 
+async def _summaries(run: DeskRun) -> list[str]:
+    """The statuses of the plan summaries written, oldest first."""
+    return [r.status for r in await reminders_of(run.harness) if r.kind == sheet.SUMMARY]
+
+
 async def _mentor_and_youth(run: DeskRun, locale: str = "sr") -> tuple[Person, Person, Person]:
     h = run.harness
     staff = await staff_member(h)
@@ -136,10 +142,12 @@ async def test_a_plan_of_two_goals_and_three_tasks_is_one_save_and_one_message(
         status, html = await page(client, f"{desk.base}/desk/people/{youth_id}")
         assert f'/desk/people/{youth_id}/plan" id="open-plan"' in html
         status, location = await _write_two_goals_three_tasks(desk, client, youth_id)
-        assert status == 303 and "told=yes" in location, location
+        assert status == 303 and "told=soon" in location, location
         assert await _count(desk, Goal, Goal.youth_id == youth_id) == 2
         assert await _count(desk, Task, Task.youth_id == youth_id) == 3
-        # Exactly one message, in the young person's language, that names every change.
+        # Exactly one message, in the young person's language, that names every change: sent
+        # by the reminder sender once the save is committed.
+        assert await sender_for(desk.harness).tick() == 1
         assert len(youth.messages) == before + 1
         body = youth.last.body
         assert (
@@ -169,6 +177,7 @@ async def test_a_plan_of_two_goals_and_three_tasks_is_one_save_and_one_message(
             allow_redirects=False,
         ) as r:
             assert r.status == 303 and "told=none" in r.headers["Location"]
+        assert await sender_for(desk.harness).tick() == 0
         assert len(youth.messages) == before + 1
         assert await _count(desk, PlanChange, PlanChange.youth_id == youth_id) == 5
 
@@ -188,7 +197,8 @@ async def test_a_plan_of_two_goals_and_three_tasks_is_one_save_and_one_message(
             data=_form_data(fields, html),
             allow_redirects=False,
         ) as r:
-            assert r.status == 303 and "told=yes" in r.headers["Location"]
+            assert r.status == 303 and "told=soon" in r.headers["Location"]
+        assert await sender_for(desk.harness).tick() == 1
         assert len(youth.messages) == before + 2
         body = youth.last.body
         assert plain(tr("sr", "🎉 Goal reached: {goal}", goal="A place to live")) in body
@@ -311,12 +321,121 @@ async def test_a_young_person_who_blocked_the_bot_does_not_break_the_save(desk: 
     async with browser() as client:
         await sign_in(client, await console_link(mentor))
         status, location = await _write_two_goals_three_tasks(desk, client, youth_id)
+        # Telegram told the bot of the block: nothing is written for the sender to try.
         assert status == 303 and "told=no" in location
         status, html = await page(
             client, location if location.startswith("http") else desk.base + location
         )
         assert tr("en", "Saved.") in html
+        notice = "The message did not reach the young person (they may have blocked the bot)."
+        assert tr("en", notice) in html
     assert await _count(desk, Task, Task.youth_id == youth_id) == 3
+    assert await _summaries(desk) == []
+
+
+# The summary is written with the save and sent by the reminder sender
+
+
+async def _saved_plan(run: DeskRun, locale: str = "bg") -> tuple[Person, Person, Person, int]:
+    """A plan written at the desk by the mentor; the summary written, not yet sent."""
+    staff, mentor, youth = await _mentor_and_youth(run, locale)
+    youth_id = (await _user(run, youth.id)).id
+    async with browser() as client:
+        await sign_in(client, await console_link(mentor))
+        status, location = await _write_two_goals_three_tasks(run, client, youth_id)
+    assert status == 303 and "told=soon" in location, location
+    assert await _summaries(run) == [ReminderStatus.PENDING]
+    return staff, mentor, youth, youth_id
+
+
+async def test_a_summary_written_with_the_save_goes_out_once_when_a_sender_runs_later(
+    desk: DeskRun,
+) -> None:
+    _staff, _mentor, youth, _youth_id = await _saved_plan(desk)
+    before = len(youth.messages)
+    # The process stopped right after the commit: nothing was sent, the row waits.
+    assert len(youth.messages) == before
+    # A sender started later (a new process) delivers it; more rounds, more senders: once.
+    assert await sender_for(desk.harness).tick() == 1
+    assert await sender_for(desk.harness).tick() == 0
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before + 1
+    body = youth.last.html_text
+    head = tr("bg", "📋 {name} updated your plan:", name="Mentor &lt;Mara&gt; &amp; co")
+    assert body.startswith(head), body
+    assert tr("bg", "🎯 New goal: {goal}", goal="<b>Find a job</b>") in body
+    assert tr("bg", "🎯 New goal: {goal}", goal="<b>A place to live</b>") in body
+    for title in ("Write a CV", "Apply for 3 jobs", "Visit the flat"):
+        assert f"<b>{title}</b>" in body
+    assert tr("bg", "no deadline") in body
+    assert [b.text for row in youth.last.buttons for b in row] == [tr("bg", "📋 Open my plan")]
+    assert await _summaries(desk) == [ReminderStatus.SENT]
+
+
+async def test_a_summary_of_a_deleted_plan_is_dropped(desk: DeskRun) -> None:
+    _staff, _mentor, youth, youth_id = await _saved_plan(desk)
+    before = len(youth.messages)
+    async with desk.harness.sessions() as session:
+        await session.execute(delete(Goal).where(Goal.youth_id == youth_id))
+        await session.commit()
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before
+    assert await _summaries(desk) == [ReminderStatus.CANCELLED]
+
+
+async def test_a_summary_of_someone_no_longer_a_young_person_is_dropped(desk: DeskRun) -> None:
+    _staff, _mentor, youth, youth_id = await _saved_plan(desk)
+    before = len(youth.messages)
+    async with desk.harness.sessions() as session:
+        await session.execute(update(User).where(User.id == youth_id).values(role="mentor"))
+        await session.commit()
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before
+    assert await _summaries(desk) == [ReminderStatus.CANCELLED]
+
+
+async def test_a_summary_of_someone_who_erased_themselves_goes_with_them(desk: DeskRun) -> None:
+    _staff, _mentor, youth, _youth_id = await _saved_plan(desk)
+    ask = await youth.send("/deleteme")
+    await youth.click(tr("bg", "🗑 Yes, delete everything"), ask)
+    assert await stored_user(desk.harness, youth.id) is None
+    before = len(youth.messages)
+    assert await _summaries(desk) == []
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before
+
+
+async def test_a_summary_whose_young_person_goes_while_it_is_prepared_is_dropped(
+    desk: DeskRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claimed by the sender, then the person is erased before it is worded: nothing is sent,
+    nothing breaks, and nothing of theirs is left."""
+    _staff, _mentor, youth, youth_id = await _saved_plan(desk)
+    before = len(youth.messages)
+    original = sheet.summary_to_send
+
+    async def erased_meanwhile(session: Any, reminder: Any) -> sheet.Summary | None:
+        async with desk.harness.sessions.begin() as other:
+            await other.execute(delete(User).where(User.id == youth_id))
+        return await original(session, reminder)
+
+    monkeypatch.setattr(sheet, "summary_to_send", erased_meanwhile)
+    assert await sender_for(desk.harness).tick() == 0
+    assert len(youth.messages) == before
+    assert await _summaries(desk) == []
+
+
+async def test_a_summary_whose_author_erased_themselves_says_someone(desk: DeskRun) -> None:
+    _staff, mentor, youth, _youth_id = await _saved_plan(desk)
+    ask = await mentor.send("/deleteme")
+    await mentor.click(tr("en", "🗑 Yes, delete everything"), ask)
+    assert await stored_user(desk.harness, mentor.id) is None
+    before = len(youth.messages)
+    assert await sender_for(desk.harness).tick() == 1
+    assert len(youth.messages) == before + 1
+    head = tr("bg", "📋 {name} updated your plan:", name=tr("bg", "someone"))
+    assert youth.last.html_text.startswith(head)
+    assert "Mentor" not in youth.last.html_text
 
 
 # The import

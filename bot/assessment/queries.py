@@ -169,6 +169,16 @@ async def scores(session: AsyncSession, assessment_id: int) -> Sequence[Assessme
     return (await session.execute(query.order_by(AssessmentScore.id))).scalars().all()
 
 
+async def scores_of(
+    session: AsyncSession, assessment_ids: Sequence[int]
+) -> Sequence[AssessmentScore]:
+    """The scores of several assessments in one query (a person's whole history)."""
+    if not assessment_ids:
+        return []
+    query = select(AssessmentScore).where(AssessmentScore.assessment_id.in_(assessment_ids))
+    return (await session.execute(query.order_by(AssessmentScore.id))).scalars().all()
+
+
 @dataclass(frozen=True)
 class LevelCount:
     domain: str

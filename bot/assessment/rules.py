@@ -556,6 +556,17 @@ class MenteeView:
     shared: Sequence[SharedText] = field(default_factory=list)
 
 
+async def _mentee(session: AsyncSession, mentor: User, youth_id: int) -> User:
+    """The privacy rule of the self-assessment: only the young person's own mentor sees their
+    results. Staff see counts and averages (`figures`), never one person's answers or scores."""
+    if mentor.role != Role.MENTOR:
+        raise NotAllowed("only mentors")
+    youth = await users.get(session, youth_id)
+    if youth is None or await mentoring.find(session, mentor.id, youth_id) is None:
+        raise NotFound("mentee")
+    return youth
+
+
 async def for_mentor(
     session: AsyncSession,
     mentor: User,
@@ -564,11 +575,7 @@ async def for_mentor(
     youth_id: int,
 ) -> MenteeView:
     """A mentee's latest results; free text only where they allowed their mentor to read it."""
-    if mentor.role != Role.MENTOR:
-        raise NotAllowed("only mentors")
-    youth = await users.get(session, youth_id)
-    if youth is None or await mentoring.find(session, mentor.id, youth_id) is None:
-        raise NotFound("mentee")
+    youth = await _mentee(session, mentor, youth_id)
     results = await latest(session, youth, questionnaires)
     if results is None:
         return MenteeView(youth, None)
@@ -580,6 +587,88 @@ async def for_mentor(
         text = sealer.open(answer.sealed_text) if sealer is not None else None
         shared.append(SharedText(question, text))
     return MenteeView(youth, results, shared)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One completed assessment with its stored scores per domain."""
+
+    assessment: Assessment
+    scores: dict[str, float]  # domain id: average 1.0 – 5.0; a domain all skipped is absent
+
+
+@dataclass(frozen=True)
+class Track:
+    """The assessments of one kind, oldest first: full ones and short checks are two tracks,
+    never compared with each other (a difference of method is not a change of life)."""
+
+    kind: AssessmentKind
+    domains: tuple[Domain, ...]  # those of the newest one's questionnaire, in its order
+    taken: list[Taken]
+
+    @property
+    def first(self) -> Taken:
+        return self.taken[0]
+
+    @property
+    def latest(self) -> Taken:
+        return self.taken[-1]
+
+    def change(self, domain: str) -> float | None:
+        """From the first to the latest of this kind; None with one assessment or a gap."""
+        if len(self.taken) < 2:
+            return None
+        first, latest = self.first.scores.get(domain), self.latest.scores.get(domain)
+        return None if first is None or latest is None else latest - first
+
+    def step(self, index: int, domain: str) -> float | None:
+        """The change of the `index`th assessment from the one before it (of this kind)."""
+        if index <= 0:
+            return None
+        now, before = self.taken[index].scores.get(domain), self.taken[index - 1].scores.get(domain)
+        return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
+class MenteeHistory:
+    youth: User
+    tracks: list[Track]  # the full self-assessment first, then the short check; only kinds taken
+
+    @property
+    def newest_first(self) -> list[tuple[Taken, AssessmentKind]]:
+        """Every completed assessment, newest first, with its kind (the desk's list)."""
+        every = [(t, track.kind) for track in self.tracks for t in track.taken]
+        return sorted(
+            every, key=lambda pair: (pair[0].assessment.completed_at, pair[0].assessment.id),
+            reverse=True,
+        )  # fmt: skip
+
+    def track(self, kind: str) -> Track | None:
+        return next((t for t in self.tracks if t.kind == kind), None)
+
+
+async def history_for_mentor(
+    session: AsyncSession, mentor: User, questionnaires: Questionnaires, youth_id: int
+) -> MenteeHistory:
+    """A mentee's every completed assessment with its scores, by kind; the same rule as
+    `for_mentor` (their own mentor only). No answers and no text: scores per domain."""
+    youth = await _mentee(session, mentor, youth_id)
+    done = [a for a in await rows.completed(session, youth.id) if a.completed_at is not None]
+    done.reverse()  # oldest first
+    stored: dict[int, dict[str, float]] = {a.id: {} for a in done}
+    for score in await rows.scores_of(session, [a.id for a in done]):
+        stored[score.assessment_id][score.domain] = score.average
+    tracks = []
+    for kind in (AssessmentKind.FULL, AssessmentKind.SHORT):
+        taken = [Taken(a, stored[a.id]) for a in done if a.kind == kind]
+        if not taken:
+            continue
+        try:
+            domains = _version(questionnaires, taken[-1].assessment).domains
+        except NotFound:
+            continue  # its questionnaire file was removed: nothing to name the domains by
+        tracks.append(Track(kind, domains, taken))
+    return MenteeHistory(youth, tracks)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ Cleared, the row stays without them (ON DELETE SET NULL, or here where there is 
   bot): the broadcast stays cancelled or stopped, by nobody.
 - plan_changes.actor_id, goals.created_by_id, extension_requests.decided_by_id: what they did
   in someone else's plan stays in that plan's history, done by nobody.
+- reminders.actor_id (who saved a plan at the desk, for the young person's summary not yet
+  sent): the summary then says "someone" saved it.
 - workshops.created_by_id, workshop_changes.actor_id (what they did to a workshop stays,
   done by nobody; its detail names bookings by id, never a person; listed in /mydata as
   workshop_changes_made, as counselling_changes are).

@@ -151,6 +151,11 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim: Mapped[str | None] = mapped_column(String(32))  # the token of the sender holding it
+    # A one-off message whose words were decided when it was written (the summary of a plan
+    # saved at the desk, kind "plan_saved"): JSON, read by the feature that wrote it.
+    detail: Mapped[str | None] = mapped_column(Text)
+    # Who caused it, named in the message at send time; cleared when they erase themselves.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class DigestSent(Base):

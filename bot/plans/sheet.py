@@ -4,15 +4,18 @@ changed, moved, reordered, cancelled or marked reached in one save.
 The desk's plan page hands over what its form holds as plain strings; everything is checked here
 before anything changes, so one save is all or nothing. Staff may shape any young person's plan,
 a mentor only their own young people's; for anyone else the plan does not exist. Every change
-lands in the plan's history (with the context's source) and comes back as a `Change`, from which
-the caller words the one message the young person gets.
+lands in the plan's history (with the context's source) and comes back as a `Change`. The one
+message the young person gets about a save is a reminder row written in the save's transaction
+(`summary_to_send` reads it back for the reminder sender, which words it in their language).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,7 +27,16 @@ from bot.people import rules as people
 from bot.people.models import Role, User
 from bot.plans import reminders
 from bot.plans import rules as plans
-from bot.plans.models import Goal, GoalStatus, PlanChange, Task, TaskOwner, TaskStatus
+from bot.plans.models import (
+    Goal,
+    GoalStatus,
+    PlanChange,
+    Reminder,
+    ReminderStatus,
+    Task,
+    TaskOwner,
+    TaskStatus,
+)
 from bot.plans.rules import DOMAINS, TITLE_LIMIT, Context
 
 DETAILS_LIMIT = 1000
@@ -57,6 +69,9 @@ class Change:
     goal: str | None = None  # for a task: its goal's title
     due_date: date | None = None
     due_time: time | None = None
+    # The row changed: a summary whose plan is gone by the time it is sent is not sent.
+    goal_id: int | None = None
+    task_id: int | None = None
 
 
 # What the form holds (strings, as typed), keyed as the page keys its rows
@@ -357,22 +372,22 @@ async def save(
             session.add(goal)
             await session.flush()
             record(Action.GOAL_ADDED, goal=goal, title=title, domain=domain)
-            changes.append(Change(Action.GOAL_ADDED, title))
+            changes.append(Change(Action.GOAL_ADDED, title, goal_id=goal.id))
         else:
             if goal.title != title:
                 record(Action.GOAL_RENAMED, goal=goal, before=goal.title, after=title)
                 goal.title = title
-                changes.append(Change(Action.GOAL_RENAMED, title))
+                changes.append(Change(Action.GOAL_RENAMED, title, goal_id=goal.id))
             if goal.domain != domain:
                 record(Action.GOAL_DOMAIN, goal=goal, before=goal.domain, after=domain)
                 goal.domain = domain
-                changes.append(Change(Action.GOAL_DOMAIN, title))
+                changes.append(Change(Action.GOAL_DOMAIN, title, goal_id=goal.id))
         status = GoalStatus.REACHED if reached else GoalStatus.ACTIVE
         if goal.status != status and goal.status in (GoalStatus.ACTIVE, GoalStatus.REACHED):
             goal.status = status
             action = Action.GOAL_REACHED if reached else Action.GOAL_REOPENED
             record(action, goal=goal)
-            changes.append(Change(action, title))
+            changes.append(Change(action, title, goal_id=goal.id))
         resolved[key] = goal
 
     for task_form in form.tasks:
@@ -382,7 +397,7 @@ async def save(
             task.updated_at = ctx.now
             record(Action.TASK_CANCELLED, task=task)
             await reminders.sync_task(session, task, tz, ctx.rules, ctx.now)
-            changes.append(Change(Action.TASK_CANCELLED, task.title))
+            changes.append(Change(Action.TASK_CANCELLED, task.title, task_id=task.id))
 
     next_position: dict[int, int] = {}
     for existing_task in tasks.values():
@@ -409,13 +424,15 @@ async def save(
                 due_time=clock,
             )  # fmt: skip
             await reminders.sync_task(session, task, tz, ctx.rules, ctx.now)
-            changes.append(Change(Action.TASK_ADDED, title, goal.title, day, clock))
+            changes.append(
+                Change(Action.TASK_ADDED, title, goal.title, day, clock, task_id=task.id)
+            )
             continue
         changed = False
         if task.title != title:
             record(Action.TASK_RENAMED, task=task, before=task.title, after=title)
             task.title, changed = title, True
-            changes.append(Change(Action.TASK_RENAMED, title, goal.title))
+            changes.append(Change(Action.TASK_RENAMED, title, goal.title, task_id=task.id))
         if task.goal_id != goal.id:
             old_goal = next((g for g in resolved.values() if g.id == task.goal_id), None)
             record(
@@ -423,19 +440,19 @@ async def save(
                 after=goal.title,
             )  # fmt: skip
             task.goal_id, changed = goal.id, True
-            changes.append(Change(Action.TASK_REGOALED, title, goal.title))
+            changes.append(Change(Action.TASK_REGOALED, title, goal.title, task_id=task.id))
         if position is not None and position != task.position:
             record(Action.TASK_REORDERED, task=task, before=task.position, after=position)
             task.position, changed = position, True
-            changes.append(Change(Action.TASK_REORDERED, title, goal.title))
+            changes.append(Change(Action.TASK_REORDERED, title, goal.title, task_id=task.id))
         if task.owner != owner:
             record(Action.TASK_OWNER, task=task, before=task.owner, after=owner)
             task.owner, changed = owner, True
-            changes.append(Change(Action.TASK_OWNER, title, goal.title))
+            changes.append(Change(Action.TASK_OWNER, title, goal.title, task_id=task.id))
         if (task.details or None) != details:
             record(Action.TASK_DETAILS, task=task)
             task.details, changed = details, True
-            changes.append(Change(Action.TASK_DETAILS, title, goal.title))
+            changes.append(Change(Action.TASK_DETAILS, title, goal.title, task_id=task.id))
         if (task.due_date, task.due_time) != (day, clock):
             record(
                 Action.TASK_MOVED, task=task, before=(task.due_date, task.due_time),
@@ -443,9 +460,13 @@ async def save(
             )  # fmt: skip
             task.due_date, task.due_time, changed = day, clock, True
             await reminders.sync_task(session, task, tz, ctx.rules, ctx.now)
-            changes.append(Change(Action.TASK_MOVED, title, goal.title, day, clock))
+            changes.append(
+                Change(Action.TASK_MOVED, title, goal.title, day, clock, task_id=task.id)
+            )
         if changed:
             task.updated_at = ctx.now
+    if is_told(youth, changes):
+        _queue_summary(session, youth, actor, news_for_youth(changes), ctx.now)
     await session.flush()
     return changes
 
@@ -453,3 +474,98 @@ async def save(
 def news_for_youth(changes: list[Change]) -> list[Change]:
     """What the young person is told: the order of rows on a desk is not news to them."""
     return [c for c in changes if c.action != Action.TASK_REORDERED]
+
+
+# The one message per save: a reminder row written with the changes, in the same transaction,
+# sent by the reminder sender after the commit (bot/reminder_sender.py). A process that dies
+# between the commit and the send no longer loses it; a sender that dies mid-send sends it
+# once more at most, as every reminder.
+
+SUMMARY = "plan_saved"  # the reminder kind
+
+
+def is_told(youth: User, changes: list[Change]) -> bool:
+    """Whether a save of `changes` sends the young person a summary: only with news, and only
+    while they still receive the bot's messages."""
+    return youth.is_active and bool(news_for_youth(changes))
+
+
+def _queue_summary(
+    session: AsyncSession, youth: User, actor: User, news: list[Change], now: datetime
+) -> None:
+    detail = [
+        {
+            "action": c.action.value,
+            "title": c.title,
+            "goal": c.goal,
+            "due_date": c.due_date.isoformat() if c.due_date else None,
+            "due_time": c.due_time.strftime("%H:%M") if c.due_time else None,
+            "goal_id": c.goal_id,
+            "task_id": c.task_id,
+        }
+        for c in news
+    ]
+    session.add(
+        Reminder(
+            user_id=youth.id,
+            kind=SUMMARY,
+            scheduled_at=now,
+            due_at=now,
+            status=ReminderStatus.PENDING,
+            attempts=0,
+            detail=json.dumps(detail, ensure_ascii=False),
+            actor_id=actor.id,
+        )
+    )
+
+
+def _change_of(raw: dict[str, Any]) -> Change:
+    return Change(
+        Action(raw["action"]),
+        str(raw["title"]),
+        raw.get("goal"),
+        date.fromisoformat(raw["due_date"]) if raw.get("due_date") else None,
+        time.fromisoformat(raw["due_time"]) if raw.get("due_time") else None,
+        raw.get("goal_id"),
+        raw.get("task_id"),
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    news: list[Change]
+    by: str | None  # the name of who saved, as it is now (None: someone, or erased since)
+
+
+async def summary_to_send(session: AsyncSession, reminder: Reminder) -> Summary | None:
+    """The summary a claimed "plan_saved" row stands for, or None when it is stale: the young
+    person is no longer one (their plan is no longer theirs to be told about), or none of the
+    goals and tasks it names is there any more (the plan was deleted). A row of someone who
+    erased themselves is gone with them and is never claimed."""
+    youth = await users.get(session, reminder.user_id)
+    if youth is None or youth.role != Role.YOUTH or not reminder.detail:
+        return None
+    news = [_change_of(raw) for raw in json.loads(reminder.detail)]
+    goal_ids = {c.goal_id for c in news if c.goal_id is not None}
+    task_ids = {c.task_id for c in news if c.task_id is not None}
+    found = 0
+    if goal_ids:
+        found += len(
+            (
+                await session.scalars(
+                    select(Goal.id).where(Goal.id.in_(goal_ids), Goal.youth_id == youth.id)
+                )
+            ).all()
+        )
+    if task_ids:
+        found += len(
+            (
+                await session.scalars(
+                    select(Task.id).where(Task.id.in_(task_ids), Task.youth_id == youth.id)
+                )
+            ).all()
+        )
+    if not news or not found:
+        return None
+    actor = await users.get(session, reminder.actor_id) if reminder.actor_id else None
+    return Summary(news, actor.display_name if actor else None)

@@ -342,7 +342,10 @@ async def boundary(request: web.Request, handler: Handler) -> web.StreamResponse
         response = desk.not_found(request, request.get(LOCALE_KEY, locale))
     except web.HTTPMethodNotAllowed:
         response = desk.not_found(request, locale)
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():
+        # A handler that chose how its answer is cached (a private, revalidated chart) keeps it.
+        if name != "Cache-Control" or name not in response.headers:
+            response.headers[name] = value
     return response
 
 

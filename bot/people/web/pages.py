@@ -4,19 +4,26 @@ what the bot would tell people after such a change is sent once the change is co
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from markupsafe import Markup
 from multidict import MultiMapping
 
+from bot.assessment import chart_svg
 from bot.assessment import rules as assessment
+from bot.assessment.chart import Radar, Series
+from bot.assessment.models import AssessmentKind
 from bot.booking import rules as booking
+from bot.i18n.formatting import fmt_date
 from bot.i18n.latin import latin_if_serbian
 from bot.i18n.locales import SR_LATN
 from bot.kit import commands, notify
 from bot.kit.errors import NotAllowed, NotFound
+from bot.kit.texts import N_
 from bot.people import directory, invites, profile, roles
 from bot.people.models import Role
 from bot.people.names import CITY_NAMES, PROGRAMME_NAMES
@@ -124,16 +131,22 @@ async def _render_person(
     links = await directory.links(session, actor, person_id)
     now = desk.clock.now()
     plan = None
-    assessment_view = None
+    history: assessment.MenteeHistory | None = None
+    charts: dict[str, Markup] = {}
     bookings: list[booking.Item] = []
     if person.role == Role.YOUTH:
         ctx = plans.context_for(desk.settings, desk.clock)
         plan = await plans.summary(session, actor, person.id, ctx)
         bookings = await booking.upcoming_for(session, actor, person.id, now)
         if actor.role == Role.MENTOR:
-            assessment_view = await assessment.for_mentor(
-                session, actor, desk.questionnaires, None, person.id
+            # The bot's privacy rule: their own mentor only. Staff read that only the mentor
+            # sees the answers (their figures are the reports' counts and averages).
+            history = await assessment.history_for_mentor(
+                session, actor, desk.questionnaires, person.id
             )
+            charts = {
+                t.kind: Markup(chart_svg.svg(_radar(desk, t, actor.locale))) for t in history.tracks
+            }
     made: list[Any] = []
     if person.role in (Role.MENTOR, Role.STAFF) and actor.role == Role.STAFF:
         made = list(await invites.open_made_by(session, actor, person.id, now))
@@ -147,7 +160,9 @@ async def _render_person(
         person=person,
         links=links,
         plan=plan,
-        assessment=assessment_view,
+        history=history,
+        charts=charts,
+        kind_names=KIND_NAMES,
         bookings=bookings,
         invites=made,
         free_mentors=[m for m in all_mentors if m.id not in linked],
@@ -155,6 +170,61 @@ async def _render_person(
         problem=request.query.get("problem", ""),
         **_names(),
     )
+
+
+KIND_NAMES = {
+    AssessmentKind.FULL: N_("Full self-assessment"),
+    AssessmentKind.SHORT: N_("Short check"),
+}
+
+
+def _radar(desk: Desk, track: assessment.Track, locale: str) -> Radar:
+    """A kind's star: the latest filled, the first of the same kind dashed beside it; in the
+    reader's language."""
+    tz = desk.settings.timezone
+
+    def gettext(text: str) -> str:
+        return desk.i18n.gettext(text, locale=locale)
+
+    def series(legend: str, taken: assessment.Taken) -> Series:
+        when = taken.assessment.completed_at
+        shown = gettext(legend).format(date=fmt_date(when, locale, tz) if when else "—")
+        return Series(shown, [taken.scores.get(d.id) for d in track.domains])
+
+    first = series(N_("First ({date})"), track.first) if len(track.taken) > 1 else None
+    return Radar(
+        gettext(KIND_NAMES[AssessmentKind(track.kind)]),
+        [gettext(d.name) for d in track.domains],
+        series(N_("Latest ({date})"), track.latest),
+        first,
+    )
+
+
+async def person_chart(request: web.Request) -> web.StreamResponse:
+    """The star chart alone (to save or print), under the page's own rule: the young person's
+    mentor only. Cached privately and checked again on every use (`no-cache` with an ETag): a
+    mentor no longer linked is refused at once, an unchanged chart costs a 304."""
+    desk = desk_of(request)
+    person_id = url_id(request)
+    kind = request.query.get("kind", AssessmentKind.FULL)
+    if kind not in set(AssessmentKind):
+        raise NotFound("kind")
+    async with desk.signed_in(request) as signed:
+        remember_locale(request, signed.user.locale)
+        session, actor = signed.session, signed.user
+        await directory.visible_person(session, actor, person_id)
+        history = await assessment.history_for_mentor(
+            session, actor, desk.questionnaires, person_id
+        )
+        track = history.track(kind)
+        if track is None:
+            raise NotFound("no assessment of this kind")
+        body = chart_svg.svg(_radar(desk, track, actor.locale), standalone=True).encode()
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if tag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="image/svg+xml", charset="utf-8", headers=headers)
 
 
 def _back(person_id: int, **query: str) -> web.Response:
@@ -273,6 +343,7 @@ async def assign_mentor(p: Posted) -> web.StreamResponse | AfterCommit:
 def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/people", people_table)
     app.router.add_get(f"{PREFIX}/people/{{id:\\d+}}", person_page)
+    app.router.add_get(f"{PREFIX}/people/{{id:\\d+}}/chart.svg", person_chart)
     app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/programme", set_programme)
     app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/role", set_role)
     app.router.add_post(f"{PREFIX}/people/{{id:\\d+}}/mentor", assign_mentor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -13,6 +15,7 @@ from bot.people.models import User
 from bot.plans.models import Task, TaskOwner, TaskStatus
 from bot.plans.reminders import OVERDUE, offset_of
 from bot.plans.rules import DOMAINS, PlanView, TaskLine
+from bot.plans.sheet import Action, Change
 from bot.plans.telegram.callbacks import (
     MenteeAction,
     MenteeCb,
@@ -231,6 +234,59 @@ def reminder_keyboard(task: Task) -> InlineKeyboardMarkup:
         [kb.button(_("⏳ I need more time"), TaskCb(id=task.id, action=TaskAction.MORE).pack())],
         [kb.button(_("📋 Open my plan"), PlanCb().pack())],
     )
+
+
+SUMMARY_LINES = 20  # the summary of a save stays far below Telegram's 4096 characters
+
+
+def _due_of(day: date | None, clock: time | None, locale: str) -> str:
+    if day is None:
+        return _("no deadline")
+    if clock is None:
+        return fmt_day(day, locale)
+    return _("{date}, {time}").format(date=fmt_day(day, locale), time=fmt_clock(clock, locale))
+
+
+def plan_summary(by: str | None, news: list[Change], locale: str) -> str:
+    """One message for one save of the plan at the desk, a line per change, in the current
+    locale; composed by the reminder sender when it goes out (bot/plans/sheet.py writes it)."""
+    lines: list[str] = []
+    for change in news:
+        title = f"<b>{esc(change.title)}</b>"
+        if change.action == Action.GOAL_ADDED:
+            line = _("🎯 New goal: {goal}").format(goal=title)
+        elif change.action in (Action.GOAL_RENAMED, Action.GOAL_DOMAIN):
+            line = _("🎯 Goal changed: {goal}").format(goal=title)
+        elif change.action == Action.GOAL_REACHED:
+            line = _("🎉 Goal reached: {goal}").format(goal=title)
+        elif change.action == Action.GOAL_REOPENED:
+            line = _("🎯 Goal open again: {goal}").format(goal=title)
+        elif change.action == Action.TASK_ADDED:
+            line = _("➕ New task: {task}, due {due}").format(
+                task=title, due=esc(_due_of(change.due_date, change.due_time, locale))
+            )
+        elif change.action == Action.TASK_MOVED:
+            line = _("📅 New deadline for {task}: {due}").format(
+                task=title, due=esc(_due_of(change.due_date, change.due_time, locale))
+            )
+        elif change.action == Action.TASK_CANCELLED:
+            line = _("✖️ Cancelled: {task}").format(task=title)
+        else:
+            line = _("✏️ Changed: {task}").format(task=title)
+        if line not in lines:
+            lines.append(line)
+    shown = lines[:SUMMARY_LINES]
+    if len(lines) > SUMMARY_LINES:
+        more = len(lines) - SUMMARY_LINES
+        shown.append(
+            ngettext("…and {n} more change.", "…and {n} more changes.", more).format(n=more)
+        )
+    head = _("📋 {name} updated your plan:").format(name=name_or_someone(by))
+    return head + "\n\n" + "\n".join(shown)
+
+
+def plan_summary_keyboard() -> InlineKeyboardMarkup:
+    return kb.only([kb.button(_("📋 Open my plan"), PlanCb().pack())])
 
 
 def mentee_button(youth: User, done: int, total: int, overdue: int) -> InlineKeyboardButton:

@@ -2,8 +2,8 @@
 the CSV import's upload page for staff.
 
 Each handler parses the form, calls the plan rules (bot/plans/sheet.py, csv_import.py) and
-renders. After a save the young person gets one message that sums up the changes, sent once the
-change is committed, in their own language.
+renders. After a save the young person gets one message that sums up the changes, in their own
+language: written with the changes, sent by the reminder sender once they are committed.
 """
 
 from __future__ import annotations
@@ -11,35 +11,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, time
 from typing import Any
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiMapping
 
-from bot.i18n.formatting import fmt_clock, fmt_datetime, fmt_day
-from bot.kit import keyboards as kb
-from bot.kit import notify
+from bot.i18n.formatting import fmt_datetime
 from bot.kit.data_files import Problem
 from bot.kit.errors import NotFound, Reason
-from bot.kit.texts import N_, esc
+from bot.kit.texts import N_
 from bot.people import rules as people
 from bot.people.models import Role
 from bot.plans import csv_import, sheet
 from bot.plans import rules as plans
 from bot.plans.models import TaskOwner, TaskStatus
 from bot.plans.rules import DOMAINS
-from bot.plans.sheet import Action, Change, GoalForm, SheetForm, TaskForm, Unsaved
-from bot.plans.telegram.callbacks import PlanCb
+from bot.plans.sheet import GoalForm, SheetForm, TaskForm, Unsaved
 from bot.web.server import (
     COOKIE,
     PREFIX,
-    AfterCommit,
     Desk,
     Posted,
     Signed,
@@ -52,13 +45,10 @@ from bot.web.server import (
     url_id,
 )
 
-log = logging.getLogger(__name__)
-
 GOAL_KEY = re.compile(r"(g[0-9]{1,12}|n[0-9]{1,3})")
 TASK_KEY = re.compile(r"(t[0-9]{1,12}|x[0-9]{1,4})")
 MAX_ROWS = 500  # goals plus tasks in one save: a case conference writes a dozen
 NEW_TASKS_PER_GOAL = 2
-MESSAGE_LINES = 20  # the summary stays far below Telegram's 4096 characters
 SHOWN_PROBLEMS = 200
 # An upload over the limit is still read (and dropped) up to this, so that the browser, which
 # sends the whole file before it reads an answer, gets the polite page.
@@ -309,20 +299,14 @@ def _problem_texts(
     return out
 
 
-@dataclass(frozen=True)
-class Recipient:
-    telegram_id: int
-    locale: str
-    is_active: bool
-    name: str | None
-
-
 @desk_form()
-async def save_plan(p: Posted) -> web.StreamResponse | AfterCommit:
+async def save_plan(p: Posted) -> web.StreamResponse:
     desk, signed, youth_id = p.desk, p.signed, p.id
     form = parse_sheet(p.form)
     ctx = replace(plans.context_for(desk.settings, desk.clock), source="console")
     try:
+        # With news, the young person's summary is written in this same transaction and
+        # sent by the reminder sender once it is committed.
         changes = await sheet.save(signed.session, signed.user, youth_id, form, ctx)
     except Unsaved as unsaved:
         # Nothing was changed: sheet.save checks the whole form before its first write.
@@ -332,88 +316,10 @@ async def save_plan(p: Posted) -> web.StreamResponse | AfterCommit:
         problems = _problem_texts(desk, signed.user.locale, unsaved.problems)
         return await _render_plan(p.request, desk, signed, view, rows, problems, status=422)
     youth = await sheet.youth_to_shape(signed.session, signed.user, youth_id)
-    to = Recipient(youth.telegram_id, youth.locale, youth.is_active, youth.display_name)
-    by = signed.user.display_name
-
-    async def tell() -> web.StreamResponse:
-        # Committed. Now one message that sums the save up, outside any transaction.
-        news = sheet.news_for_youth(changes)
-        told = "none"
-        if news:
-            told = "yes" if await _tell_youth(desk, to, by, news) else "no"
-        return redirect(f"{PREFIX}/people/{youth_id}/plan?done=1&told={told}")
-
-    return tell
-
-
-def summary_message(desk: Desk, locale: str, by: str | None, news: list[Change]) -> str:
-    """One message for one save, in the young person's language: a line per change."""
-    gettext = desk.i18n.gettext
-
-    def due(day: date | None, clock: time | None) -> str:
-        if day is None:
-            return gettext("no deadline", locale=locale)
-        if clock is None:
-            return fmt_day(day, locale)
-        return gettext("{date}, {time}", locale=locale).format(
-            date=fmt_day(day, locale), time=fmt_clock(clock, locale)
-        )
-
-    lines: list[str] = []
-    for change in news:
-        title = f"<b>{esc(change.title)}</b>"
-        if change.action == Action.GOAL_ADDED:
-            line = gettext("🎯 New goal: {goal}", locale=locale).format(goal=title)
-        elif change.action in (Action.GOAL_RENAMED, Action.GOAL_DOMAIN):
-            line = gettext("🎯 Goal changed: {goal}", locale=locale).format(goal=title)
-        elif change.action == Action.GOAL_REACHED:
-            line = gettext("🎉 Goal reached: {goal}", locale=locale).format(goal=title)
-        elif change.action == Action.GOAL_REOPENED:
-            line = gettext("🎯 Goal open again: {goal}", locale=locale).format(goal=title)
-        elif change.action == Action.TASK_ADDED:
-            line = gettext("➕ New task: {task}, due {due}", locale=locale).format(
-                task=title, due=esc(due(change.due_date, change.due_time))
-            )
-        elif change.action == Action.TASK_MOVED:
-            line = gettext("📅 New deadline for {task}: {due}", locale=locale).format(
-                task=title, due=esc(due(change.due_date, change.due_time))
-            )
-        elif change.action == Action.TASK_CANCELLED:
-            line = gettext("✖️ Cancelled: {task}", locale=locale).format(task=title)
-        else:
-            line = gettext("✏️ Changed: {task}", locale=locale).format(task=title)
-        if line not in lines:
-            lines.append(line)
-    shown = lines[:MESSAGE_LINES]
-    if len(lines) > MESSAGE_LINES:
-        more = len(lines) - MESSAGE_LINES
-        ngettext = desk.i18n.gettext  # pybabel reads plurals from ngettext() calls
-        shown.append(
-            ngettext("…and {n} more change.", "…and {n} more changes.", more, locale=locale).format(
-                n=more
-            )
-        )
-    name = esc(by) if by else gettext("someone", locale=locale)
-    head = gettext("📋 {name} updated your plan:", locale=locale).format(name=name)
-    return head + "\n\n" + "\n".join(shown)
-
-
-async def _tell_youth(desk: Desk, to: Recipient, by: str | None, news: list[Change]) -> bool:
-    """Whether the message went out. A block or an outage of Telegram does not undo the save."""
-    text = summary_message(desk, to.locale, by, news)
-    markup = kb.only(
-        [kb.button(desk.i18n.gettext("📋 Open my plan", locale=to.locale), PlanCb().pack())]
-    )
-    try:
-        async with desk.sessions() as session:
-            sent = await notify.tell(
-                desk.bot, session, to.telegram_id, text, is_active=to.is_active, markup=markup
-            )
-            await session.commit()
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.warning("plan summary not delivered: %s", type(exc).__name__)
-        return False
-    return sent
+    told = "none"
+    if sheet.news_for_youth(changes):
+        told = "soon" if sheet.is_told(youth, changes) else "no"
+    return redirect(f"{PREFIX}/people/{youth_id}/plan?done=1&told={told}")
 
 
 # The CSV import
