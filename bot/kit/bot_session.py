@@ -2,9 +2,11 @@
 
 aiogram posts every request as a form: each field (the text, the keyboard as a JSON string) is
 percent-encoded by `urllib.parse.quote`, which calls a Python function per byte. For a Cyrillic
-screen with a keyboard that is about 1,500 calls per reply, the largest single cost of /menu in
-the profile (bench/throughput.py). The Bot API takes `application/json` bodies for every method
-except uploads, so requests without a file go as one `json.dumps`; uploads (charts, calendar
+screen with a keyboard that is about 1,500 calls per reply; building a request this way took
+about half the CPU it takes as JSON (a microbench of the main menu's sendMessage). cProfile
+overstated it (it charges every per-byte call): measured end to end, /menu's CPU moved within the
+noise and an answer's by a few per cent. The Bot API takes `application/json` bodies for every
+method except uploads, so requests without a file go as one `json.dumps`; uploads (charts, calendar
 files) keep aiogram's multipart form. What is sent is the same: the fields aiogram would drop from
 a form (None, empty text) are dropped here too, and the bot's defaults (parse mode, link
 previews) are filled in the same way.
