@@ -109,7 +109,8 @@ async def one_person(
     fake: FakeTelegram, user: FakeUser, handled: Handled, tally: Tally, rng: random.Random
 ) -> None:
     await handled.wait(user.send("/assess"))
-    await handled.wait(user.click(user.last, "▶️ Почни"))
+    # The full questionnaire (the overview also offers the short check since it was added).
+    await handled.wait(user.click(user.last, "📝 Пуна самопроцена"))
     message = user.last
     while True:
         current = fake.message(message.chat_id, message.message_id)

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -35,6 +34,7 @@ from bot.dispatcher import ALLOWED_UPDATES, Assembled, create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import commands
 from bot.kit import helplines as helplines_file
+from bot.kit.bot_session import JsonBodySession
 from bot.kit.dialog_errors import DialogError
 from bot.kit.middlewares.session import CommitBeforeTelegram
 from bot.kit.retry import RetryPolitely
@@ -86,7 +86,7 @@ def create_bot(settings: Settings) -> Bot:
         if settings.telegram_api_base
         else None
     )
-    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session = JsonBodySession(api=api) if api else JsonBodySession()
     # Outermost: the update's transaction ends before the request (and before any 429 wait).
     session.middleware(CommitBeforeTelegram())
     session.middleware(RetryPolitely())

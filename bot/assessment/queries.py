@@ -74,6 +74,32 @@ async def answers(session: AsyncSession, assessment_id: int) -> Sequence[Assessm
     return (await session.execute(_ANSWERS, {"assessment_id": assessment_id})).scalars().all()
 
 
+# What each step needs of the answers so far, as plain rows: loading them as objects (identity
+# map, refresh of every one after the upsert) was the largest part of an answer's ORM work.
+_GIVEN = (
+    select(
+        AssessmentAnswer.question,
+        AssessmentAnswer.option,
+        AssessmentAnswer.skipped,
+        AssessmentAnswer.sealed_text.is_not(None),
+        AssessmentAnswer.shared_with_mentor,
+    )
+    .where(AssessmentAnswer.assessment_id == bindparam("assessment_id"))
+    .order_by(AssessmentAnswer.id)
+)
+
+
+async def given(
+    session: AsyncSession, assessment_id: int
+) -> Sequence[tuple[str, str | None, bool, bool, bool | None]]:
+    """(question, option, skipped, has text, shared with the mentor) per answer, in order."""
+    result = await session.execute(_GIVEN, {"assessment_id": assessment_id})
+    return [
+        (q, option, bool(skipped), bool(text), shared)
+        for q, option, skipped, text, shared in result
+    ]
+
+
 async def save_answer(
     session: AsyncSession,
     assessment_id: int,

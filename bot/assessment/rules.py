@@ -17,7 +17,6 @@ from bot.assessment import queries as rows
 from bot.assessment import scoring
 from bot.assessment.models import (
     Assessment,
-    AssessmentAnswer,
     AssessmentKind,
     AssessmentScore,
     AssessmentStatus,
@@ -95,15 +94,10 @@ class Overview:
     completed: int
 
 
-def _given(answers: Sequence[AssessmentAnswer]) -> dict[str, Given]:
+async def _given(session: AsyncSession, assessment_id: int) -> dict[str, Given]:
     return {
-        a.question: Given(
-            option=a.option,
-            skipped=a.skipped,
-            has_text=a.sealed_text is not None,
-            shared=a.shared_with_mentor,
-        )
-        for a in answers
+        question: Given(option=option, skipped=skipped, has_text=has_text, shared=shared)
+        for question, option, skipped, has_text, shared in await rows.given(session, assessment_id)
     }
 
 
@@ -130,7 +124,7 @@ async def _screen(
 ) -> Outcome:
     questionnaire = _version(questionnaires, assessment)
     if answers is None:
-        answers = _given(await rows.answers(session, assessment.id))
+        answers = await _given(session, assessment.id)
     question = questionnaire.question(assessment.current_question)
     if question is None or not scoring.is_asked(questionnaire, question, answers, allow_text):
         # No longer on this person's path (DATA_KEY was removed, say): move on.
@@ -244,11 +238,11 @@ async def _advance(
     allow_text: bool,
     now: datetime,
 ) -> Outcome:
-    answers = _given(await rows.answers(session, assessment.id))
+    answers = await _given(session, assessment.id)
     following = scoring.next_question(questionnaire, after, answers, allow_text)
     assessment.updated_at = now
     if following is None:
-        return await _complete(session, questionnaires, assessment, now)
+        return await _complete(session, questionnaires, assessment, now, answers)
     assessment.current_question = following.id
     return await _screen(session, questionnaires, assessment, allow_text, now, answers)
 
@@ -317,7 +311,7 @@ async def back(
     assessment, questionnaire, question = await _at(
         session, user, questionnaires, assessment_id, question_index
     )
-    answers = _given(await rows.answers(session, assessment.id))
+    answers = await _given(session, assessment.id)
     previous = scoring.previous_question(questionnaire, question, answers, allow_text)
     if previous is not None:
         assessment.current_question = previous.id
@@ -421,10 +415,15 @@ async def share(
 
 
 async def _complete(
-    session: AsyncSession, questionnaires: Questionnaires, assessment: Assessment, now: datetime
+    session: AsyncSession,
+    questionnaires: Questionnaires,
+    assessment: Assessment,
+    now: datetime,
+    answers: dict[str, Given] | None = None,
 ) -> Results:
     questionnaire = _version(questionnaires, assessment)
-    answers = _given(await rows.answers(session, assessment.id))
+    if answers is None:
+        answers = await _given(session, assessment.id)
     scores = scoring.score(questionnaire, answers)
     assessment.status = AssessmentStatus.COMPLETED
     assessment.open_for = None
