@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import statistics
@@ -66,7 +67,7 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     RecipientStatus,
 )
-from bot.config import Settings
+from bot.config import DatabaseSettings, Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.dispatcher import create_i18n
@@ -81,6 +82,7 @@ from bot.plans.models import (
     Task,
     TaskStatus,
 )
+from bot.plans.reminders import deadline_at
 from bot.web.routes import create_app
 from bot.web.server import COOKIE, Desk, start
 
@@ -125,6 +127,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
     """Bulk rows; ids are given here, so related rows need no round trip. Returns the staff
     member's id, one mentor's id and the young people's ids."""
     engine = create_engine(url)
+    zone = DatabaseSettings().timezone
     questionnaire = load_all().current
     domains = [d.id for d in questionnaire.domains]
     ago = NOW - timedelta(days=400)
@@ -202,6 +205,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
             done_at = min(done_at, NOW)
         elif roll < 0.5:
             status = TaskStatus.CANCELLED
+        due_time = clock_time(10) if roll > 0.9 else None
         tasks.append(
             {
                 "id": n + 1,
@@ -211,7 +215,8 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                 "details": None,
                 "owner": "me",
                 "due_date": due,
-                "due_time": clock_time(10) if roll > 0.9 else None,
+                "due_time": due_time,
+                "deadline_at": deadline_at(due, due_time, zone),
                 "status": status,
                 "done_at": done_at,
                 "done_note": None,
@@ -245,6 +250,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                 "started_at": done,
                 "updated_at": done,
                 "completed_at": done,
+                "superseded_at": None,
             }
         )
         for domain in domains:
@@ -256,8 +262,24 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                     "average": average,
                     "level": round(average),
                     "answered": 3,
+                    "first_average": None,
                 }
             )
+    # What completing them one after another would have stored (bot/assessment/queries.py):
+    # when each stopped being the person's latest, and the first one's averages on later ones.
+    in_order: dict[int, list[dict[str, Any]]] = {}
+    for a in sorted(assessments, key=lambda a: (a["completed_at"], a["id"])):
+        in_order.setdefault(a["user_id"], []).append(a)
+    first_of: dict[int, int] = {}
+    for own in in_order.values():
+        for earlier, later in itertools.pairwise(own):
+            earlier["superseded_at"] = later["completed_at"]
+        for a in own[1:]:
+            first_of[a["id"]] = own[0]["id"]
+    averages = {(s["assessment_id"], s["domain"]): s["average"] for s in scores}
+    for s in scores:
+        if s["assessment_id"] in first_of:
+            s["first_average"] = averages.get((first_of[s["assessment_id"]], s["domain"]))
     workshops = []
     bookings = []
     for n in range(max(2, sizes.people // 50)):

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from bot.assessment import queries as assessments
 from bot.assessment.models import Assessment, AssessmentScore, AssessmentStatus
 from bot.booking.models import (
     Attendance,
@@ -110,6 +111,9 @@ async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[s
         )
         session.add(row)
         await session.flush()
+        # What completing it stores besides (bot/assessment/rules.py's _complete).
+        first = await assessments.first_averages(session, user_id, row.id)
+        await assessments.supersede(session, user_id, row.id, done)
         for domain, average in scores.items():
             session.add(
                 AssessmentScore(
@@ -118,6 +122,7 @@ async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[s
                     average=average,
                     level=round(average),
                     answered=2,
+                    first_average=first.get(domain),
                 )
             )
 

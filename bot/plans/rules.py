@@ -251,6 +251,7 @@ async def add_task(
         owner=owner,
         due_date=due_date,
         due_time=due_time,
+        deadline_at=reminders.deadline_at(due_date, due_time, ctx.default_tz),
         status=TaskStatus.TODO,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -284,7 +285,7 @@ async def move_task(
         else await _get_task(session, task_id)
     )
     before = (task.due_date, task.due_time)
-    task.due_date, task.due_time = due_date, due_time
+    reminders.set_due(task, due_date, due_time, ctx.default_tz)
     task.updated_at = ctx.now
     _record(
         session, youth_id=task.youth_id, actor=actor or recorded_as, action="task_moved",
