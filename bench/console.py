@@ -389,15 +389,20 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                     await connection.execute(insert(model), list(chunk))
         if engine.dialect.name == "postgresql":
             async with engine.connect() as connection:
-                # Ids were given; the sequences must follow, and the planner needs statistics.
+                # Ids were given; the sequences must follow. The planner needs statistics, and
+                # index-only reads the visibility map: VACUUM leaves the tables as autovacuum
+                # would after the inserts of a live service.
                 for model, _rows in tables:
                     name = model.__tablename__
                     await connection.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
                     )
-                await connection.exec_driver_sql("ANALYZE")
                 await connection.commit()
+            # VACUUM cannot run inside a transaction.
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM ANALYZE")
         else:
             async with engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")

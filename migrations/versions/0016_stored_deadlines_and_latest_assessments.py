@@ -2,7 +2,8 @@
 task's deadline as a moment (deadline_at, by the service's TIMEZONE), when a completed
 self-assessment stopped being the person's latest (superseded_at), and on a later one's scores
 the person's first averages (first_average). Existing rows are filled here; the plans and
-self-assessment rules keep them from now on. The done-tasks index also covers the new column.
+self-assessment rules keep them from now on. Two indexes cover what the reports read of tasks
+done and of scores, so neither needs a row.
 
 Revision ID: 0016
 Revises: 0015
@@ -70,6 +71,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("assessment_scores", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_average", sa.Float(), nullable=True))
+        batch_op.create_index(
+            "ix_assessment_scores_figures",
+            ["assessment_id", "domain", "average", "first_average"],
+            unique=False,
+        )
     _fill_deadlines()
     # A completed self-assessment was superseded when the person's next one was completed.
     op.execute(
@@ -95,6 +101,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("assessment_scores", schema=None) as batch_op:
+        batch_op.drop_index("ix_assessment_scores_figures")
         batch_op.drop_column("first_average")
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.drop_column("superseded_at")
