@@ -280,3 +280,21 @@ async def test_the_stored_deadline_moment_follows_the_deadline_in_the_services_z
         with_time: datetime(2026, 12, 20, 23, 0, tzinfo=UTC),
         undated: None,
     }
+
+
+async def test_stored_deadline_moments_follow_a_new_service_zone_at_start_up(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    day_only = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    with_time = await new_task(sessions, mentor, youth, date(2026, 12, 10), time(9, 30))
+    async with sessions.begin() as session:
+        assert await plans.follow_zone(session, "Europe/Belgrade") == 0  # nothing to do
+        # TIMEZONE became Sofia's (UTC+2 in December).
+        assert await plans.follow_zone(session, "Europe/Sofia") == 2
+    async with sessions() as session:
+        rows = await session.execute(select(Task.id, Task.deadline_at))
+        assert dict(rows.all()) == {
+            day_only: datetime(2026, 12, 10, 22, 0, tzinfo=UTC),
+            with_time: datetime(2026, 12, 10, 7, 30, tzinfo=UTC),
+        }
