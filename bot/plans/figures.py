@@ -62,7 +62,7 @@ async def tasks(
     ).one()
     local = now.astimezone(ZoneInfo(period.tz))
     overdue = await session.scalar(
-        select(func.count(Task.id))
+        select(func.count())
         .select_from(User)
         .join(Task, overdue_task(local.date(), local.time()))
         .where(in_cohort(cohort))

@@ -2,8 +2,8 @@
 task's deadline as a moment (deadline_at, by the service's TIMEZONE), when a completed
 self-assessment stopped being the person's latest (superseded_at), and on a later one's scores
 the person's first averages (first_average). Existing rows are filled here; the plans and
-self-assessment rules keep them from now on. Two indexes cover what the reports read of tasks
-done and of scores, so neither needs a row.
+self-assessment rules keep them from now on. Indexes cover what the reports read of tasks done,
+of tasks overdue and of scores, so none needs a row.
 
 Revision ID: 0016
 Revises: 0015
@@ -60,6 +60,10 @@ def upgrade() -> None:
             sa.Column("deadline_at", bot.db.base.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.drop_index("ix_tasks_status_done_at")
+        batch_op.drop_index("ix_tasks_status_due_date")
+        batch_op.create_index(
+            "ix_tasks_status_due", ["status", "due_date", "due_time", "youth_id"], unique=False
+        )
         batch_op.create_index(
             "ix_tasks_status_done_at_deadline",
             ["status", "done_at", "youth_id", "deadline_at"],
@@ -107,5 +111,7 @@ def downgrade() -> None:
         batch_op.drop_column("superseded_at")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_tasks_status_done_at_deadline")
+        batch_op.drop_index("ix_tasks_status_due")
+        batch_op.create_index("ix_tasks_status_due_date", ["status", "due_date"], unique=False)
         batch_op.create_index("ix_tasks_status_done_at", ["status", "done_at"], unique=False)
         batch_op.drop_column("deadline_at")
