@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import statistics
@@ -67,7 +68,7 @@ from bot.broadcasts.models import (
     BroadcastStatus,
     RecipientStatus,
 )
-from bot.config import Settings
+from bot.config import DatabaseSettings, Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.dispatcher import create_i18n
@@ -82,6 +83,7 @@ from bot.plans.models import (
     Task,
     TaskStatus,
 )
+from bot.plans.reminders import deadline_at
 from bot.web.routes import create_app
 from bot.web.server import COOKIE, Desk, start
 
@@ -126,6 +128,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
     """Bulk rows; ids are given here, so related rows need no round trip. Returns the staff
     member's id, one mentor's id and the young people's ids."""
     engine = create_engine(url)
+    zone = DatabaseSettings().timezone
     questionnaire = load_all().current
     domains = [d.id for d in questionnaire.domains]
     ago = NOW - timedelta(days=400)
@@ -203,6 +206,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
             done_at = min(done_at, NOW)
         elif roll < 0.5:
             status = TaskStatus.CANCELLED
+        due_time = clock_time(10) if roll > 0.9 else None
         tasks.append(
             {
                 "id": n + 1,
@@ -212,7 +216,8 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                 "details": None,
                 "owner": "me",
                 "due_date": due,
-                "due_time": clock_time(10) if roll > 0.9 else None,
+                "due_time": due_time,
+                "deadline_at": deadline_at(due, due_time, zone),
                 "status": status,
                 "done_at": done_at,
                 "done_note": None,
@@ -246,6 +251,7 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                 "started_at": done,
                 "updated_at": done,
                 "completed_at": done,
+                "superseded_at": None,
             }
         )
         for domain in domains:
@@ -257,8 +263,24 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                     "average": average,
                     "level": round(average),
                     "answered": 3,
+                    "first_average": None,
                 }
             )
+    # What completing them one after another would have stored (bot/assessment/queries.py):
+    # when each stopped being the person's latest, and the first one's averages on later ones.
+    in_order: dict[int, list[dict[str, Any]]] = {}
+    for a in sorted(assessments, key=lambda a: (a["completed_at"], a["id"])):
+        in_order.setdefault(a["user_id"], []).append(a)
+    first_of: dict[int, int] = {}
+    for own in in_order.values():
+        for earlier, later in itertools.pairwise(own):
+            earlier["superseded_at"] = later["completed_at"]
+        for a in own[1:]:
+            first_of[a["id"]] = own[0]["id"]
+    averages = {(s["assessment_id"], s["domain"]): s["average"] for s in scores}
+    for s in scores:
+        if s["assessment_id"] in first_of:
+            s["first_average"] = averages.get((first_of[s["assessment_id"]], s["domain"]))
     workshops = []
     bookings = []
     for n in range(max(2, sizes.people // 50)):
@@ -368,15 +390,20 @@ async def seed(url: str, sizes: Sizes, rng: random.Random) -> tuple[int, int, li
                     await connection.execute(insert(model), list(chunk))
         if engine.dialect.name == "postgresql":
             async with engine.connect() as connection:
-                # Ids were given; the sequences must follow, and the planner needs statistics.
+                # Ids were given; the sequences must follow. The planner needs statistics, and
+                # index-only reads the visibility map: VACUUM leaves the tables as autovacuum
+                # would after the inserts of a live service.
                 for model, _rows in tables:
                     name = model.__tablename__
                     await connection.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
                     )
-                await connection.exec_driver_sql("ANALYZE")
                 await connection.commit()
+            # VACUUM cannot run inside a transaction.
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM ANALYZE")
         else:
             async with engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")

@@ -39,6 +39,7 @@ from bot.kit.dialog_errors import DialogError
 from bot.kit.middlewares.session import CommitBeforeTelegram
 from bot.kit.retry import RetryPolitely
 from bot.people import queries as users
+from bot.plans import rules as plans
 from bot.reminder_sender import ReminderSender
 from bot.scheduler import (
     add_booking_jobs,
@@ -290,6 +291,8 @@ async def run(
         )
         async with sessions.begin() as session:
             await users.promote_to_staff(session, settings.admin_ids)
+            # Stored deadline moments follow TIMEZONE (the desk's reports count in it).
+            await plans.follow_zone(session, settings.timezone)
         await commands.set_defaults(bot, assembled.i18n)
         scheduler = on_lifecycle(assembled.dispatcher, assembled, sessions, settings, clock, bot)
         if settings.data_key is None:

@@ -315,3 +315,40 @@ async def test_asking_the_mentor_about_a_step_is_remembered(sessions: SessionFac
     assert [m.id for m in first.mentors] == [mentor.id] and not first.already
     assert again.already
     assert nobody.mentors == []
+
+
+async def test_completing_another_supersedes_the_latest_and_carries_the_first_averages(
+    sessions: SessionFactory,
+) -> None:
+    """What the desk's reports read (bot/assessment/figures.py): when each completed one
+    stopped being the latest, and the first one's averages on every later one's scores."""
+    user = await person(sessions, 30)
+    first = await walk(sessions, user, pick=0)
+    second = await walk(sessions, user, pick=1, now=NOW + timedelta(days=5))
+    third = await walk(sessions, user, pick=2, now=NOW + timedelta(days=9))
+    assert isinstance(first, Results) and isinstance(second, Results)
+    assert isinstance(third, Results)
+    async with sessions() as session:
+        found = {
+            a.id: a.superseded_at
+            for a in await session.scalars(select(Assessment).where(Assessment.user_id == user.id))
+        }
+
+        async def averages(assessment_id: int) -> dict[str, tuple[float, float | None]]:
+            scores = await session.scalars(
+                select(AssessmentScore).where(AssessmentScore.assessment_id == assessment_id)
+            )
+            return {s.domain: (s.average, s.first_average) for s in scores}
+
+        firsts, seconds, thirds = [await averages(r.assessment.id) for r in (first, second, third)]
+    assert found == {
+        first.assessment.id: NOW + timedelta(days=5),
+        second.assessment.id: NOW + timedelta(days=9),
+        third.assessment.id: None,
+    }
+    assert firsts and all(f is None for _average, f in firsts.values())
+    for later in (seconds, thirds):
+        assert later.keys() == firsts.keys()
+        assert {d: f for d, (_a, f) in later.items()} == {d: a for d, (a, _f) in firsts.items()}
+    # Not a constant: the answers differed, so did the averages.
+    assert any(seconds[d][0] != firsts[d][0] for d in firsts)

@@ -8,7 +8,7 @@ import base64
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import aiohttp
@@ -20,6 +20,7 @@ from bot.people.models import User
 from bot.plans import csv_import, sheet
 from bot.plans import rules as plans
 from bot.plans.models import Goal, PlanChange, ReminderStatus, Task, TaskStatus
+from bot.plans.reminders import deadline
 from tests.conversation import onboard, plain, stored_user, tr
 from tests.desk_support import DeskRun, browser, console_link, csrf_of, page, running_desk, sign_in
 from tests.harness import Person
@@ -207,7 +208,14 @@ async def test_a_plan_of_two_goals_and_three_tasks_is_one_save_and_one_message(
             moved = await session.get(Task, visit.id)
             cancelled = await session.get(Task, apply_.id)
             reached = await session.get(Goal, goals["A place to live"].id)
+            later_cv = await session.get(Task, cv.id)
         assert moved is not None and moved.goal_id == goals["Find a job"].id
+        # The moment the reports compare with follows the new day (14:30 in the service's zone).
+        zone = desk.harness.settings.timezone
+        assert cv.due_date is not None
+        assert cv.deadline_at == deadline(cv.due_date, time(14, 30), zone)
+        assert later_cv is not None and later_cv.due_date == cv.due_date + timedelta(days=2)
+        assert later_cv.deadline_at == deadline(later_cv.due_date, time(14, 30), zone)
         assert cancelled is not None and cancelled.status == TaskStatus.CANCELLED
         assert reached is not None and reached.status == "reached"
 

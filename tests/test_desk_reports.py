@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from bot.assessment import queries as assessments
 from bot.assessment.models import Assessment, AssessmentScore, AssessmentStatus
 from bot.booking.models import (
     Attendance,
@@ -110,6 +111,9 @@ async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[s
         )
         session.add(row)
         await session.flush()
+        # What completing it stores besides (bot/assessment/rules.py's _complete).
+        first = await assessments.first_averages(session, user_id, row.id)
+        await assessments.supersede(session, user_id, row.id, done)
         for domain, average in scores.items():
             session.add(
                 AssessmentScore(
@@ -118,6 +122,7 @@ async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[s
                     average=average,
                     level=round(average),
                     answered=2,
+                    first_average=first.get(domain),
                 )
             )
 
@@ -374,6 +379,18 @@ async def test_staff_reports_count_exactly_and_filter(seeded: Seeded) -> None:
         assert rows[tr("en", "Education and training")] == ["2", "4.0", "1", "1.5"]
         assert rows[tr("en", "Work and career")] == ["2", "2.5", "1", "1.0"]
         assert rows[tr("en", "Housing")] == ["0", "", "0", ""]
+        # Ended before Ana's second one: her first was her latest then, nothing to compare.
+        june = "from=2026-05-01&to=2026-06-30"
+        status, body, _kind = await _download(client, f"{base}/desk/reports/domains.csv?{june}")
+        rows = {row[0]: row[1:] for row in _csv(body)[1:]}
+        assert rows[tr("en", "Education and training")] == ["1", "2.0", "0", ""]
+        # Both of hers, ending on 12 November: only her second counts, as her latest, and
+        # Boris's (15 November) is not there yet.
+        early = "from=2026-05-01&to=2026-11-12"
+        status, body, _kind = await _download(client, f"{base}/desk/reports/domains.csv?{early}")
+        rows = {row[0]: row[1:] for row in _csv(body)[1:]}
+        assert rows[tr("en", "Education and training")] == ["1", "3.5", "1", "1.5"]
+        assert rows[tr("en", "Work and career")] == ["1", "2.0", "1", "1.0"]
 
         # The same table as a workbook.
         status, body, kind = await _download(client, f"{base}/desk/reports/domains.xlsx")

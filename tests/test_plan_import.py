@@ -290,6 +290,7 @@ async def test_an_imported_task_is_the_one_the_bot_would_make(sessions: SessionF
                         t.owner,
                         t.due_date,
                         t.due_time,
+                        t.deadline_at,
                         t.status,
                         t.created_at,
                         t.updated_at,

@@ -15,7 +15,7 @@ from bot.people import rules as people
 from bot.people.models import Role, User
 from bot.plans import reminder_rows
 from bot.plans import rules as plans
-from bot.plans.models import PlanChange, Reminder, ReminderStatus
+from bot.plans.models import PlanChange, Reminder, ReminderStatus, Task
 from bot.plans.reminders import ReminderRules
 from bot.plans.rules import Context
 
@@ -243,3 +243,58 @@ async def test_the_overdue_digest_lists_only_late_tasks_of_the_mentors_young_peo
     assert [task.id for _, task in found] == [late]
     assert nothing == []
     assert total and total > 0
+
+
+async def test_the_stored_deadline_moment_follows_the_deadline_in_the_services_zone(
+    sessions: SessionFactory,
+) -> None:
+    """Task.deadline_at is what the desk's "done late" compares with: the end of the day or the
+    time given, in the service's zone (ctx), kept when the task moves; a person's own zone is
+    not the reports' (they count in the service's), so changing it leaves it alone."""
+    mentor, youth = await pair(sessions)
+    day_only = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    with_time = await new_task(sessions, mentor, youth, date(2026, 7, 3), time(9, 30))
+    undated = await new_task(sessions, mentor, youth, None)
+
+    async def stored() -> dict[int, datetime | None]:
+        async with sessions() as session:
+            rows = await session.execute(
+                select(Task.id, Task.deadline_at).where(Task.youth_id == youth.id)
+            )
+            return {task_id: moment for task_id, moment in rows.all()}
+
+    # Midnight after 10 December in Belgrade (winter, UTC+1); 09:30 on 3 July (summer, UTC+2).
+    assert await stored() == {
+        day_only: datetime(2026, 12, 10, 23, 0, tzinfo=UTC),
+        with_time: datetime(2026, 7, 3, 7, 30, tzinfo=UTC),
+        undated: None,
+    }
+    async with sessions.begin() as session:
+        await plans.move_task(session, mentor, day_only, date(2026, 12, 12), time(18, 0), ctx())
+        await plans.move_task(session, mentor, with_time, date(2026, 12, 20), None, ctx())
+        person_now = await session.get(User, youth.id)
+        assert person_now is not None
+        people.set_timezone(person_now, "America/New_York")
+    assert await stored() == {
+        day_only: datetime(2026, 12, 12, 17, 0, tzinfo=UTC),
+        with_time: datetime(2026, 12, 20, 23, 0, tzinfo=UTC),
+        undated: None,
+    }
+
+
+async def test_stored_deadline_moments_follow_a_new_service_zone_at_start_up(
+    sessions: SessionFactory,
+) -> None:
+    mentor, youth = await pair(sessions)
+    day_only = await new_task(sessions, mentor, youth, date(2026, 12, 10))
+    with_time = await new_task(sessions, mentor, youth, date(2026, 12, 10), time(9, 30))
+    async with sessions.begin() as session:
+        assert await plans.follow_zone(session, "Europe/Belgrade") == 0  # nothing to do
+        # TIMEZONE became Sofia's (UTC+2 in December).
+        assert await plans.follow_zone(session, "Europe/Sofia") == 2
+    async with sessions() as session:
+        rows = await session.execute(select(Task.id, Task.deadline_at))
+        assert dict(rows.all()) == {
+            day_only: datetime(2026, 12, 10, 22, 0, tzinfo=UTC),
+            with_time: datetime(2026, 12, 10, 7, 30, tzinfo=UTC),
+        }

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.assessment.models import Assessment, AssessmentScore, AssessmentStatus
 from bot.assessment.questionnaire import Questionnaires
@@ -46,43 +45,30 @@ async def domain_changes(
 ) -> list[DomainChange]:
     """Per life domain, over the cohort's young people who completed a self-assessment during
     the period: the average of their latest one (up to the period's end), and how far it moved
-    from their first one ever."""
-    per_person = (
-        select(
-            func.min(Assessment.id).label("first"),
-            func.max(Assessment.id).label("last"),
-        )
-        .join(User, User.id == Assessment.user_id)
-        .where(
-            in_cohort(cohort),
-            Assessment.status == AssessmentStatus.COMPLETED,
-            Assessment.completed_at < period.end,
-        )
-        .group_by(Assessment.user_id)
-        .having(func.max(Assessment.completed_at) >= period.start)
-        .subquery()
+    from their first one ever (first and latest by when they were completed)."""
+    # Each person's latest by the period's end is the one completed before it and not yet
+    # superseded then (Assessment.superseded_at); its scores carry the first one's averages
+    # (AssessmentScore.first_average). So: one range read over the period's completions.
+    latest = and_(
+        Assessment.status == AssessmentStatus.COMPLETED,
+        Assessment.completed_at >= period.start,
+        Assessment.completed_at < period.end,
+        or_(Assessment.superseded_at.is_(None), Assessment.superseded_at >= period.end),
     )
-    latest = aliased(AssessmentScore)
-    first = aliased(AssessmentScore)
-    two = first.id.is_not(None)
+    score = AssessmentScore
     query = (
         select(
-            latest.domain,
+            score.domain,
             func.count(),
-            func.avg(latest.average),
-            func.coalesce(func.sum(case((two, 1), else_=0)), 0),
-            func.avg(case((two, latest.average - first.average), else_=None)),
+            func.avg(score.average),
+            func.count(score.first_average),
+            func.avg(score.average - score.first_average),
         )
-        .join(per_person, latest.assessment_id == per_person.c.last)
-        .outerjoin(
-            first,
-            and_(
-                first.assessment_id == per_person.c.first,
-                first.domain == latest.domain,
-                per_person.c.first != per_person.c.last,
-            ),
-        )
-        .group_by(latest.domain)
+        .select_from(Assessment)
+        .join(User, User.id == Assessment.user_id)
+        .join(score, score.assessment_id == Assessment.id)
+        .where(in_cohort(cohort), latest)
+        .group_by(score.domain)
     )
     found = {
         str(domain): (int(people), avg, int(compared), change)

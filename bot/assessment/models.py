@@ -49,6 +49,10 @@ class Assessment(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A completed one stops being the person's latest when they complete the next: that moment,
+    # set then (queries.supersede). The desk's reports find everyone's latest by a period's end
+    # with a range read, not a search per person. NULL: still the latest, or not completed.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AssessmentAnswer(Base):
@@ -71,7 +75,13 @@ class AssessmentScore(Base):
     """A domain's score, written when the assessment is completed, so staff figures are SQL."""
 
     __tablename__ = "assessment_scores"
-    __table_args__ = (UniqueConstraint("assessment_id", "domain"),)
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "domain"),
+        # The desk's reports read the latest ones' scores from the index alone.
+        Index(
+            "ix_assessment_scores_figures", "assessment_id", "domain", "average", "first_average"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
@@ -79,3 +89,7 @@ class AssessmentScore(Base):
     average: Mapped[float] = mapped_column(Float)  # 1.0 – 5.0 over the answered questions
     level: Mapped[int] = mapped_column(Integer)  # 1 – 5, what the bar shows
     answered: Mapped[int] = mapped_column(Integer)
+    # The same domain's average in the person's first completed self-assessment, written with
+    # a later one's scores (NULL in the first, or when the first had no score here): the
+    # desk's "change since the first" needs no second look-up per person and domain.
+    first_average: Mapped[float | None] = mapped_column(Float)

@@ -164,6 +164,40 @@ async def add_scores(session: AsyncSession, rows: Sequence[AssessmentScore]) -> 
     await session.flush()
 
 
+async def first_averages(session: AsyncSession, user_id: int, other_than: int) -> dict[str, float]:
+    """Domain -> average in the person's first completed self-assessment (not `other_than`)."""
+    first = (
+        select(Assessment.id)
+        .where(
+            Assessment.user_id == user_id,
+            Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.id != other_than,
+        )
+        .order_by(Assessment.completed_at, Assessment.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(AssessmentScore.domain, AssessmentScore.average).where(
+        AssessmentScore.assessment_id == first
+    )
+    return {str(domain): float(average) for domain, average in (await session.execute(query))}
+
+
+async def supersede(session: AsyncSession, user_id: int, latest_id: int, now: datetime) -> None:
+    """The person's earlier completed self-assessments are no longer their latest from `now`."""
+    await session.execute(
+        update(Assessment)
+        .where(
+            Assessment.user_id == user_id,
+            Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.superseded_at.is_(None),
+            Assessment.id != latest_id,
+        )
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def completed(
     session: AsyncSession, user_id: int, limit: int | None = None
 ) -> Sequence[Assessment]:

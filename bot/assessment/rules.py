@@ -430,6 +430,8 @@ async def _complete(
     assessment.current_question = None
     assessment.completed_at = now
     assessment.updated_at = now
+    first = await rows.first_averages(session, assessment.user_id, assessment.id)
+    await rows.supersede(session, assessment.user_id, assessment.id, now)
     await rows.add_scores(
         session,
         [
@@ -439,6 +441,7 @@ async def _complete(
                 average=round(s.average, 3),
                 level=s.level,
                 answered=s.answered,
+                first_average=first.get(s.domain),
             )
             for s in scores.values()
             if s.average is not None and s.level is not None

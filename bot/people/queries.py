@@ -123,6 +123,8 @@ def overdue_task(today: date, now_time: time) -> ColumnElement[bool]:
     return and_(
         Task.youth_id == User.id,
         Task.status == TaskStatus.TODO,
+        # Implied by what follows; said outright, it is a range an index can be read over alone.
+        Task.due_date <= today,
         or_(
             Task.due_date < today,
             and_(Task.due_date == today, Task.due_time.is_not(None), Task.due_time <= now_time),

@@ -475,8 +475,9 @@ def _task(goal_id: int, youth_id: int, row: Row, ctx: Context) -> Task:
     """The task plans.add_task would make (tests/test_plan_import.py compares the two)."""
     return Task(
         goal_id=goal_id, youth_id=youth_id, title=row.task, details=row.details,
-        owner=row.owner, due_date=row.due_date, due_time=row.due_time, status=TaskStatus.TODO,
-        created_at=ctx.now, updated_at=ctx.now,
+        owner=row.owner, due_date=row.due_date, due_time=row.due_time,
+        deadline_at=reminders.deadline_at(row.due_date, row.due_time, ctx.default_tz),
+        status=TaskStatus.TODO, created_at=ctx.now, updated_at=ctx.now,
     )  # fmt: skip
 
 

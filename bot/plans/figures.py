@@ -4,7 +4,8 @@ time or late, tasks overdue now, and requests for more time still waiting for an
 "Overdue now" is the people table's rule (bot/people/queries.py: the service's local date and
 time), so the dashboard's count and the table's "Overdue tasks" filter always agree. A task is
 "done late" when it was marked done after its deadline (its time, or the end of its day) in the
-service's time zone; a task without a deadline is never late.
+service's time zone, stored with the task as deadline_at; a task without a deadline is never
+late.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.people.figures import Cohort, Period, in_cohort
 from bot.people.models import User
 from bot.people.queries import overdue_task
 from bot.plans.models import ExtensionRequest, ExtensionStatus, Goal, Task, TaskStatus
-from bot.plans.reminders import deadline
 
 
 async def with_plan(session: AsyncSession, cohort: Cohort, period: Period) -> int:
@@ -44,58 +44,30 @@ class TaskFigures:
 async def tasks(
     session: AsyncSession, cohort: Cohort, period: Period, now: datetime
 ) -> TaskFigures:
-    done = and_(
-        in_cohort(cohort),
-        Task.status == TaskStatus.DONE,
-        Task.done_at >= period.start,
-        Task.done_at < period.end,
-    )
-    # Thousands of tasks in a busy period, but a few hundred deadlines: tasks are counted per
-    # deadline in SQL, with their earliest and latest completion. A deadline all of whose
-    # tasks were done before it (or all after it) is settled at once; only for the rest does
-    # one more count ask which were done after their deadline.
-    groups = await session.execute(
-        select(
-            Task.due_date,
-            Task.due_time,
-            func.count(),
-            func.min(Task.done_at),
-            func.max(Task.done_at),
-        )
-        .join(User, User.id == Task.youth_id)
-        .where(done)
-        .group_by(Task.due_date, Task.due_time)
-    )
-    total = late = 0
-    mixed: list[ColumnElement[bool]] = []
-    for due_date, due_time, count, first, last in groups.all():
-        total += count
-        if due_date is None or first is None or last is None:
-            continue  # no deadline: never late
-        limit = deadline(due_date, due_time, period.tz)
-        if first > limit:
-            late += count
-        elif last > limit:
-            same_time = Task.due_time.is_(None) if due_time is None else Task.due_time == due_time
-            mixed.append(and_(Task.due_date == due_date, same_time, Task.done_at > limit))
-    if mixed:
-        late += int(
-            await session.scalar(
-                select(func.count())
-                .select_from(Task)
-                .join(User, User.id == Task.youth_id)
-                .where(done, or_(*mixed))
+    # Each task keeps the moment its deadline passes (Task.deadline_at, in the service's zone,
+    # the period's): one pass over the period's done tasks, read from one index, counts both.
+    is_late = and_(Task.deadline_at.is_not(None), Task.done_at > Task.deadline_at)
+    total, late = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(case((is_late, 1), else_=0)), 0))
+            .select_from(Task)
+            .join(User, User.id == Task.youth_id)
+            .where(
+                in_cohort(cohort),
+                Task.status == TaskStatus.DONE,
+                Task.done_at >= period.start,
+                Task.done_at < period.end,
             )
-            or 0
         )
+    ).one()
     local = now.astimezone(ZoneInfo(period.tz))
     overdue = await session.scalar(
-        select(func.count(Task.id))
+        select(func.count())
         .select_from(User)
         .join(Task, overdue_task(local.date(), local.time()))
         .where(in_cohort(cohort))
     )
-    return TaskFigures(total - late, late, int(overdue or 0))
+    return TaskFigures(int(total) - int(late), int(late), int(overdue or 0))
 
 
 @dataclass(frozen=True)

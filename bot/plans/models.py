@@ -68,9 +68,10 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_youth_status_due", "youth_id", "status", "due_date"),
-        # The desk's reports: tasks done in a period, and everyone's overdue tasks now.
-        Index("ix_tasks_status_done_at", "status", "done_at"),
-        Index("ix_tasks_status_due_date", "status", "due_date"),
+        # The desk's reports: tasks done in a period, and everyone's overdue tasks now. The
+        # two cover what those counts read, so neither looks up a row.
+        Index("ix_tasks_status_done_at_deadline", "status", "done_at", "youth_id", "deadline_at"),
+        Index("ix_tasks_status_due", "status", "due_date", "due_time", "youth_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,6 +83,10 @@ class Task(Base):
     owner: Mapped[str] = mapped_column(String(16), default=TaskOwner.ME)
     due_date: Mapped[date | None] = mapped_column(Date)
     due_time: Mapped[time | None] = mapped_column(Time)
+    # The moment the deadline passes by the service's TIMEZONE (reminders.deadline), kept with
+    # due_date and due_time (reminders.set_due): the desk's "done late" is then one comparison
+    # in SQL. NULL without a deadline.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.TODO)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_note: Mapped[str | None] = mapped_column(String(300))

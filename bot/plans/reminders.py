@@ -119,6 +119,18 @@ def deadline(due_date: date, due_time: time | None, tz: str) -> datetime:
     return to_utc(datetime.combine(due_date + timedelta(days=1), time(0)), tz)
 
 
+def deadline_at(due_date: date | None, due_time: time | None, service_tz: str) -> datetime | None:
+    """What Task.deadline_at holds for this deadline: the moment it passes by the service's
+    zone (the desk's figures count in it), or None without a deadline."""
+    return deadline(due_date, due_time, service_tz) if due_date is not None else None
+
+
+def set_due(task: Task, due_date: date | None, due_time: time | None, service_tz: str) -> None:
+    """Gives a task a new deadline; the one way to change it, so deadline_at always follows."""
+    task.due_date, task.due_time = due_date, due_time
+    task.deadline_at = deadline_at(due_date, due_time, service_tz)
+
+
 def planned(
     due_date: date, due_time: time | None, tz: str, rules: ReminderRules
 ) -> dict[str, datetime]:

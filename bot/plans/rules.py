@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -251,6 +251,7 @@ async def add_task(
         owner=owner,
         due_date=due_date,
         due_time=due_time,
+        deadline_at=reminders.deadline_at(due_date, due_time, ctx.default_tz),
         status=TaskStatus.TODO,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -284,7 +285,7 @@ async def move_task(
         else await _get_task(session, task_id)
     )
     before = (task.due_date, task.due_time)
-    task.due_date, task.due_time = due_date, due_time
+    reminders.set_due(task, due_date, due_time, ctx.default_tz)
     task.updated_at = ctx.now
     _record(
         session, youth_id=task.youth_id, actor=actor or recorded_as, action="task_moved",
@@ -647,3 +648,29 @@ async def summary(session: AsyncSession, viewer: User, youth_id: int, ctx: Conte
         overdue=sum(1 for t in open_tasks if is_overdue(t, tz, ctx.now)),
         next_deadline=next((d for d in dates if d >= ctx.now.date()), None),
     )
+
+
+async def follow_zone(session: AsyncSession, service_tz: str) -> int:
+    """Makes every task's stored deadline moment (Task.deadline_at) the one its deadline has in
+    `service_tz`, after TIMEZONE or the zone's rules changed; at start-up. One read of the
+    distinct deadlines, and an UPDATE only for those that moved. Returns how many tasks did."""
+    found = await session.execute(
+        select(Task.due_date, Task.due_time, Task.deadline_at)
+        .where(Task.due_date.is_not(None))
+        .distinct()
+    )
+    moved = 0
+    for due_date, due_time, stored in found.all():
+        wanted = reminders.deadline_at(due_date, due_time, service_tz)
+        if stored == wanted:
+            continue
+        same_time = Task.due_time.is_(None) if due_time is None else Task.due_time == due_time
+        same_stored = Task.deadline_at.is_(None) if stored is None else Task.deadline_at == stored
+        result = await session.execute(
+            update(Task)
+            .where(Task.due_date == due_date, same_time, same_stored)
+            .values(deadline_at=wanted)
+            .execution_options(synchronize_session=False)
+        )
+        moved += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return moved

@@ -414,8 +414,9 @@ async def save(
             next_position[goal.id] = max(next_position.get(goal.id, 0), position + 1)
             task = Task(
                 goal_id=goal.id, youth_id=youth.id, title=title, details=details, owner=owner,
-                due_date=day, due_time=clock, status=TaskStatus.TODO, created_at=ctx.now,
-                updated_at=ctx.now, position=position,
+                due_date=day, due_time=clock,
+                deadline_at=reminders.deadline_at(day, clock, ctx.default_tz),
+                status=TaskStatus.TODO, created_at=ctx.now, updated_at=ctx.now, position=position,
             )  # fmt: skip
             session.add(task)
             await session.flush()
@@ -458,7 +459,8 @@ async def save(
                 Action.TASK_MOVED, task=task, before=(task.due_date, task.due_time),
                 after=(day, clock),
             )  # fmt: skip
-            task.due_date, task.due_time, changed = day, clock, True
+            reminders.set_due(task, day, clock, ctx.default_tz)
+            changed = True
             await reminders.sync_task(session, task, tz, ctx.rules, ctx.now)
             changes.append(
                 Change(Action.TASK_MOVED, title, goal.title, day, clock, task_id=task.id)
