@@ -43,6 +43,8 @@ def escape(text: str) -> str:
 
 def fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space (UTF-8 safe)."""
+    if len(line) <= 18 or len(line.encode()) <= 75:  # most lines: nothing to fold
+        return line
     out: list[str] = []
     current, size = "", 0
     limit = 75

@@ -7,7 +7,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_timezone_location
+from babel.dates import (
+    DateTimePattern,
+    format_skeleton,
+    format_time,
+    get_timezone_location,
+    parse_pattern,
+)
 from babel.numbers import format_decimal, format_percent
 
 
@@ -31,15 +37,29 @@ def to_zone(value: datetime, tz: str) -> datetime:
     return value.astimezone(ZoneInfo(tz))
 
 
+@lru_cache(maxsize=64)
+def _skeleton_pattern(locale: str, skeleton: str) -> DateTimePattern:
+    """The pattern of a skeleton the locale has, looked up once: Babel's format_skeleton looks
+    it up (and checks the locale) on every call, a part of each screen's CPU with dates."""
+    return parse_pattern(babel_locale(locale).datetime_skeletons[skeleton])
+
+
+@lru_cache(maxsize=16)
+def _short_time(locale: str) -> DateTimePattern:
+    return parse_pattern(babel_locale(locale).time_formats["short"])
+
+
 def fmt_date(value: date | datetime, locale: str, tz: str, skeleton: str = "yMMMd") -> str:
     """A date with the month as a word ("3 Dec 2026", "3. дец 2026."): no day/month confusion."""
     if isinstance(value, datetime):
         value = to_zone(value, tz).date()
+    if skeleton in babel_locale(locale).datetime_skeletons:
+        return str(_skeleton_pattern(locale, skeleton).apply(value, babel_locale(locale)))
     return str(format_skeleton(skeleton, value, locale=babel_locale(locale)))
 
 
 def fmt_time(value: datetime, locale: str, tz: str) -> str:
-    return str(format_time(to_zone(value, tz), format="short", locale=babel_locale(locale)))
+    return str(_short_time(locale).apply(to_zone(value, tz), babel_locale(locale)))
 
 
 def fmt_datetime(value: datetime, locale: str, tz: str) -> str:

@@ -70,6 +70,22 @@ assert set(SERVICE_NAMES) == set(counselling.SERVICES)
 MAX_LISTED = 20
 
 
+class _Rows:
+    """Rows of buttons that become the keyboard as they are. aiogram's InlineKeyboardBuilder
+    deep-copies every button when it makes the markup: for a card, more CPU than the rest of
+    its screen (profile of bench/booking.py)."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[InlineKeyboardButton]] = []
+
+    def row(self, *buttons: InlineKeyboardButton) -> None:
+        # As the builder does: no empty row, at most 8 buttons side by side.
+        self.rows.extend(list(buttons[at : at + 8]) for at in range(0, len(buttons), 8))
+
+    def as_markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=self.rows)
+
+
 def kind_name(key: str) -> str:
     return _(KIND_NAMES[key]) if key in KIND_NAMES else key
 
@@ -177,7 +193,7 @@ def listing_screen(
     *,
     ask_town: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     town = city_label(city) if city else _("all")
     builder.row(
         kb.button(
@@ -250,7 +266,7 @@ def filter_screen(
     choices: Sequence[str], current: str, labels: dict[str, str], make: object
 ) -> InlineKeyboardMarkup:
     assert callable(make)
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     builder.row(kb.button(("✓ " if not current else "") + _("All"), make("")))
     for key in choices:
         builder.row(kb.button(("✓ " if key == current else "") + labels[key], make(key)))
@@ -296,7 +312,7 @@ def workshop_screen(
     else:
         facts.append(_("Booking is closed."))
     parts.append("\n".join(facts))
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     if mine is None:
         if open_ and workshops.seats_left(workshop) > 0:
             data = (
@@ -363,7 +379,7 @@ def booking_status(mine: Booking, locale: str, tz: str, position: int = 0) -> st
 def services_screen(
     services: Sequence[str], moving: int = 0, *, ask_town: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     for key in services:
         builder.row(
             kb.button(service_name(key), CounselCb(a=CounselAction.SERVICE, s=key, b=moving).pack())
@@ -409,7 +425,7 @@ def slot_label(
 def bookings_screen(
     items: Sequence[Item], texts: Sequence[WorkshopText], locale: str, tz: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     lines = [_("🎫 <b>My bookings</b>")]
     if not items:
         lines.append(_("Nothing booked yet."))
@@ -447,7 +463,7 @@ def booking_screen(
     ]
     if item.counsellor is not None:
         lines.append(_("With: {name}").format(name=esc(item.counsellor.name)))
-    builder = InlineKeyboardBuilder()
+    builder = _Rows()
     if mine.status == BookingStatus.OFFERED:
         builder.row(
             kb.button(_("✅ Take the seat"), BookingCb(a=BookingAction.TAKE, id=mine.id).pack())
