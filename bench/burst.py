@@ -12,7 +12,7 @@ holds every call for --latency seconds in all (half before, half after handling 
 mobile network and Telegram's data centre do. Then --people people, all at the same moment,
 each looking at every screen for about --think seconds (0.5x-1.5x, at random) before the next
 tap: /start, pick a language, agree, give a year of birth, open "My plan", go back to the
-menu, start the self-assessment and answer three questions, type /menu, open the workshops,
+menu, start the full self-assessment and answer three questions, type /menu, open the workshops,
 open the one workshop and book a seat.
 
 Printed: actions, reactions missing after 6 s (nothing sent or edited in the chat), button
@@ -148,7 +148,7 @@ class Journey:
             await self.click(self.is_("📋 My plan"))
             await self.click(self.is_("⬅️ Menu"))
             await self.click(self.is_("📝 Self-assessment"))
-            await self.click(self.is_("▶️ Start"))
+            await self.click(self.is_("📝 Full self-assessment"))
             for _ in range(3):
                 await self._answer_a_question()
             await self.send("/menu")
