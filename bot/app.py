@@ -48,6 +48,8 @@ from bot.scheduler import (
     create_scheduler,
 )
 
+# Connections beyond the updates: reminder and announcement senders, scheduled jobs, the desk.
+BACKGROUND_CONNECTIONS = 6
 log = logging.getLogger("bot")
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_TELEGRAM, EXIT_REDIS = 2, 3, 4, 5
@@ -273,7 +275,10 @@ async def run(
     except DialogError as exc:
         raise StartupError(EXIT_CONFIG, f"broken data file dialogs/assessment/{exc}") from exc
     bot = create_bot(settings)  # a malformed token fails here, before anything is touched
-    engine = create_engine(settings.database_url)
+    # The updates handled at once, plus the senders, the scheduler's jobs and the desk.
+    engine = create_engine(
+        settings.database_url, connections=settings.max_concurrent_updates + BACKGROUND_CONNECTIONS
+    )
     storage: BaseStorage | None = None
     try:
         # Cheapest checks first, so a wrong setting is reported before the database is touched.

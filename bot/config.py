@@ -79,8 +79,8 @@ class Settings(DatabaseSettings):
     unconsented_ttl_days: int = Field(default=30, ge=1)
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     # Updates handled at once; more wait their turn. Each holds a database connection only
-    # while it works on the database (never while it waits on Telegram), so this may exceed
-    # the pool (PostgreSQL: 10 + 20 overflow) without anyone failing.
+    # while it works on the database (never while it waits on Telegram). On PostgreSQL the pool
+    # keeps this many connections open, plus 6 for the background work (bot/app.py).
     max_concurrent_updates: int = Field(default=24, ge=1, le=1000)
     # Background sending, per second; Telegram allows about 30 in all. Replies are not counted.
     broadcast_rate: float = Field(default=25.0, gt=0)

@@ -35,7 +35,10 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, connections: int = 10) -> AsyncEngine:
+    """`connections`: how many PostgreSQL connections stay open for reuse (the bot passes its
+    MAX_CONCURRENT_UPDATES plus the background senders): a rush that needs more than the pool
+    keeps opening and closing connections, a server process each, exactly when time is short."""
     parsed = make_url(url)
     # hide_parameters keeps personal data out of exception texts and logs.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
@@ -55,7 +58,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # one more trip to the driver's thread for every update.
         kwargs["pool_reset_on_return"] = None
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(pool_size=connections, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
