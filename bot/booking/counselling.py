@@ -255,15 +255,7 @@ async def history(
 
 async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, str]]:
     """For /mydata: what this person changed about counsellors (their own actions only)."""
-    return [
-        {
-            "counsellor": str(change.counsellor_id),
-            "action": change.action,
-            "detail": change.detail,
-            "at": change.created_at.isoformat(),
-        }
-        for change in await CHANGE_LOG.made_by(session, user)
-    ]
+    return await CHANGE_LOG.mydata(session, user)
 
 
 def hours_detail(weekday: int, start: time, end: time, slot_minutes: int) -> str:

@@ -736,18 +736,7 @@ async def history(
 async def changes_made_by(session: AsyncSession, user: User) -> list[dict[str, str]]:
     """For /mydata: what this person changed about workshops (their own actions only; the
     detail names bookings by id, never another person)."""
-    found = await session.scalars(
-        select(WorkshopChange).where(WorkshopChange.actor_id == user.id).order_by(WorkshopChange.id)
-    )
-    return [
-        {
-            "workshop": str(change.workshop_id),
-            "action": change.action,
-            "detail": change.detail,
-            "at": change.created_at.isoformat(),
-        }
-        for change in found
-    ]
+    return await CHANGE_LOG.mydata(session, user)
 
 
 # Moving someone from the waitlist by hand

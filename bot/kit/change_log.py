@@ -95,3 +95,17 @@ class ChangeLog(Generic[Row]):
             select(self.model).where(self.model.actor_id == user.id).order_by(self.model.id)
         )
         return list(found)
+
+    async def mydata(self, session: AsyncSession, user: User) -> list[dict[str, str]]:
+        """`made_by` as /mydata lists it: the thing by its id (named after the key without
+        "_id": "workshop", "counsellor"), the action, its detail and when."""
+        name = self.key.key.removesuffix("_id")
+        return [
+            {
+                name: str(getattr(change, self.key.key)),
+                "action": change.action,
+                "detail": change.detail,
+                "at": change.created_at.isoformat(),
+            }
+            for change in await self.made_by(session, user)
+        ]
