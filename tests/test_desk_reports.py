@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.assessment import queries as assessments
-from bot.assessment.models import Assessment, AssessmentScore, AssessmentStatus
+from bot.assessment.models import Assessment, AssessmentKind, AssessmentScore, AssessmentStatus
 from bot.booking.models import (
     Attendance,
     Booking,
@@ -99,11 +99,18 @@ async def _task(
             await plans.ask_more_time(session, youth, task.id, replace(ctx, now=NOW))
 
 
-async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[str, float]) -> None:
+async def _assessment(
+    run: DeskRun,
+    user_id: int,
+    done: datetime,
+    scores: dict[str, float],
+    kind: AssessmentKind = AssessmentKind.FULL,
+) -> None:
     async with run.harness.sessions.begin() as session:
         row = Assessment(
             user_id=user_id,
             version=1,
+            kind=kind,
             status=AssessmentStatus.COMPLETED,
             started_at=done,
             updated_at=done,
@@ -112,8 +119,8 @@ async def _assessment(run: DeskRun, user_id: int, done: datetime, scores: dict[s
         session.add(row)
         await session.flush()
         # What completing it stores besides (bot/assessment/rules.py's _complete).
-        first = await assessments.first_averages(session, user_id, row.id)
-        await assessments.supersede(session, user_id, row.id, done)
+        first = await assessments.first_averages(session, user_id, kind, row.id)
+        await assessments.supersede(session, user_id, kind, row.id, done)
         for domain, average in scores.items():
             session.add(
                 AssessmentScore(
@@ -402,6 +409,27 @@ async def test_staff_reports_count_exactly_and_filter(seeded: Seeded) -> None:
 
         assert (await page(client, f"{base}/desk/reports/nothing.csv"))[0] == 404
         assert (await page(client, f"{base}/desk/reports/domains.pdf"))[0] == 404
+
+
+async def test_life_domains_count_full_self_assessments_only(seeded: Seeded) -> None:
+    """Short checks are a rougher measure: one taken after a full self-assessment does not
+    become the person's latest, and one taken first is not what the change is measured from."""
+    run = seeded.run
+    short = AssessmentKind.SHORT
+    await _assessment(
+        run, seeded.ana, at(date(2026, 11, 20)), {"education": 1.0, "work": 5.0}, short
+    )
+    await _assessment(
+        run, seeded.boris, at(date(2026, 11, 1)), {"education": 1.0, "work": 1.0}, short
+    )
+    async with browser() as client:
+        await sign_in(client, await console_link(seeded.staff))
+        status, body, _kind = await _download(client, f"{run.base}/desk/reports/domains.csv")
+    assert status == 200
+    rows = {row[0]: row[1:] for row in _csv(body)[1:]}
+    # As without the short checks (test_staff_reports_count_exactly_and_filter).
+    assert rows[tr("en", "Education and training")] == ["2", "4.0", "1", "1.5"]
+    assert rows[tr("en", "Work and career")] == ["2", "2.5", "1", "1.0"]
 
 
 async def test_caseloads_downloads_and_who_sees_what(seeded: Seeded) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.assessment.models import Assessment, AssessmentScore, AssessmentStatus
+from bot.assessment.models import Assessment, AssessmentKind, AssessmentScore, AssessmentStatus
 from bot.assessment.questionnaire import Questionnaires
 from bot.people.figures import Cohort, Period, in_cohort
 from bot.people.models import User
@@ -45,12 +45,15 @@ async def domain_changes(
 ) -> list[DomainChange]:
     """Per life domain, over the cohort's young people who completed a self-assessment during
     the period: the average of their latest one (up to the period's end), and how far it moved
-    from their first one ever (first and latest by when they were completed)."""
+    from their first one ever (first and latest by when they were completed). Full
+    self-assessments only, as every staff average: a short check is a rougher measure."""
     # Each person's latest by the period's end is the one completed before it and not yet
-    # superseded then (Assessment.superseded_at); its scores carry the first one's averages
-    # (AssessmentScore.first_average). So: one range read over the period's completions.
+    # superseded then (Assessment.superseded_at, by the next of the same kind); its scores
+    # carry the first one's averages (AssessmentScore.first_average). So: one range read over
+    # the period's completions.
     latest = and_(
         Assessment.status == AssessmentStatus.COMPLETED,
+        Assessment.kind == AssessmentKind.FULL,
         Assessment.completed_at >= period.start,
         Assessment.completed_at < period.end,
         or_(Assessment.superseded_at.is_(None), Assessment.superseded_at >= period.end),

@@ -164,13 +164,17 @@ async def add_scores(session: AsyncSession, rows: Sequence[AssessmentScore]) -> 
     await session.flush()
 
 
-async def first_averages(session: AsyncSession, user_id: int, other_than: int) -> dict[str, float]:
-    """Domain -> average in the person's first completed self-assessment (not `other_than`)."""
+async def first_averages(
+    session: AsyncSession, user_id: int, kind: str, other_than: int
+) -> dict[str, float]:
+    """Domain -> average in the person's first completed self-assessment of this kind (not
+    `other_than`): a short check is compared with short checks only."""
     first = (
         select(Assessment.id)
         .where(
             Assessment.user_id == user_id,
             Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.kind == kind,
             Assessment.id != other_than,
         )
         .order_by(Assessment.completed_at, Assessment.id)
@@ -183,13 +187,17 @@ async def first_averages(session: AsyncSession, user_id: int, other_than: int) -
     return {str(domain): float(average) for domain, average in (await session.execute(query))}
 
 
-async def supersede(session: AsyncSession, user_id: int, latest_id: int, now: datetime) -> None:
-    """The person's earlier completed self-assessments are no longer their latest from `now`."""
+async def supersede(
+    session: AsyncSession, user_id: int, kind: str, latest_id: int, now: datetime
+) -> None:
+    """The person's earlier completed self-assessments of this kind are no longer their latest
+    of it from `now` (a short check does not replace a full self-assessment)."""
     await session.execute(
         update(Assessment)
         .where(
             Assessment.user_id == user_id,
             Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.kind == kind,
             Assessment.superseded_at.is_(None),
             Assessment.id != latest_id,
         )

@@ -430,8 +430,8 @@ async def _complete(
     assessment.current_question = None
     assessment.completed_at = now
     assessment.updated_at = now
-    first = await rows.first_averages(session, assessment.user_id, assessment.id)
-    await rows.supersede(session, assessment.user_id, assessment.id, now)
+    first = await rows.first_averages(session, assessment.user_id, assessment.kind, assessment.id)
+    await rows.supersede(session, assessment.user_id, assessment.kind, assessment.id, now)
     await rows.add_scores(
         session,
         [

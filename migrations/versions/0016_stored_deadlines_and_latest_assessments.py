@@ -81,16 +81,19 @@ def upgrade() -> None:
             unique=False,
         )
     _fill_deadlines()
-    # A completed self-assessment was superseded when the person's next one was completed.
+    # A completed self-assessment was superseded when the person's next one of the same kind
+    # was completed (a short check is compared with short checks only).
     op.execute(
         "UPDATE assessments SET superseded_at = ("
         " SELECT MIN(n.completed_at) FROM assessments n"
         " WHERE n.user_id = assessments.user_id AND n.status = 'completed'"
+        " AND n.kind = assessments.kind"
         " AND (n.completed_at > assessments.completed_at"
         "  OR (n.completed_at = assessments.completed_at AND n.id > assessments.id)))"
         " WHERE status = 'completed'"
     )
-    # A later one's scores carry the same domain's average from the person's first one.
+    # A later one's scores carry the same domain's average from the person's first one of
+    # its kind.
     op.execute(
         "UPDATE assessment_scores SET first_average = ("
         " SELECT f.average FROM assessment_scores f"
@@ -99,6 +102,7 @@ def upgrade() -> None:
         " AND f.assessment_id = ("
         "  SELECT a1.id FROM assessments a1 JOIN assessments a ON a.user_id = a1.user_id"
         "  WHERE a.id = assessment_scores.assessment_id AND a1.status = 'completed'"
+        "  AND a1.kind = a.kind"
         "  ORDER BY a1.completed_at, a1.id LIMIT 1))"
     )
 
