@@ -64,10 +64,21 @@ async def _do(call: Any, *args: Any) -> Any:
 
 async def _find(driver: Any, by: str, value: str, text: str | None = None) -> Any:
     """The element once the page shows it (a click's page load finishes on its own time)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def look() -> Any:
+        found = driver.find_elements(by, value)
+        try:
+            if found and (text is None or text in found[0].text):
+                return found[0]
+        except StaleElementReferenceException:
+            pass  # the old page went away between finding and reading: look again
+        return None
+
     for _ in range(400):
-        found = await _do(driver.find_elements, by, value)
-        if found and (text is None or text in await _do(getattr, found[0], "text")):
-            return found[0]
+        element = await _do(look)
+        if element is not None:
+            return element
         await asyncio.sleep(0.05)
     source = await _do(lambda: driver.page_source)
     raise AssertionError(f"the page never showed {value} {text or ''}: {source[:1500]}")
