@@ -42,7 +42,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import Message
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -61,6 +61,7 @@ from bot.dispatcher import create_dispatcher
 from bot.i18n.catalogs import compile_all
 from bot.kit import helplines
 from bot.people import rules as people
+from bot.people.models import User
 
 TOKEN = "123456:BENCH-throughput-token"
 ROUND_TIMEOUT = 120.0
@@ -241,6 +242,36 @@ async def echo(message: Message) -> None:
     await message.answer(message.text or "")
 
 
+async def run_echo_person(database_url: str, args: argparse.Namespace) -> Result:
+    """The least a bot that knows its people does: echo, after reading the writer's row.
+
+    Same engine as Putokaz (its pool and SQLite settings), one short session per update that
+    reads the person's language by Telegram id, no writes: the floor under any database-backed
+    reply, to read Putokaz's own figure against.
+    """
+    engine = create_engine(database_url)
+    sessions = create_session_factory(engine)
+    async with FakeTelegram(token=TOKEN, rate_limit=None, per_chat_rate_limit=None) as fake:
+        users = [fake.user(f"Ana{i}", language_code="sr") for i in range(args.users)]
+        await seed(sessions, users)
+        await engine.dispose()
+        by_id = select(User.locale).where(User.telegram_id == bindparam("tid"))
+
+        async def echo_person(message: Message) -> None:
+            assert message.from_user is not None
+            async with sessions() as session:
+                locale = (await session.execute(by_id, {"tid": message.from_user.id})).scalar()
+            await message.answer(f"{message.text or ''} {locale}")
+
+        dp = Dispatcher()
+        dp.message.register(echo_person)
+        api = TelegramAPIServer.from_base(fake.base_url)
+        bot = Bot(TOKEN, session=AiohttpSession(api=api))
+        return await measure(
+            dp, bot, fake, users, args, lambda m: m.body == "/menu sr", close=engine.dispose
+        )
+
+
 async def run_echo(args: argparse.Namespace) -> Result:
     async with FakeTelegram(token=TOKEN, rate_limit=None, per_chat_rate_limit=None) as fake:
         users = [fake.user(f"Ana{i}", language_code="sr") for i in range(args.users)]
@@ -288,7 +319,8 @@ async def main() -> None:
     async with fresh_database(args.database_url) as url:
         backend = make_url(url).get_backend_name()
         putokaz = await run_putokaz(url, args)
-    putokaz_warnings, counter.count = counter.count, 0
+        putokaz_warnings, counter.count = counter.count, 0
+        with_person = await run_echo_person(url, args)
     bare = await run_echo(args)
 
     print(
@@ -303,10 +335,13 @@ async def main() -> None:
     columns = ("updates/s", "p50 ms", "p95 ms", "max ms", "bot CPU", "fake CPU", "refused")
     print(f"\n{'bot':<32} {columns[0]:>9} " + " ".join(f"{c:>8}" for c in columns[1:]))
     print(putokaz.row(f"Putokaz, full stack, {backend}"))
+    print(with_person.row(f"echo after reading one row, {backend}"))
     print(bare.row("bare aiogram echo, no DB"))
     print(
         f"\nratio Putokaz / echo: CPU per update {bare.cpu_ms / putokaz.cpu_ms:.2f} "
-        f"(echo's bot CPU / Putokaz's), updates per second {putokaz.rate / bare.rate:.2f}"
+        f"(echo's bot CPU / Putokaz's), updates per second {putokaz.rate / bare.rate:.2f}\n"
+        f"ratio echo after one row / echo: CPU per update {bare.cpu_ms / with_person.cpu_ms:.2f}"
+        " (the ceiling for any bot that reads its database once per update)"
     )
     print(f"warnings or errors logged: Putokaz {putokaz_warnings}, echo {counter.count}")
 
