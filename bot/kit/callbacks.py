@@ -1,13 +1,67 @@
 """Callback data shared by every feature: the menu's screens and the calendar. Each feature keeps
 its own in `bot/<feature>/telegram/callbacks.py`; prefixes are short (Telegram allows 64 bytes)
 and unique across all of them (tests/test_layout.py checks).
+
+Every payload derives from `Payload`, aiogram's CallbackData with a cheaper filter. A pressed
+button is offered to each registered callback handler in turn (about 35 for a self-assessment
+answer), and aiogram's filter unpacks the data for each: splits it, builds a pydantic object, and
+raises and catches an exception for every other prefix. `Payload.filter` looks at the prefix
+first and unpacks a button once per press, shared by the handlers of its class
+(bench/assessment.py: 101,152 unpacks for 2,900 answers before).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, ClassVar, Literal
 
-from aiogram.filters.callback_data import CallbackData
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
+from aiogram.types import CallbackQuery
+from magic_filter import MagicFilter
+
+
+class Payload(CallbackData, prefix="-"):
+    """The base of every callback payload here: aiogram's, with `QuickFilter` as its filter."""
+
+    @classmethod
+    def filter(cls, rule: MagicFilter | None = None) -> CallbackQueryFilter:
+        return QuickFilter(callback_data=cls, rule=rule)
+
+
+class QuickFilter(CallbackQueryFilter):
+    """aiogram's CallbackQueryFilter, the prefix checked first and the unpacked data reused.
+
+    The last press unpacked is kept per payload class: the handlers tried for one press are
+    tried one after another, so the press they see is the one kept (checked by identity, so a
+    press handled in between only costs an unpack again).
+    """
+
+    _last: ClassVar[dict[type[CallbackData], tuple[CallbackQuery, CallbackData | None]]] = {}
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        if not isinstance(query, CallbackQuery) or not query.data:
+            return False
+        kind = self.callback_data
+        prefix = kind.__prefix__
+        data = query.data
+        if not data.startswith(prefix) or (
+            len(data) > len(prefix) and data[len(prefix)] != kind.__separator__
+        ):
+            return False
+        last = self._last.get(kind)
+        if last is not None and last[0] is query:
+            unpacked = last[1]
+        else:
+            try:
+                unpacked = kind.unpack(data)
+            except (TypeError, ValueError):
+                unpacked = None
+            self._last[kind] = (query, unpacked)
+        if unpacked is None:
+            return False
+        if self.rule is None or self.rule.resolve(unpacked):
+            return {"callback_data": unpacked}
+        return False
 
 
 class Page(StrEnum):
@@ -44,7 +98,7 @@ class Page(StrEnum):
     YOUNG = "young"  # the under-15 screen
 
 
-class NavCb(CallbackData, prefix="nv"):
+class NavCb(Payload, prefix="nv"):
     """Screens that need no argument."""
 
     to: Page
@@ -59,6 +113,6 @@ class CalendarAction(StrEnum):
     LABEL = "x"
 
 
-class CalendarCb(CallbackData, prefix="ca"):
+class CalendarCb(Payload, prefix="ca"):
     action: CalendarAction  # m: show month | d: day picked | x: nothing (a label)
     day: str  # yyyymmdd

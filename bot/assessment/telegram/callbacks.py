@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.kit.callbacks import Payload
 
 
 class AssessAction(StrEnum):
@@ -18,7 +18,7 @@ class AssessAction(StrEnum):
     MENTOR_MAY_READ = "y"
 
 
-class AssessCb(CallbackData, prefix="as"):
+class AssessCb(Payload, prefix="as"):
     """A step of a self-assessment: a answer | s skip | b back | p pause | y/n mentor may read."""
 
     act: AssessAction
@@ -27,12 +27,12 @@ class AssessCb(CallbackData, prefix="as"):
     o: int = 0  # the option's index
 
 
-class StepCb(CallbackData, prefix="ns"):
+class StepCb(Payload, prefix="ns"):
     """A suggested next step of a completed assessment: tell my mentor."""
 
     id: int
     step: str
 
 
-class MenteeResultsCb(CallbackData, prefix="mr"):
+class MenteeResultsCb(Payload, prefix="mr"):
     youth: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.kit.callbacks import Payload
 
 
 class WorkshopsAction(StrEnum):
@@ -18,7 +18,7 @@ class WorkshopsAction(StrEnum):
     WAIT = "wait"
 
 
-class WorkshopsCb(CallbackData, prefix="wy"):
+class WorkshopsCb(Payload, prefix="wy"):
     """A young person's workshops: a list | open | book | wait; c the town filter, k the type."""
 
     a: WorkshopsAction
@@ -35,7 +35,7 @@ class AskedFrom(StrEnum):
     WORKSHOPS = "w"
 
 
-class TownCb(CallbackData, prefix="tw"):
+class TownCb(Payload, prefix="tw"):
     """The town, asked where it first matters (the workshop list, counselling): f the screen
     that asked, with the list's filters c, k and page p; key "" shows the towns, a CITIES key
     saves it and goes back there."""
@@ -55,7 +55,7 @@ class AnnouncedAction(StrEnum):
     WAIT = "wait"
 
 
-class AnnouncedCb(CallbackData, prefix="wn"):
+class AnnouncedCb(Payload, prefix="wn"):
     """A workshop from an announcement's "Book a seat" button: id the workshop, b the
     announcement (recorded on the booking). Stateless: it works as long as the message exists."""
 
@@ -75,7 +75,7 @@ class CounselAction(StrEnum):
     LABEL = "x"
 
 
-class CounselCb(CallbackData, prefix="cn"):
+class CounselCb(Payload, prefix="cn"):
     """Counselling: a svc | month | day | slot | x (a label); s the service; b the booking being
     moved (0: a new booking); d a day yyyymmdd; id a slot; t the town (a CITIES key or "online";
     "": not chosen yet)."""
@@ -100,7 +100,7 @@ class BookingAction(StrEnum):
     TAKE = "take"
 
 
-class BookingCb(CallbackData, prefix="bk"):
+class BookingCb(Payload, prefix="bk"):
     """My bookings: a list | open | cancel | cancelok | ics | take (an offered seat) | move."""
 
     a: BookingAction
@@ -122,7 +122,7 @@ class StaffWsAction(StrEnum):
     PEOPLE = "people"
 
 
-class StaffWsCb(CallbackData, prefix="sw"):
+class StaffWsCb(Payload, prefix="sw"):
     """Staff workshops: a the action, id the workshop, p a page of the list."""
 
     a: StaffWsAction
@@ -146,7 +146,7 @@ class StaffCoAction(StrEnum):
     OFF_REMOVE = "ox"
 
 
-class StaffCoCb(CallbackData, prefix="sq"):
+class StaffCoCb(Payload, prefix="sq"):
     """Staff counselling: a the action, id a counsellor (or hours, time off); account the person
     to link (0: none), on whether the counsellor takes bookings again."""
 
@@ -164,7 +164,7 @@ class Mark(StrEnum):
     NO_SHOW = "n"
 
 
-class AttendCb(CallbackData, prefix="at"):
+class AttendCb(Payload, prefix="at"):
     """Attendance of one booking: v a (attended) | n (no-show) | - (unknown)."""
 
     id: int

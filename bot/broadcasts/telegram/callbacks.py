@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
-
 from bot.broadcasts.models import Audience
+from bot.kit.callbacks import Payload
 
 
 class BcAction(StrEnum):
@@ -39,7 +38,7 @@ class BcPart(StrEnum):
     BUTTON = "btn"
 
 
-class BcCb(CallbackData, prefix="bc"):
+class BcCb(Payload, prefix="bc"):
     """An announcement: `a` the action, `id` the broadcast (0: none yet)."""
 
     a: BcAction
@@ -51,7 +50,7 @@ class BcCb(CallbackData, prefix="bc"):
     w: int = 0  # WORKSHOP: the workshop of the "Book a seat" button (0: show the choices)
 
 
-class AudienceCb(CallbackData, prefix="ba"):
+class AudienceCb(Payload, prefix="ba"):
     """Who gets an announcement: `k` None shows the kinds of audience."""
 
     id: int
@@ -62,7 +61,7 @@ class AudienceCb(CallbackData, prefix="ba"):
     p: int = 0  # page of the mentor list
 
 
-class WhenCb(CallbackData, prefix="bw"):
+class WhenCb(Payload, prefix="bw"):
     """Scheduling: a day (days from today, -1: pick one), then a time (minutes, -1: pick)."""
 
     id: int

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.kit.callbacks import Payload
 
 
-class LangCb(CallbackData, prefix="lg"):
+class LangCb(Payload, prefix="lg"):
     code: str
     onboarding: bool = False
 
@@ -21,23 +21,23 @@ class ConsentAction(StrEnum):
     YES = "yes"
 
 
-class ConsentCb(CallbackData, prefix="cs"):
+class ConsentCb(Payload, prefix="cs"):
     action: ConsentAction  # yes | no | more | again
 
 
-class YearCb(CallbackData, prefix="yr"):
+class YearCb(Payload, prefix="yr"):
     year: int  # 0: earlier than the buttons show
 
 
-class BirthdayCb(CallbackData, prefix="bd"):
+class BirthdayCb(Payload, prefix="bd"):
     had: bool
 
 
-class TzCb(CallbackData, prefix="tz"):
+class TzCb(Payload, prefix="tz"):
     index: int
 
 
-class DeleteCb(CallbackData, prefix="dl"):
+class DeleteCb(Payload, prefix="dl"):
     confirm: bool
 
 
@@ -50,43 +50,43 @@ class InviteAction(StrEnum):
     REVOKE = "revoke"
 
 
-class InviteCb(CallbackData, prefix="iv"):
+class InviteCb(Payload, prefix="iv"):
     action: InviteAction  # mentor | mentee | list | revoke
     id: int = 0
 
 
-class PeopleCb(CallbackData, prefix="pp"):
+class PeopleCb(Payload, prefix="pp"):
     role: str = "all"
     page: int = 0
 
 
-class PersonCb(CallbackData, prefix="pu"):
+class PersonCb(Payload, prefix="pu"):
     id: int
     role: str = "all"  # the list to go back to
     page: int = 0
 
 
-class SetRoleCb(CallbackData, prefix="rl"):
+class SetRoleCb(Payload, prefix="rl"):
     id: int
     role: str
     confirmed: bool = False
 
 
-class UnlinkCb(CallbackData, prefix="ul"):
+class UnlinkCb(Payload, prefix="ul"):
     mentor: int
     youth: int
     back: int  # whose card to show afterwards
 
 
-class CityCb(CallbackData, prefix="ct"):
+class CityCb(Payload, prefix="ct"):
     key: str  # "-": none
 
 
-class MuteCb(CallbackData, prefix="mu"):
+class MuteCb(Payload, prefix="mu"):
     muted: bool
 
 
-class ProgrammeCb(CallbackData, prefix="pg"):
+class ProgrammeCb(Payload, prefix="pg"):
     id: int  # the person
     key: str = ""  # "": show the choices; "-": none
 
@@ -98,12 +98,12 @@ class LineAction(StrEnum):
     SEND = "s"  # send the message `msg` the person already typed
 
 
-class LineCb(CallbackData, prefix="ml"):
+class LineCb(Payload, prefix="ml"):
     action: LineAction
     msg: int = 0  # the person's own message in their chat
 
 
-class LineSettingCb(CallbackData, prefix="mo"):
+class LineSettingCb(Payload, prefix="mo"):
     """Staff: the line to mentors per programme."""
 
     key: str = ""  # "": show the choices

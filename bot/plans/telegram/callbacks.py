@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.kit.callbacks import Payload
 
 
-class PlanCb(CallbackData, prefix="pl"):
+class PlanCb(Payload, prefix="pl"):
     youth: int = 0  # 0: my own plan; else a mentee's
     page: int = 0
     done: bool = False  # the done tasks unfolded
@@ -26,12 +26,12 @@ class TaskAction(StrEnum):
     SKIP = "skip"
 
 
-class TaskCb(CallbackData, prefix="tk"):
+class TaskCb(Payload, prefix="tk"):
     id: int
     action: TaskAction  # open | done | more | skip | cancel | move
 
 
-class MoreTimeCb(CallbackData, prefix="mt"):
+class MoreTimeCb(Payload, prefix="mt"):
     id: int  # the request
     days: int  # 0: no; -1: pick a date (opens a form)
 
@@ -46,11 +46,11 @@ class MenteeAction(StrEnum):
     TASK = "task"
 
 
-class MenteeCb(CallbackData, prefix="me"):
+class MenteeCb(Payload, prefix="me"):
     id: int
     action: MenteeAction  # plan | goal | task | nudge
 
 
-class NudgeCb(CallbackData, prefix="nu"):
+class NudgeCb(Payload, prefix="nu"):
     youth: int  # 0: all my young people
     preset: int  # -1: my own words (opens a form)
