@@ -250,12 +250,15 @@ async def test_a_lease_taken_over_while_waiting_is_not_sent_by_the_first_sender(
     clock = FakeClock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     async with FakeTelegram(token=TOKEN) as fake:
         people = await due_reminders(sessions, fake, 3, clock.now())
-        # One message every 2 s: the first goes at once, the second waits.
-        slow = start_node(fake, db_url, clock, reminder_rate=0.5, reminder_lease_seconds=60)
+        # One message every 5 s: the first goes at once, the second waits long enough, even on
+        # a loaded machine, for the other instance to find the lease run out.
+        slow = start_node(fake, db_url, clock, reminder_rate=0.2, reminder_lease_seconds=60)
         other = start_node(fake, db_url, clock, reminder_rate=100, reminder_lease_seconds=60)
         try:
             first = asyncio.create_task(slow.sender.tick())
             await _delivered(fake, people, 1)
+            # Delivered is too early: the sender writes it as sent just after Telegram answers.
+            await _all_sent(sessions, 1)
             clock.advance(timedelta(seconds=61))  # the slow one's lease has run out
             taken_over = await other.sender.tick()
             await asyncio.wait_for(first, 30)
