@@ -45,15 +45,19 @@ def driver() -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=sr"):
         options.add_argument(flag)
-    options.add_argument("--window-size=412,900")  # a phone
+    options.add_argument("--window-size=412,900")
     browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     browser.implicitly_wait(0)
+    # A phone's width: headless Chromium keeps a window at least 500 px wide, so the page's
+    # width is set as the developer tools' device toolbar does.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     try:
         yield browser
     finally:
         browser.quit()
 
 
+PHONE = {"width": 412, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 CENTER = "arguments[0].scrollIntoView({block: 'center'})"
 
 
@@ -117,7 +121,9 @@ async def test_staff_sign_in_filter_open_a_person_and_assign_a_programme(
         await _find(driver, By.ID, "person-name", "Ивa")
         form = await _do(lambda: driver.find_element(By.ID, "programme-form"))
         await _do(lambda: Select(form.find_element(By.NAME, "programme")).select_by_value("di_bg"))
-        await _do(lambda: form.find_element(By.TAG_NAME, "button").click())
+        button = await _do(form.find_element, By.TAG_NAME, "button")
+        await _do(driver.execute_script, CENTER, button)
+        await _do(button.click)
         await _find(driver, By.ID, "notice", tr("sr", "Saved."))
         shown = await _do(lambda: driver.find_element(By.ID, "programme").text)
         assert shown == tr("sr", "Leaving care in Bulgaria")
@@ -210,9 +216,10 @@ async def _shot(driver: Any, name: str) -> None:
     folder = os.environ.get("PUTOKAZ_SCREENSHOTS")
     if folder:
         height = await _do(driver.execute_script, "return document.body.scrollHeight")
-        await _do(driver.set_window_size, 412, max(900, int(height) + 40))
+        tall = {**PHONE, "height": max(900, int(height) + 40)}
+        await _do(driver.execute_cdp_cmd, "Emulation.setDeviceMetricsOverride", tall)
         await _do(driver.save_screenshot, os.path.join(folder, f"{name}.png"))
-        await _do(driver.set_window_size, 412, 900)
+        await _do(driver.execute_cdp_cmd, "Emulation.setDeviceMetricsOverride", PHONE)
 
 
 async def test_staff_open_the_dashboard_narrow_it_and_read_the_charts_on_a_phone(
@@ -252,6 +259,7 @@ async def test_staff_open_the_dashboard_narrow_it_and_read_the_charts_on_a_phone
                 "return [document.documentElement.scrollWidth, window.innerWidth]"
             )
         )
+        await _shot(driver, "reports_wide")
         assert widths[0] <= widths[1], widths
 
         # Narrowed to a programme and a month: the address keeps the choice, the page says it.
@@ -281,3 +289,34 @@ async def test_staff_open_the_dashboard_narrow_it_and_read_the_charts_on_a_phone
         await _do(lambda: driver.find_element(By.LINK_TEXT, tr("sr", "Caseload")).click())
         await _find(driver, By.ID, "unseen", tr("sr", "Not seen for two weeks"))
         await _shot(driver, "caseload")
+
+
+async def test_a_mentor_reads_the_self_assessment_history_and_stars_on_a_phone(
+    sqlite_url: str, driver: Any
+) -> None:
+    """Two full self-assessments and two short checks: both stars drawn, the change per domain
+    in the table, nothing wider than a phone."""
+    from selenium.webdriver.common.by import By
+
+    from tests.test_desk_assessments import TAKEN, _seen
+
+    async with running_desk(sqlite_url) as desk:
+        seen = await _seen(desk, "sr", TAKEN)
+        await _do(driver.get, await console_link(seen.mentor))
+        await _do(lambda: driver.find_element(By.ID, "sign-in").click())
+        await _do(lambda: driver.find_element(By.LINK_TEXT, "Калина").click())
+        await _find(driver, By.ID, "taken")
+        stars = await _do(driver.find_elements, By.CSS_SELECTOR, "svg")
+        assert len(stars) == 2  # one per kind
+        # Drawn at a size one can read: each star takes most of the screen's width.
+        sizes = [await _do(getattr, star, "size") for star in stars]
+        assert all(300 <= size["width"] <= 412 and size["height"] > 200 for size in sizes), sizes
+        table = await _do(lambda: driver.find_element(By.ID, "scores-full").text)
+        assert tr("sr", "Education and training") in table and "+1,5" in table
+        widths = await _do(
+            lambda: driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+        )
+        assert widths[0] <= widths[1], widths
+        await _shot(driver, "person_history")

@@ -21,6 +21,7 @@ import pytest
 
 from bot.local.render import entities_to_html
 from tests.conversation import tr
+from tests.test_desk_browser import PHONE
 
 STARTUP_SECONDS = 90  # a cold interpreter, migrations, and with --demo the seeding
 CHROMIUM = "/usr/bin/chromium"
@@ -244,9 +245,10 @@ def driver() -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en"):
         options.add_argument(flag)
-    options.add_argument("--window-size=412,900")  # a phone
+    options.add_argument("--window-size=412,900")
     browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     browser.implicitly_wait(0)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)  # a phone's width
     try:
         yield browser
     finally:

@@ -17,7 +17,7 @@ from html import escape
 
 from bot.assessment.chart import MAX_LEVEL, Radar, Series
 
-WIDTH = 420
+WIDTH = 460  # room beside the circle for a 13-letter Cyrillic word at 14 px on each side
 RADIUS = 100
 CENTRE_X = WIDTH / 2
 CENTRE_Y = 36 + 3 * 16 + RADIUS  # the title, then room for a top label of three lines
