@@ -334,9 +334,10 @@ def _texts(draw: ImageDraw.ImageDraw, chart: Radar, layout: _Layout, cy: float) 
 
 def _legend(draw: ImageDraw.ImageDraw, chart: Radar, rows: list[list[Series]], top: float) -> None:
     font = _font(LEGEND_SIZE)
+    left = (WIDTH - max(_legend_width(row) for row in rows)) / 2  # rows begin one under the other
     for n, row in enumerate(rows):
         y = top + LEGEND_ROW * n + LEGEND_ROW / 2
-        x = (WIDTH - _legend_width(row)) / 2
+        x = left
         for series in row:
             if series is chart.previous:
                 for start in (0, 12, 24):
