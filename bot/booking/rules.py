@@ -175,8 +175,9 @@ async def book_workshop(
         raise AlreadyBooked(existing)
     _check_open(workshop, ctx.now)
     await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
-    booking = await _upsert_row(session, user, workshop, existing, BookingStatus.BOOKED, ctx.now)
-    booking.announcement_id = announcement_id or booking.announcement_id
+    booking = await _upsert_row(
+        session, user, workshop, existing, BookingStatus.BOOKED, ctx.now, announcement_id
+    )
     await sync_reminders(session, booking, user, ctx, new=existing is None)
     # The seat last: on PostgreSQL the workshop's row stays locked from here to the commit,
     # and 200 people pressing at once wait for each other only that long.
@@ -205,14 +206,13 @@ async def join_waitlist(
     await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
     if await rows.take_seat(session, workshop.id, ctx.now):
         booking = await _upsert_row(
-            session, user, workshop, existing, BookingStatus.BOOKED, ctx.now
+            session, user, workshop, existing, BookingStatus.BOOKED, ctx.now, announcement_id
         )
-        booking.announcement_id = announcement_id or booking.announcement_id
         await sync_reminders(session, booking, user, ctx, new=existing is None)
         return booking
-    booking = await _upsert_row(session, user, workshop, existing, BookingStatus.WAITING, ctx.now)
-    booking.announcement_id = announcement_id or booking.announcement_id
-    return booking
+    return await _upsert_row(
+        session, user, workshop, existing, BookingStatus.WAITING, ctx.now, announcement_id
+    )
 
 
 async def _upsert_row(
@@ -222,8 +222,12 @@ async def _upsert_row(
     existing: Booking | None,
     status: BookingStatus,
     now: datetime,
+    announcement_id: int | None,
 ) -> Booking:
-    """The person's one row for this workshop, made or revived (the person is locked)."""
+    """The person's one row for this workshop, made or revived (the person is locked).
+
+    `announcement_id`: the announcement it was booked from, if any (an earlier one is kept).
+    Set before the flush: set after it, it cost an UPDATE of the row just inserted."""
     if existing is None:
         existing = Booking(
             user_id=user.id,
@@ -239,6 +243,7 @@ async def _upsert_row(
     existing.offer_expires_at = None
     existing.attendance = None
     existing.updated_at = now
+    existing.announcement_id = announcement_id or existing.announcement_id
     await session.flush()
     return existing
 
