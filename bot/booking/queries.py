@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,12 +33,13 @@ ACTIVE = (BookingStatus.BOOKED, BookingStatus.WAITING, BookingStatus.OFFERED)
 
 # The statements every booking runs are built once, with their values bound at execution:
 # building one (and its cache key) per call was a tenth of the bot's CPU per booking
-# (bench/booking.py). The SQL is the same.
+# (bench/booking.py). The two UPDATEs are Core on the tables: the ORM's UPDATE copies the
+# statement on every execution (and computes its cache key again), for an identity map these
+# do not touch (synchronize_session=False). The SQL is the same.
+_USERS = cast(Table, User.__table__)
+_WORKSHOPS = cast(Table, Workshop.__table__)
 _LOCK_PERSON = (
-    update(User)
-    .where(User.id == bindparam("user_id"))
-    .values(is_active=User.is_active)
-    .execution_options(synchronize_session=False)
+    update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(is_active=_USERS.c.is_active)
 )
 
 
@@ -119,16 +121,15 @@ async def card(
 
 
 _TAKE_SEAT = (
-    update(Workshop)
+    update(_WORKSHOPS)
     .where(
-        Workshop.id == bindparam("workshop_id"),
-        Workshop.booked < Workshop.capacity,
-        Workshop.status == WorkshopStatus.SCHEDULED,
-        Workshop.closes_at > bindparam("now"),
+        _WORKSHOPS.c.id == bindparam("workshop_id"),
+        _WORKSHOPS.c.booked < _WORKSHOPS.c.capacity,
+        _WORKSHOPS.c.status == WorkshopStatus.SCHEDULED,
+        _WORKSHOPS.c.closes_at > bindparam("now"),
     )
-    .values(booked=Workshop.booked + 1)
-    .returning(Workshop.id)
-    .execution_options(synchronize_session=False)
+    .values(booked=_WORKSHOPS.c.booked + 1)
+    .returning(_WORKSHOPS.c.id)
 )
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import queries as rows
@@ -593,20 +593,28 @@ async def sync_reminders(
         if booking.status == BookingStatus.BOOKED
         else {}
     )
-    existing: dict[str, Reminder] = (
-        {}
-        if new
-        else {
-            r.kind: r
-            for r in (
-                await session.scalars(
-                    select(Reminder).where(
-                        Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
-                    )
+    if new:
+        # Nothing to move or cancel: the rows go in one INSERT, not as objects the ORM keeps
+        # track of (nobody reads them in this transaction), which SQLite got one at a time.
+        added = [
+            _reminder_values(booking, kind, moment)
+            for kind in BEFORE
+            if (moment := want.get(kind)) is not None
+        ]
+        if added:
+            await session.execute(_NEW_REMINDERS, added)
+        await session.flush()
+        return
+    existing = {
+        r.kind: r
+        for r in (
+            await session.scalars(
+                select(Reminder).where(
+                    Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
                 )
-            ).all()
-        }
-    )
+            )
+        ).all()
+    }
     for kind in BEFORE:
         row, moment = existing.get(kind), want.get(kind)
         if moment is None:
@@ -635,15 +643,23 @@ async def notice(session: AsyncSession, booking: Booking, kind: str, when: datet
 
 
 def _reminder(booking: Booking, kind: str, moment: datetime) -> Reminder:
-    return Reminder(
-        user_id=booking.user_id,
-        booking_id=booking.id,
-        kind=kind,
-        scheduled_at=moment,
-        due_at=moment,
-        status=ReminderStatus.PENDING,
-        attempts=0,
-    )
+    return Reminder(**_reminder_values(booking, kind, moment))
+
+
+def _reminder_values(booking: Booking, kind: str, moment: datetime) -> dict[str, Any]:
+    return {
+        "user_id": booking.user_id,
+        "booking_id": booking.id,
+        "kind": kind,
+        "scheduled_at": moment,
+        "due_at": moment,
+        "status": ReminderStatus.PENDING,
+        "attempts": 0,
+    }
+
+
+# A new booking's reminders, in one statement (Core on the table: executemany).
+_NEW_REMINDERS = insert(cast(Table, Reminder.__table__))
 
 
 def _revive(row: Reminder, moment: datetime) -> None:
