@@ -133,6 +133,39 @@ _TAKE_SEAT = (
 )
 
 
+_OTHER = aliased(Booking)
+# The card's rows, and the person's first booking that shares time with the workshop (as
+# `overlapping` finds it): what booking a seat checks, in one statement instead of two.
+_CARD_TO_BOOK = _CARD.add_columns(
+    select(_OTHER.id)
+    .where(
+        _OTHER.user_id == bindparam("user_id"),
+        _OTHER.status == BookingStatus.BOOKED,
+        _OTHER.starts_at < Workshop.ends_at,
+        _OTHER.ends_at > Workshop.starts_at,
+    )
+    .order_by(_OTHER.starts_at)
+    .limit(1)
+    .correlate(Workshop)
+    .scalar_subquery()
+)
+
+
+async def card_to_book(
+    session: AsyncSession, workshop_id: int, user_id: int, locale: str
+) -> tuple[CardRows, int | None] | None:
+    """The card's rows, and the id of the person's booking that overlaps the workshop if any."""
+    found = (
+        await session.execute(
+            _CARD_TO_BOOK, {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
+        )
+    ).first()
+    if found is None:
+        return None
+    workshop, mine, waiting, text, overlapping_id = found
+    return CardRows(workshop, mine, int(waiting or 0), text), overlapping_id
+
+
 async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:
     """A seat if one is free and booking is open. Of many at once, only as many as are free win."""
     taken = await session.scalar(_TAKE_SEAT, {"workshop_id": workshop_id, "now": now})

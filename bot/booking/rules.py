@@ -166,15 +166,19 @@ async def book_workshop(
     announcement_id: int | None = None,
 ) -> Booking:
     await rows.lock_person(session, user.id)
-    # The workshop and the person's row for it in one statement (as its card reads them; the
-    # card's text is not needed here).
-    found = await rows.card(session, workshop_id, user.id, user.locale)
-    workshop = _visible(found.workshop if found is not None else None, user)
-    existing = found.mine if found is not None else None
+    # The workshop, the person's row for it and their booking at the same time, if any, in one
+    # statement (as its card reads them; the card's text is not needed here).
+    found = await rows.card_to_book(session, workshop_id, user.id, user.locale)
+    card, overlapping_id = found if found is not None else (None, None)
+    workshop = _visible(card.workshop if card is not None else None, user)
+    existing = card.mine if card is not None else None
     if existing is not None and existing.status in rows.ACTIVE:
         raise AlreadyBooked(existing)
     _check_open(workshop, ctx.now)
-    await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
+    if overlapping_id is not None:
+        other = await rows.get(session, overlapping_id)
+        assert other is not None  # the person is locked: their bookings stay as they are
+        raise Overlap(other)
     booking = await _upsert_row(
         session, user, workshop, existing, BookingStatus.BOOKED, ctx.now, announcement_id
     )
