@@ -43,6 +43,8 @@ _JSON_HEADERS = {"Content-Type": "application/json"}
 # The request (this very object) whose successful answer is not parsed; a request started from
 # inside it (the button's answer, which goes first) is another object and is parsed as usual.
 _unread: ContextVar[object] = ContextVar("putokaz_unread_result", default=None)
+# What such a request returns: one object, built once (only its `result`, None, is read).
+_SUCCEEDED: Response[Any] = Response[Any](ok=True)
 
 
 async def unread(method: TelegramMethod[Any]) -> None:
@@ -107,7 +109,7 @@ class JsonBodySession(AiohttpSession):
             except ValueError:
                 answer = None
             if isinstance(answer, dict) and answer.get("ok") is True:
-                return Response[TelegramType](ok=True)
+                return cast("Response[TelegramType]", _SUCCEEDED)
         return super().check_response(
             bot=bot, method=method, status_code=status_code, content=content
         )
