@@ -2,10 +2,11 @@
 
 aiogram offers a callback query to the routers in order, and each router tries its handlers one
 by one: every `SomeCb.filter()` parses the data again and fails on the prefix (raising inside
-aiogram). A button of the workshops router passed some 40 such checks in the routers before it,
-a tenth of the bot's CPU per booking (bench/booking.py). Here a router whose handlers all take
-only their own callback data classes gets a first check of the prefix: a button with another
-prefix skips the router (and the routers inside it) in one step.
+aiogram). A button of the workshops router passed some 40 such checks in the routers before it
+(cProfile of bench/booking.py: 45 parses and 67 handler checks per booking; 7 and 27 with this).
+Here a router whose handlers all take only their own callback data classes gets a first check of
+the prefix: a button with another prefix skips the router (and the routers inside it) in one
+step.
 
 What a handler gets is unchanged: a router is skipped only when none of its handlers could have
 matched (a `CallbackData` filter fails on any other prefix), and routers with a handler that
