@@ -4,6 +4,7 @@ Usage, from the repository root with the venv active:
 
     python bench/booking.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
     python bench/booking.py [--users 200] [--rounds 5]          # SQLite in a temp dir
+    python bench/booking.py --profile /tmp/booking.prof   # then: python -m pstats /tmp/booking.prof
 
 The real dispatcher polls the fake Bot API served by this process, from a thread and event loop
 of its own (bench/bot_thread.py), so that its CPU is counted apart from the fake's, as
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import statistics
 import sys
@@ -36,7 +38,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bot_thread import BotThread, CpuApart
-from bench.throughput import Counter, fresh_database, replies, seed
+from bench.throughput import Counter, _async, fresh_database, replies, seed
 from bot.app import create_bot
 from bot.booking import workshops
 from bot.booking.models import Booking, BookingStatus
@@ -149,6 +151,9 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
                 latencies: list[float] = []
                 booked = 0
                 seconds = bot_cpu = fake_cpu = 0.0
+                profiler = cProfile.Profile(time.thread_time) if args.profile else None
+                if profiler is not None:
+                    await runner.call(_async(profiler.enable))  # profiles the bot's thread
                 for number in range(1, args.rounds + 1):
                     workshop_id = await new_workshop(sessions, args.users, number)
                     first = time.monotonic()
@@ -158,6 +163,9 @@ async def run(database_url: str, args: argparse.Namespace) -> None:
                     fake_cpu += cpu.main
                     seconds += time.monotonic() - first
                     booked += await count_booked(sessions, workshop_id)
+                if profiler is not None:
+                    await runner.call(_async(profiler.disable))
+                    profiler.dump_stats(args.profile)
                 last = await new_workshop(sessions, 10, args.rounds + 1)
                 contended = await press_book(fake, users, targets, last)
                 last_booked = await count_booked(sessions, last)
@@ -200,6 +208,9 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", help="a PostgreSQL server to create a database on")
+    parser.add_argument(
+        "--profile", help="write a cProfile of the bot's thread in the timed rounds to this file"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     counter = Counter(logging.WARNING)

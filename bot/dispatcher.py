@@ -38,6 +38,7 @@ from bot.kit.middlewares.refusals import AnswerRefusals
 from bot.kit.middlewares.session import UnitOfWork
 from bot.kit.middlewares.user import LoadUser
 from bot.kit.pacing import Pacer, SharedPacer
+from bot.kit.routing import skip_foreign_buttons
 from bot.kit.sealing import Sealer
 from bot.people.telegram import desk as desk_link
 from bot.people.telegram import (
@@ -181,4 +182,6 @@ def create_dispatcher(
         _forms_router(),
         fallback.create_router(),
     )
+    # Last, with every handler registered: the prefixes are read from them.
+    skip_foreign_buttons(dp)
     return Assembled(dp, inflight, i18n, pacer)

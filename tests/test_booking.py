@@ -131,6 +131,27 @@ async def test_slots_come_from_weekly_hours_and_time_off_calls_bookings_off(
     assert kinds[booking.BEFORE_24H] == "cancelled"
 
 
+async def test_a_workshop_at_the_time_of_another_booking_is_refused_with_that_booking(
+    sessions: SessionFactory,
+) -> None:
+    youth = await person(sessions, 1)
+    counsellor_id = await counsellor_with_hours(sessions)
+    slots = await slots_of(sessions, counsellor_id)  # Tuesday 1 December from 10:00 Belgrade
+    async with sessions.begin() as session:
+        slot_booking = await booking.book_slot(session, youth, slots[1].id, "career", ctx())
+    # 09:30-11:30 UTC holds the slot; a workshop ending as the slot starts does not.
+    overlapping = await workshop(sessions, starts=datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
+    before = await workshop(sessions, starts=slots[1].starts_at - timedelta(hours=2))
+    async with sessions.begin() as session:
+        with pytest.raises(booking.Overlap) as refused:
+            await booking.book_workshop(session, youth, overlapping.id, ctx())
+        assert refused.value.other.id == slot_booking.id
+        assert refused.value.other.starts_at == slots[1].starts_at
+    async with sessions.begin() as session:
+        made = await booking.book_workshop(session, youth, before.id, ctx())
+    assert made.status == BookingStatus.BOOKED
+
+
 async def test_no_two_bookings_at_once_and_reschedule_keeps_the_counsellor(
     sessions: SessionFactory,
 ) -> None:

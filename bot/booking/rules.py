@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import queries as rows
@@ -166,17 +166,22 @@ async def book_workshop(
     announcement_id: int | None = None,
 ) -> Booking:
     await rows.lock_person(session, user.id)
-    # The workshop and the person's row for it in one statement (as its card reads them; the
-    # card's text is not needed here).
-    found = await rows.card(session, workshop_id, user.id, user.locale)
-    workshop = _visible(found.workshop if found is not None else None, user)
-    existing = found.mine if found is not None else None
+    # The workshop, the person's row for it and their booking at the same time, if any, in one
+    # statement (as its card reads them; the card's text is not needed here).
+    found = await rows.card_to_book(session, workshop_id, user.id, user.locale)
+    card, overlapping_id = found if found is not None else (None, None)
+    workshop = _visible(card.workshop if card is not None else None, user)
+    existing = card.mine if card is not None else None
     if existing is not None and existing.status in rows.ACTIVE:
         raise AlreadyBooked(existing)
     _check_open(workshop, ctx.now)
-    await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
-    booking = await _upsert_row(session, user, workshop, existing, BookingStatus.BOOKED, ctx.now)
-    booking.announcement_id = announcement_id or booking.announcement_id
+    if overlapping_id is not None:
+        other = await rows.get(session, overlapping_id)
+        assert other is not None  # the person is locked: their bookings stay as they are
+        raise Overlap(other)
+    booking = await _upsert_row(
+        session, user, workshop, existing, BookingStatus.BOOKED, ctx.now, announcement_id
+    )
     await sync_reminders(session, booking, user, ctx, new=existing is None)
     # The seat last: on PostgreSQL the workshop's row stays locked from here to the commit,
     # and 200 people pressing at once wait for each other only that long.
@@ -205,14 +210,13 @@ async def join_waitlist(
     await _no_overlap(session, user, workshop.starts_at, workshop.ends_at, None)
     if await rows.take_seat(session, workshop.id, ctx.now):
         booking = await _upsert_row(
-            session, user, workshop, existing, BookingStatus.BOOKED, ctx.now
+            session, user, workshop, existing, BookingStatus.BOOKED, ctx.now, announcement_id
         )
-        booking.announcement_id = announcement_id or booking.announcement_id
         await sync_reminders(session, booking, user, ctx, new=existing is None)
         return booking
-    booking = await _upsert_row(session, user, workshop, existing, BookingStatus.WAITING, ctx.now)
-    booking.announcement_id = announcement_id or booking.announcement_id
-    return booking
+    return await _upsert_row(
+        session, user, workshop, existing, BookingStatus.WAITING, ctx.now, announcement_id
+    )
 
 
 async def _upsert_row(
@@ -222,8 +226,12 @@ async def _upsert_row(
     existing: Booking | None,
     status: BookingStatus,
     now: datetime,
+    announcement_id: int | None,
 ) -> Booking:
-    """The person's one row for this workshop, made or revived (the person is locked)."""
+    """The person's one row for this workshop, made or revived (the person is locked).
+
+    `announcement_id`: the announcement it was booked from, if any (an earlier one is kept).
+    Set before the flush: set after it, it cost an UPDATE of the row just inserted."""
     if existing is None:
         existing = Booking(
             user_id=user.id,
@@ -239,6 +247,7 @@ async def _upsert_row(
     existing.offer_expires_at = None
     existing.attendance = None
     existing.updated_at = now
+    existing.announcement_id = announcement_id or existing.announcement_id
     await session.flush()
     return existing
 
@@ -588,20 +597,28 @@ async def sync_reminders(
         if booking.status == BookingStatus.BOOKED
         else {}
     )
-    existing: dict[str, Reminder] = (
-        {}
-        if new
-        else {
-            r.kind: r
-            for r in (
-                await session.scalars(
-                    select(Reminder).where(
-                        Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
-                    )
+    if new:
+        # Nothing to move or cancel: the rows go in one INSERT, not as objects the ORM keeps
+        # track of (nobody reads them in this transaction), which SQLite got one at a time.
+        added = [
+            _reminder_values(booking, kind, moment)
+            for kind in BEFORE
+            if (moment := want.get(kind)) is not None
+        ]
+        if added:
+            await session.execute(_NEW_REMINDERS, added)
+        await session.flush()
+        return
+    existing = {
+        r.kind: r
+        for r in (
+            await session.scalars(
+                select(Reminder).where(
+                    Reminder.booking_id == booking.id, Reminder.kind.in_(list(BEFORE))
                 )
-            ).all()
-        }
-    )
+            )
+        ).all()
+    }
     for kind in BEFORE:
         row, moment = existing.get(kind), want.get(kind)
         if moment is None:
@@ -630,15 +647,23 @@ async def notice(session: AsyncSession, booking: Booking, kind: str, when: datet
 
 
 def _reminder(booking: Booking, kind: str, moment: datetime) -> Reminder:
-    return Reminder(
-        user_id=booking.user_id,
-        booking_id=booking.id,
-        kind=kind,
-        scheduled_at=moment,
-        due_at=moment,
-        status=ReminderStatus.PENDING,
-        attempts=0,
-    )
+    return Reminder(**_reminder_values(booking, kind, moment))
+
+
+def _reminder_values(booking: Booking, kind: str, moment: datetime) -> dict[str, Any]:
+    return {
+        "user_id": booking.user_id,
+        "booking_id": booking.id,
+        "kind": kind,
+        "scheduled_at": moment,
+        "due_at": moment,
+        "status": ReminderStatus.PENDING,
+        "attempts": 0,
+    }
+
+
+# A new booking's reminders, in one statement (Core on the table: executemany).
+_NEW_REMINDERS = insert(cast(Table, Reminder.__table__))
 
 
 def _revive(row: Reminder, moment: datetime) -> None:

@@ -7,6 +7,9 @@ taking microseconds, the trips were most of the database's CPU per update (bench
 and, in a rush, most of the time the one pooled connection is held (bench/burst.py). Here a
 statement is executed, fetched and its cursor closed in a single call on that thread.
 
+A commit with no transaction open (only reads since the last one) is not sent to that thread:
+sqlite3 would do nothing with it.
+
 Installed on each new connection by `bot.db.engine` (the `connect` event), by giving the
 connection a subclass of SQLAlchemy's aiosqlite adapter whose cursors do this. Server-side
 (streaming) cursors are left as they are. If SQLAlchemy or aiosqlite change shape, `install`
@@ -114,6 +117,16 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
+
+    def commit(self) -> None:
+        # sqlite3 opens a transaction only before a write, and its commit() does nothing when
+        # none is open: after reads only (the card shown again after a booking, most screens)
+        # that nothing was one more trip to aiosqlite's thread. Read here, the flag is not
+        # changing: nothing else runs on this connection while SQLAlchemy commits it.
+        driver = self._connection._connection
+        if driver is not None and not driver.in_transaction:
+            return
+        super().commit()
 
 
 _warned = False

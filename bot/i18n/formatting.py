@@ -62,6 +62,9 @@ def fmt_time(value: datetime, locale: str, tz: str) -> str:
     return str(_short_time(locale).apply(to_zone(value, tz), babel_locale(locale)))
 
 
+# Kept: the same few moments (the workshops on screen) are written again and again, for everyone
+# who opens or books them. The text depends only on the moment, the language and the zone.
+@lru_cache(maxsize=1024)
 def fmt_datetime(value: datetime, locale: str, tz: str) -> str:
     # CLDR's "medium" date-time has seconds; people need the day and the minute.
     pattern = babel_locale(locale).datetime_formats["medium"]

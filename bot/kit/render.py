@@ -16,6 +16,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message
 
+from bot.kit.bot_session import unread
 from bot.kit.stored_text import entity_ranges, stored_form, to_entities
 
 log = logging.getLogger(__name__)
@@ -44,20 +45,30 @@ def unchanged(shown: Message, text: str | None, markup: Markup) -> bool:
     return plain == shown.text and ranges == entity_ranges(shown.entities)
 
 
-async def edit(shown: Message, text: str | None, markup: Markup = None) -> Message | None:
+async def edit(
+    shown: Message, text: str | None, markup: Markup = None, *, read: bool = True
+) -> Message | None:
     """Edits the text (None: only the keyboard) of a message: `shown` as it is now, the message
     of a button or what Telegram returned when it was sent or last edited.
 
     The message as it then is, `shown` itself when nothing had to change; None when Telegram
     refused the edit (too old, deleted, not a text message): the caller sends the screen anew.
+    With `read=False` the edited message is not read from Telegram's answer: `shown` stands
+    for it (for callers that only ask whether the edit was made).
     """
     if unchanged(shown, text, markup):
         return shown
+    method = (
+        shown.edit_reply_markup(reply_markup=markup)
+        if text is None
+        else shown.edit_text(text, reply_markup=markup)
+    )
     try:
-        if text is None:
-            result = await shown.edit_reply_markup(reply_markup=markup)
+        if read:
+            result = await method
         else:
-            result = await shown.edit_text(text, reply_markup=markup)
+            await unread(method)
+            result = shown
     except TelegramBadRequest as exc:
         if NOT_MODIFIED in exc.message:
             # Telegram normalised something the comparison does not know (a link address),
@@ -87,7 +98,10 @@ def as_shown(bot: Bot, chat_id: int, message_id: int, html: str, markup: Markup)
 async def show(event: Message | CallbackQuery, text: str, markup: Markup = None) -> None:
     if isinstance(event, CallbackQuery):
         message = event.message
-        if isinstance(message, Message) and await edit(message, text, markup) is not None:
+        if (
+            isinstance(message, Message)
+            and await edit(message, text, markup, read=False) is not None
+        ):
             return
         # Too old or gone: the screen is sent anew.
         if event.message is not None:

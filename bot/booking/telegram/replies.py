@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot
+from aiogram.methods import SendDocument
 from aiogram.types import BufferedInputFile
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from bot.booking.telegram import screens
 from bot.booking.telegram.callbacks import TownCb
 from bot.config import Settings
 from bot.i18n.formatting import fmt_datetime
+from bot.kit.bot_session import unread
 from bot.kit.errors import NotFound
 from bot.kit.texts import _
 from bot.people import profile
@@ -62,7 +64,12 @@ class CalendarFile:
     caption: str
 
     async def send(self, bot: Bot) -> None:
-        await bot.send_document(self.chat_id, self.document, caption=self.caption)
+        # The message sent is not read: its answer is not parsed (bot/kit/bot_session.py).
+        await unread(
+            SendDocument(chat_id=self.chat_id, document=self.document, caption=self.caption).as_(
+                bot
+            )
+        )
 
 
 async def calendar_file(
