@@ -3,11 +3,11 @@ its own in `bot/<feature>/telegram/callbacks.py`; prefixes are short (Telegram a
 and unique across all of them (tests/test_layout.py checks).
 
 Every payload derives from `Payload`, aiogram's CallbackData with a cheaper filter. A pressed
-button is offered to each registered callback handler in turn (about 35 for a self-assessment
-answer), and aiogram's filter unpacks the data for each: splits it, builds a pydantic object, and
-raises and catches an exception for every other prefix. `Payload.filter` looks at the prefix
-first and unpacks a button once per press, shared by the handlers of its class
-(bench/assessment.py: 101,152 unpacks for 2,900 answers before).
+button is offered to the registered callback handlers in turn, and aiogram's filter unpacks the
+data for each: splits it, builds a pydantic object, and raises and catches an exception for every
+other prefix (bench/assessment.py: 101,152 unpacks for 2,900 answers). `Payload.filter` looks at
+the prefix first and unpacks a button once per press, shared by the handlers of its class; whole
+routers are skipped by prefix in `bot/kit/routing.py`.
 """
 
 from __future__ import annotations
