@@ -304,6 +304,7 @@ async def test_a_mentor_reads_the_self_assessment_history_and_stars_on_a_phone(
         seen = await _seen(desk, "sr", TAKEN)
         await _do(driver.get, await console_link(seen.mentor))
         await _do(lambda: driver.find_element(By.ID, "sign-in").click())
+        await _find(driver, By.ID, "count")  # the people table, once signed in
         await _do(lambda: driver.find_element(By.LINK_TEXT, "Калина").click())
         await _find(driver, By.ID, "taken")
         stars = await _do(driver.find_elements, By.CSS_SELECTOR, "svg")
