@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -106,19 +106,60 @@ class CardRows:
     text: WorkshopText | None  # its title and description in `locale`, if it has them
 
 
+def _overlaps(
+    row: type[Booking], user_id: Any, starts_at: Any, ends_at: Any
+) -> list[ColumnElement[bool]]:
+    """The rule for a booking of this person that shares some time with [starts_at, ends_at)."""
+    return [
+        row.user_id == user_id,
+        row.status == BookingStatus.BOOKED,
+        row.starts_at < ends_at,
+        row.ends_at > starts_at,
+    ]
+
+
+_OTHER = aliased(Booking)
+# The card's rows, and the person's first booking that shares time with the workshop (as
+# `overlapping` finds it): what booking a seat checks, in one statement instead of two.
+_CARD_TO_BOOK = _CARD.add_columns(
+    select(_OTHER.id)
+    .where(*_overlaps(_OTHER, bindparam("user_id"), Workshop.starts_at, Workshop.ends_at))
+    .order_by(_OTHER.starts_at)
+    .limit(1)
+    .correlate(Workshop)
+    .scalar_subquery()
+)
+
+
+async def _card_row(
+    session: AsyncSession, statement: Any, workshop_id: int, user_id: int, locale: str
+) -> tuple[CardRows, tuple[Any, ...]] | None:
+    """The card's rows, and what `statement` selects after them."""
+    values = {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
+    found = (await session.execute(statement, values)).first()
+    if found is None:
+        return None
+    workshop, mine, waiting, text, *more = found
+    return CardRows(workshop, mine, int(waiting or 0), text), tuple(more)
+
+
 async def card(
     session: AsyncSession, workshop_id: int, user_id: int, locale: str
 ) -> CardRows | None:
     """A workshop as it is now, with what its card shows to one person (texts in `locale`)."""
-    found = (
-        await session.execute(
-            _CARD, {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
-        )
-    ).first()
+    found = await _card_row(session, _CARD, workshop_id, user_id, locale)
+    return found[0] if found is not None else None
+
+
+async def card_to_book(
+    session: AsyncSession, workshop_id: int, user_id: int, locale: str
+) -> tuple[CardRows, int | None] | None:
+    """The card's rows, and the id of the person's booking that overlaps the workshop if any."""
+    found = await _card_row(session, _CARD_TO_BOOK, workshop_id, user_id, locale)
     if found is None:
         return None
-    workshop, mine, waiting, text = found
-    return CardRows(workshop, mine, int(waiting or 0), text)
+    rows, (overlapping_id,) = found
+    return rows, overlapping_id
 
 
 _TAKE_SEAT = (
@@ -132,39 +173,6 @@ _TAKE_SEAT = (
     .values(booked=_WORKSHOPS.c.booked + 1)
     .returning(_WORKSHOPS.c.id)
 )
-
-
-_OTHER = aliased(Booking)
-# The card's rows, and the person's first booking that shares time with the workshop (as
-# `overlapping` finds it): what booking a seat checks, in one statement instead of two.
-_CARD_TO_BOOK = _CARD.add_columns(
-    select(_OTHER.id)
-    .where(
-        _OTHER.user_id == bindparam("user_id"),
-        _OTHER.status == BookingStatus.BOOKED,
-        _OTHER.starts_at < Workshop.ends_at,
-        _OTHER.ends_at > Workshop.starts_at,
-    )
-    .order_by(_OTHER.starts_at)
-    .limit(1)
-    .correlate(Workshop)
-    .scalar_subquery()
-)
-
-
-async def card_to_book(
-    session: AsyncSession, workshop_id: int, user_id: int, locale: str
-) -> tuple[CardRows, int | None] | None:
-    """The card's rows, and the id of the person's booking that overlaps the workshop if any."""
-    found = (
-        await session.execute(
-            _CARD_TO_BOOK, {"workshop_id": workshop_id, "user_id": user_id, "locale": locale}
-        )
-    ).first()
-    if found is None:
-        return None
-    workshop, mine, waiting, text, overlapping_id = found
-    return CardRows(workshop, mine, int(waiting or 0), text), overlapping_id
 
 
 async def take_seat(session: AsyncSession, workshop_id: int, now: datetime) -> bool:
@@ -269,10 +277,7 @@ async def for_slot(session: AsyncSession, slot_id: int) -> Booking | None:
 
 
 _OVERLAPPING_ANY = select(Booking).where(
-    Booking.user_id == bindparam("user_id"),
-    Booking.status == BookingStatus.BOOKED,
-    Booking.starts_at < bindparam("ends_at"),
-    Booking.ends_at > bindparam("starts_at"),
+    *_overlaps(Booking, bindparam("user_id"), bindparam("starts_at"), bindparam("ends_at"))
 )
 _OVERLAPPING = _OVERLAPPING_ANY.order_by(Booking.starts_at).limit(1)
 _OVERLAPPING_BESIDES = (

@@ -42,11 +42,8 @@ class QuickFilter(CallbackQueryFilter):
         if not isinstance(query, CallbackQuery) or not query.data:
             return False
         kind = self.callback_data
-        prefix = kind.__prefix__
         data = query.data
-        if not data.startswith(prefix) or (
-            len(data) > len(prefix) and data[len(prefix)] != kind.__separator__
-        ):
+        if data.partition(kind.__separator__)[0] != kind.__prefix__:
             return False
         last = self._last.get(kind)
         if last is not None and last[0] is query:
